@@ -1,0 +1,147 @@
+"""Who may do what: roles, actions, and the actor a request or command runs as.
+
+Deny by default: an action is allowed only when one of the actor's roles lists it.
+Row-level restriction (which units, which people) lives in each domain's ``queries``
+as ``permitted(stmt, actor, action)``, so lists and detail pages share one rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from lawcam.errors import Forbidden
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    DEVICE_ADMIN = "device_admin"
+    UNIT_HEAD = "unit_head"
+    ENGINEERING = "engineering"
+    FINANCE = "finance"
+    ICT = "ict"
+    SYSADMIN = "sysadmin"
+    SECADMIN = "secadmin"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.OFFICER: "执法人员",
+    Role.DEVICE_ADMIN: "执法记录仪管理员",
+    Role.UNIT_HEAD: "单位负责人",
+    Role.ENGINEERING: "工程监管处",
+    Role.FINANCE: "计划财务与国有资产管理处",
+    Role.ICT: "信息通信保障部",
+    Role.SYSADMIN: "系统管理员",
+    Role.SECADMIN: "安全管理员",
+    Role.AUDITOR: "安全审计员",
+}
+
+# 三员分立: these three are exclusive with each other and with every business role.
+SEPARATED_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+# One per unit (R9.1).
+ONE_PER_UNIT_ROLES = frozenset({Role.DEVICE_ADMIN})
+
+
+class Action(StrEnum):
+    UNIT_VIEW = "unit:view"
+    UNIT_MANAGE = "unit:manage"
+    PERSON_VIEW = "person:view"
+    PERSON_MANAGE = "person:manage"
+    ACCOUNT_VIEW = "account:view"
+    ACCOUNT_MANAGE = "account:manage"
+    ROLE_VIEW = "role:view"
+    ROLE_ASSIGN = "role:assign"
+    AUDIT_READ = "audit:read"
+    EVIDENCE_VIEW = "evidence:view"
+    ACCESS_APPROVE = "access:approve"
+
+
+_READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.OFFICER: frozenset({Action.UNIT_VIEW, Action.PERSON_VIEW, Action.EVIDENCE_VIEW}),
+    Role.DEVICE_ADMIN: frozenset({*_READ_ORG, Action.EVIDENCE_VIEW}),
+    Role.UNIT_HEAD: frozenset({*_READ_ORG, Action.EVIDENCE_VIEW, Action.ACCESS_APPROVE}),
+    Role.ENGINEERING: frozenset(_READ_ORG),
+    Role.FINANCE: frozenset(_READ_ORG),
+    Role.ICT: frozenset(_READ_ORG),
+    Role.SYSADMIN: frozenset(
+        {
+            *_READ_ORG,
+            Action.UNIT_MANAGE,
+            Action.PERSON_MANAGE,
+            Action.ACCOUNT_VIEW,
+            Action.ACCOUNT_MANAGE,
+            Action.ROLE_VIEW,
+        }
+    ),
+    Role.SECADMIN: frozenset(
+        {*_READ_ORG, Action.ACCOUNT_VIEW, Action.ROLE_VIEW, Action.ROLE_ASSIGN}
+    ),
+    Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ}),
+}
+
+# Roles that see every unit's people and units; the others see their own unit.
+ORG_WIDE_ROLES = frozenset({Role.ENGINEERING, Role.FINANCE, Role.ICT, *SEPARATED_ROLES})
+
+# The local console (CLI on the server) manages organisation and accounts, as the
+# operating-system user who already holds the database; it never sees evidence.
+CONSOLE_ACTIONS = frozenset(
+    {
+        *_READ_ORG,
+        Action.UNIT_MANAGE,
+        Action.PERSON_MANAGE,
+        Action.ACCOUNT_VIEW,
+        Action.ACCOUNT_MANAGE,
+        Action.ROLE_VIEW,
+        Action.ROLE_ASSIGN,
+        Action.AUDIT_READ,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The one on whose behalf a change is made; every audit row names it."""
+
+    label: str
+    source: str  # "web", "api", "cli"
+    account_id: int | None = None
+    person_id: int | None = None
+    unit_id: int | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    console: bool = False
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        if self.console:
+            return CONSOLE_ACTIONS
+        allowed: set[Action] = set()
+        for role in self.roles:
+            allowed |= ROLE_ACTIONS[role]
+        return frozenset(allowed)
+
+    def can(self, action: Action) -> bool:
+        return action in self.actions
+
+    def require(self, action: Action) -> None:
+        if not self.can(action):
+            raise Forbidden("您没有执行此操作的权限。", action=str(action))
+
+    @property
+    def org_wide(self) -> bool:
+        return self.console or bool(self.roles & ORG_WIDE_ROLES)
+
+
+def console_actor(os_user: str) -> Actor:
+    return Actor(label=f"os:{os_user}", source="cli", console=True)
+
+
+def system_actor(reason: str) -> Actor:
+    """For changes the system makes by itself (e.g. lockout after failed logins)."""
+    return Actor(label=f"system:{reason}", source="system")

@@ -1,0 +1,62 @@
+"""Settings: the home directory, the database and the rule thresholds.
+
+Everything is read from the environment (prefix ``LAWCAM_``) so that a test, the CLI's
+``--home`` and a deployment all configure the same object.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class PasswordPolicy(BaseSettings):
+    """Password rules; defaults follow common graded-protection (等保) practice."""
+
+    model_config = SettingsConfigDict(env_prefix="LAWCAM_PASSWORD_")
+
+    min_length: int = Field(default=8, ge=6, le=128)
+    min_classes: int = Field(default=3, ge=1, le=4)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAWCAM_")
+
+    home: Path = Path("./lawcam-data")
+    database_url: str | None = None
+    session_idle_minutes: int = Field(default=30, ge=1)
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    secure_cookies: bool = False  # set true behind TLS
+    password: PasswordPolicy = Field(default_factory=PasswordPolicy)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'lawcam.db').resolve()}"
+
+    @cached_property
+    def secret_key(self) -> str:
+        """The key that signs session cookies; created on first use, mode 0600."""
+        path = self.home / SECRET_KEY_FILE
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    settings = Settings()
+    if home is not None:
+        settings.home = home
+    return settings

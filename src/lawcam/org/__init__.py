@@ -1,0 +1,1 @@
+"""Organisation: units, case-handling zones, people, roles, accounts, sessions and tokens."""

@@ -1,0 +1,128 @@
+"""Reads, with permission inside the query: a list never shows what a detail page refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session, selectinload
+
+from lawcam.authz import Action, Actor
+from lawcam.errors import NotFound
+from lawcam.org.models import Account, ApiToken, Person, Unit
+
+
+def unit_scope(session: Session, unit_id: int) -> set[int]:
+    """A unit and all units below it."""
+    children: dict[int | None, list[int]] = {}
+    for uid, parent in session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent, []).append(uid)
+    scope, todo = set(), [unit_id]
+    while todo:
+        current = todo.pop()
+        if current not in scope:
+            scope.add(current)
+            todo.extend(children.get(current, []))
+    return scope
+
+
+def permitted_units(
+    session: Session, stmt: Select[tuple[Unit]], actor: Actor
+) -> Select[tuple[Unit]]:
+    if not actor.can(Action.UNIT_VIEW):
+        return stmt.where(false())
+    if actor.org_wide:
+        return stmt
+    # Everybody may see the office's unit list (names only are shown to them).
+    return stmt
+
+
+def permitted_people(
+    session: Session, stmt: Select[tuple[Person]], actor: Actor
+) -> Select[tuple[Person]]:
+    if not actor.can(Action.PERSON_VIEW):
+        return stmt.where(false())
+    if actor.org_wide:
+        return stmt
+    if actor.unit_id is None:
+        return stmt.where(false())
+    return stmt.where(Person.unit_id.in_(unit_scope(session, actor.unit_id)))
+
+
+def permitted_accounts(stmt: Select[tuple[Account]], actor: Actor) -> Select[tuple[Account]]:
+    if actor.can(Action.ACCOUNT_VIEW):
+        return stmt
+    return stmt.where(false())
+
+
+def list_units(*, session: Session, actor: Actor, include_inactive: bool = False) -> Sequence[Unit]:
+    stmt = permitted_units(session, select(Unit), actor).options(selectinload(Unit.zones))
+    if not include_inactive:
+        stmt = stmt.where(Unit.is_active.is_(True))
+    return session.scalars(stmt.order_by(Unit.id)).all()
+
+
+def get_unit(*, session: Session, actor: Actor, unit_id: int) -> Unit:
+    stmt = permitted_units(session, select(Unit).where(Unit.id == unit_id), actor)
+    unit = session.scalars(stmt).one_or_none()
+    if unit is None:
+        raise NotFound("未找到该单位。")
+    return unit
+
+
+def list_people(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_id: int | None = None,
+    query: str | None = None,
+    include_inactive: bool = False,
+    officers_only: bool = False,
+) -> Sequence[Person]:
+    stmt = permitted_people(session, select(Person), actor).options(
+        selectinload(Person.role_assignments), selectinload(Person.unit)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Person.unit_id == unit_id)
+    if query:
+        stmt = stmt.where(Person.name.contains(query) | Person.badge.contains(query))
+    if not include_inactive:
+        stmt = stmt.where(Person.is_active.is_(True))
+    if officers_only:
+        stmt = stmt.where(Person.is_officer.is_(True))
+    return session.scalars(stmt.order_by(Person.unit_id, Person.id)).all()
+
+
+def get_person(*, session: Session, actor: Actor, person_id: int) -> Person:
+    stmt = permitted_people(session, select(Person).where(Person.id == person_id), actor)
+    person = session.scalars(stmt).one_or_none()
+    if person is None:
+        raise NotFound("未找到该人员。")
+    return person
+
+
+def list_accounts(*, session: Session, actor: Actor) -> Sequence[Account]:
+    stmt = permitted_accounts(select(Account), actor).options(selectinload(Account.person))
+    return session.scalars(stmt.order_by(Account.id)).all()
+
+
+def get_account(*, session: Session, actor: Actor, account_id: int) -> Account:
+    stmt = permitted_accounts(select(Account).where(Account.id == account_id), actor)
+    account = session.scalars(stmt).one_or_none()
+    if account is None:
+        raise NotFound("未找到该账号。")
+    return account
+
+
+def list_tokens(*, session: Session, actor: Actor, account_id: int) -> Sequence[ApiToken]:
+    get_account(session=session, actor=actor, account_id=account_id)
+    stmt = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id)
+    return session.scalars(stmt).all()
+
+
+def unit_by_name(session: Session, name: str) -> Unit | None:
+    return session.scalars(select(Unit).where(Unit.name == name.strip())).one_or_none()
+
+
+def person_by_badge(session: Session, badge: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.badge == badge.strip())).one_or_none()

@@ -1,0 +1,9 @@
+"""Every table of every domain, for migrations and for tests that compare them."""
+
+from lawcam.audit import models as audit_models
+from lawcam.db.base import Base
+from lawcam.org import models as org_models
+
+__all__ = ["Base", "audit_models", "org_models"]
+
+metadata = Base.metadata
