@@ -1,0 +1,46 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from lawcam import __version__
+from lawcam.authz import ROLE_LABELS
+from lawcam.config import Settings
+from lawcam.db import Database
+from lawcam.timeutil import local
+from lawcam.web import errors
+from lawcam.web.routers import api_audit, api_org, pages
+
+HERE = Path(__file__).parent
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["local"] = local
+    templates.env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
+    templates.env.globals["version"] = __version__
+    return templates
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="lawcam 执法音像记录设备与资料管理系统",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the Swagger UI loads assets from a CDN; offline (R15.3) we serve none
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database(settings.resolved_database_url)
+    app.state.templates = make_templates()
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api_org.router)
+    app.include_router(api_audit.router)
+    app.include_router(pages.router)
+    return app

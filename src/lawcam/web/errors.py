@@ -1,0 +1,111 @@
+"""One error shape for the API: {"error": {"code": ..., "message": ...}}; pages get a Chinese
+error page (or the login page when the visitor is not logged in)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lawcam.errors import LawcamError, Unauthenticated
+
+HTTP_MESSAGES = {
+    400: "请求格式不正确。",
+    401: "请先登录。",
+    403: "您没有执行此操作的权限。",
+    404: "未找到所请求的内容。",
+    405: "不支持该请求方法。",
+    413: "上传的内容过大。",
+    415: "不支持的内容类型。",
+    422: "提交的数据不正确。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "系统内部错误，请联系系统管理员。",
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid_input", 429: "too_many_requests", 500: "internal"}
+
+FIELD_NAMES = {"name": "名称", "badge": "执法证号", "unit": "单位", "username": "用户名",
+               "password": "密码", "role": "角色", "target": "配备目标", "unit_class": "单位类别",
+               "person_id": "人员", "phone": "联系电话", "parent": "上级单位"}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    error.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": error}
+
+
+def _render(request: Request, status: int, code: str, message: str, **extra: Any) -> Response:
+    if is_api(request):
+        return JSONResponse(error_body(code, message, **extra), status_code=status)
+    if status == 401:
+        target = quote(str(request.url.path))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, "error.html", {"status": status, "message": message, "auth": None},
+        status_code=status,
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    errors = exc.errors()
+    if not errors:
+        return HTTP_MESSAGES[422], None
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    field = loc[-1] if loc else None
+    label = FIELD_NAMES.get(field or "", field or "请求")
+    kind = str(first.get("type", ""))
+    if kind == "missing":
+        reason = "必须填写"
+    elif kind.startswith(("int", "float")):
+        reason = "须为数字"
+    elif kind.startswith("enum") or kind == "literal_error":
+        reason = "取值不在允许范围内"
+    elif kind.startswith("string_too_long"):
+        reason = "过长"
+    elif kind == "json_invalid":
+        reason = "不是有效的 JSON"
+    else:
+        reason = "格式不正确"
+    return f"字段“{label}”{reason}。", field
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LawcamError)
+    async def lawcam_error(request: Request, exc: LawcamError) -> Response:
+        field = exc.details.get("field")
+        return _render(request, exc.http_status, exc.code, exc.message, field=field)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        message, field = _validation_message(exc)
+        return _render(request, 422, "invalid_input", message, field=field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        return _render(request, status, HTTP_CODES.get(status, "error"),
+                       HTTP_MESSAGES.get(status, "请求无法处理。"))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return _render(request, 500, "internal", HTTP_MESSAGES[500])
+
+
+def not_logged_in() -> Unauthenticated:
+    return Unauthenticated("请先登录。")
+
+
+def html_ok(content: str) -> HTMLResponse:
+    return HTMLResponse(content)

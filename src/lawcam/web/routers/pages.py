@@ -1,0 +1,113 @@
+"""Chinese pages: login, logout, home, own password. Domain pages live in pages_*.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lawcam.authz import Action
+from lawcam.errors import LawcamError
+from lawcam.org import accounts
+from lawcam.web.deps import AuthDep, OptionalAuth, SessionDep, SettingsDep
+from lawcam.web.login import log_in, log_out, set_session_cookie
+from lawcam.web.pages_common import discard, redirect, render, safe_next
+from lawcam.web.routers import pages_accounts, pages_audit, pages_org
+from lawcam.web.security import LOGIN_CSRF_COOKIE, new_token, same_token
+
+router = APIRouter(include_in_schema=False)
+router.include_router(pages_org.router)
+router.include_router(pages_accounts.router)
+router.include_router(pages_audit.router)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, auth: OptionalAuth, next: str = "/") -> Response:
+    if auth is not None:
+        return redirect(safe_next(next))
+    token = new_token()
+    response = render(request, "login.html", None, next=safe_next(next), login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=300)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return _login_again(request, next, "登录页面已过期，请重新输入。")
+    login, cookie, error = log_in(session=session, settings=settings, username=username,
+                                  password=password)
+    if login is None or cookie is None:
+        return _login_again(request, next, error or "", username=username, status_code=401)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, settings, cookie)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _login_again(
+    request: Request, next: str, error: str, username: str = "", status_code: int = 400
+) -> Response:
+    token = new_token()
+    response = render(request, "login.html", None, status_code=status_code, next=safe_next(next),
+                      login_csrf=token, error=error, username=username)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(auth: AuthDep, session: SessionDep) -> Response:
+    response = redirect("/login")
+    log_out(session=session, login=auth.login, response=response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, auth: AuthDep) -> Response:
+    actor = auth.actor
+    links = [
+        (label, url) for action, label, url in HOME_LINKS if actor.can(action)
+    ]
+    return render(request, "home.html", auth, links=links)
+
+
+HOME_LINKS = [
+    (Action.UNIT_VIEW, "单位", "/units"),
+    (Action.PERSON_VIEW, "人员", "/people"),
+    (Action.ACCOUNT_VIEW, "账号管理", "/accounts"),
+    (Action.ROLE_ASSIGN, "角色分配", "/roles"),
+    (Action.AUDIT_READ, "审计日志", "/audit"),
+]
+
+
+@router.get("/me/password", response_class=HTMLResponse)
+def password_form(request: Request, auth: AuthDep) -> Response:
+    return render(request, "password.html", auth)
+
+
+@router.post("/me/password", response_class=HTMLResponse)
+def password_submit(
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    old_password: Annotated[str, Form(max_length=300)] = "",
+    new_password: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    try:
+        accounts.change_own_password(session=session, actor=auth.actor, settings=settings,
+                                     old=old_password, new=new_password)
+    except LawcamError as exc:
+        discard(session)
+        return render(request, "password.html", auth, status_code=exc.http_status,
+                      error=exc.message)
+    return redirect("/?notice=密码已修改")

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from lawcam.audit.models import AuditEvent
+
+
+class AuditEventOut(BaseModel):
+    seq: int
+    occurred_at: datetime
+    tag: str
+    actor: str
+    source: str
+    subject_type: str
+    subject_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventOut:
+        return cls(
+            seq=event.seq, occurred_at=event.occurred_at, tag=event.tag,
+            actor=event.actor_label, source=event.actor_source,
+            subject_type=event.subject_type, subject_id=event.subject_id,
+            before=json.loads(event.before) if event.before else None,
+            after=json.loads(event.after) if event.after else None,
+        )
+
+
+class AuditPage(BaseModel):
+    total: int
+    items: list[AuditEventOut]
