@@ -20,6 +20,7 @@ class Office:
     units: dict[str, int] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
 
     def user(self, role: Role | str) -> str:
         return f"u_{role}"
@@ -64,4 +65,14 @@ def build_office(database: Database, settings: Settings, console: Actor) -> Offi
         other = service.create_person(session=session, actor=console, data=PersonIn(
             name="二处执法员", unit="执法二处", badge="T9001", is_officer=True))
         office.people["other_unit_officer"] = other.id
+        spare = service.create_person(session=session, actor=console, data=PersonIn(
+            name="备用人员", unit="执法二处", badge="T9002", is_officer=True))
+        office.people["spare"] = spare.id
+        spare_account = accounts.create_account(session=session, actor=console, settings=settings,
+                                                person_id=spare.id, username="u_spare",
+                                                password=PASSWORD)
+        office.accounts["spare"] = spare_account.id
+        token, _ = accounts.create_token(session=session, actor=console,
+                                         account_id=spare_account.id, name="工作站-测试")
+        office.tokens["spare"] = token.id
     return office

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from lawcam.audit.models import AuditEvent
@@ -10,14 +10,14 @@ from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action, Actor
 
 
-def permitted(stmt: Select[tuple[AuditEvent]], actor: Actor) -> Select[tuple[AuditEvent]]:
+def permitted(stmt: Select[AuditEvent], actor: Actor) -> Select[AuditEvent]:
     """Only the auditor (and the local console) reads the audit log."""
     if actor.can(Action.AUDIT_READ):
         return stmt
-    return stmt.where(False)
+    return stmt.where(false())
 
 
-def _filtered(actor: Actor, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _filtered(actor: Actor, flt: AuditFilter) -> Select[AuditEvent]:
     stmt = permitted(select(AuditEvent), actor)
     if flt.tag_prefix:
         stmt = stmt.where(AuditEvent.tag.startswith(flt.tag_prefix))

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from lawcam.config import PasswordPolicy
 from lawcam.errors import InvalidInput
 
+_ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
 _CLASSES = (
     ("小写字母", set(string.ascii_lowercase)),
     ("大写字母", set(string.ascii_uppercase)),
@@ -25,7 +26,8 @@ def check_policy(password: str, policy: PasswordPolicy) -> None:
     if len(password) > 256:
         raise InvalidInput("密码过长（最多 256 位）。", field="password")
     classes = sum(1 for _, chars in _CLASSES if any(c in chars for c in password))
-    classes += any(not c.isalnum() for c in password)  # symbols, incl. non-ASCII punctuation
+    # Anything else is a "symbol": punctuation, and also Chinese characters and other non-ASCII.
+    classes += any(c not in _ASCII_ALNUM for c in password)
     if classes < policy.min_classes:
         raise InvalidInput(
             f"密码须包含大写字母、小写字母、数字、符号中至少 {policy.min_classes} 类。",

@@ -27,8 +27,8 @@ def unit_scope(session: Session, unit_id: int) -> set[int]:
 
 
 def permitted_units(
-    session: Session, stmt: Select[tuple[Unit]], actor: Actor
-) -> Select[tuple[Unit]]:
+    session: Session, stmt: Select[Unit], actor: Actor
+) -> Select[Unit]:
     if not actor.can(Action.UNIT_VIEW):
         return stmt.where(false())
     if actor.org_wide:
@@ -38,8 +38,8 @@ def permitted_units(
 
 
 def permitted_people(
-    session: Session, stmt: Select[tuple[Person]], actor: Actor
-) -> Select[tuple[Person]]:
+    session: Session, stmt: Select[Person], actor: Actor
+) -> Select[Person]:
     if not actor.can(Action.PERSON_VIEW):
         return stmt.where(false())
     if actor.org_wide:
@@ -49,7 +49,7 @@ def permitted_people(
     return stmt.where(Person.unit_id.in_(unit_scope(session, actor.unit_id)))
 
 
-def permitted_accounts(stmt: Select[tuple[Account]], actor: Actor) -> Select[tuple[Account]]:
+def permitted_accounts(stmt: Select[Account], actor: Actor) -> Select[Account]:
     if actor.can(Action.ACCOUNT_VIEW):
         return stmt
     return stmt.where(false())
@@ -102,6 +102,7 @@ def get_person(*, session: Session, actor: Actor, person_id: int) -> Person:
 
 
 def list_accounts(*, session: Session, actor: Actor) -> Sequence[Account]:
+    actor.require(Action.ACCOUNT_VIEW)
     stmt = permitted_accounts(select(Account), actor).options(selectinload(Account.person))
     return session.scalars(stmt.order_by(Account.id)).all()
 

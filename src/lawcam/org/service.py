@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
 from lawcam.authz import ONE_PER_UNIT_ROLES, SEPARATED_ROLES, Action, Actor, Role
-from lawcam.errors import Conflict, InvalidInput, NotFound
+from lawcam.errors import Conflict, InvalidInput
 from lawcam.org import queries
 from lawcam.org.models import Person, RoleAssignment, Unit, Zone
 from lawcam.org.types import (
@@ -223,6 +223,9 @@ def update_person(
     if changes.name is not None:
         person.name = clean_name(changes.name, "姓名")
     if changes.is_officer is not None:
+        if changes.is_officer and set(person.active_roles) & SEPARATED_ROLES:
+            raise Conflict("系统管理员、安全管理员、安全审计员不得兼任执法人员（三员分立）。",
+                           field="is_officer")
         person.is_officer = changes.is_officer
     if changes.badge is not None or changes.is_officer:
         badge = changes.badge if changes.badge is not None else person.badge
@@ -348,7 +351,7 @@ def revoke_role(*, session: Session, actor: Actor, person_id: int, role: Role) -
         (a for a in person.role_assignments if a.role == role.value and a.revoked_at is None), None
     )
     if assignment is None:
-        raise NotFound(f"“{person.name}”未担任{role.label}。")
+        raise Conflict(f"“{person.name}”未担任{role.label}。", field="role")
     assignment.revoked_at = utcnow()
     assignment.revoked_by = actor.label
     session.flush()

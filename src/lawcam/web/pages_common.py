@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-
 from sqlalchemy.orm import Session
 
 from lawcam.web.deps import Auth

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from lawcam.audit import queries
 from lawcam.audit.types import AuditFilter
+from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CurrentActor, SessionDep
 from lawcam.web.schemas.audit import AuditEventOut, AuditPage
 
@@ -27,6 +28,9 @@ def list_audit(
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
 ) -> AuditPage:
+    # A time without a zone is what the user sees on screen: Asia/Shanghai.
+    since = since.replace(tzinfo=SHANGHAI) if since and since.tzinfo is None else since
+    until = until.replace(tzinfo=SHANGHAI) if until and until.tzinfo is None else until
     flt = AuditFilter(tag_prefix=tag, subject_type=subject_type, subject_id=subject_id,
                       actor=who, since=since, until=until)
     rows, total = queries.list_events(session=session, actor=actor, flt=flt, limit=limit,

@@ -1,0 +1,181 @@
+"""Every route × anonymous and every role. The table below must name every route the app has:
+adding a route without deciding who may use it fails ``test_every_route_is_in_the_matrix``."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+
+from lawcam.authz import Role
+from tests.api.conftest import login
+from tests.factories import Office
+
+PUBLIC = "public"
+ANY = frozenset(Role)
+ORG_WIDE = frozenset({Role.ENGINEERING, Role.FINANCE, Role.ICT, Role.SYSADMIN, Role.SECADMIN,
+                      Role.AUDITOR})
+SYS = frozenset({Role.SYSADMIN})
+SEC = frozenset({Role.SECADMIN})
+AUD = frozenset({Role.AUDITOR})
+ACCOUNT_VIEWERS = SYS | SEC
+
+# The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
+API: dict[tuple[str, str], object] = {
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): ANY,
+    ("GET", "/api/v1/me"): ANY,
+    ("POST", "/api/v1/me/password"): ANY,
+    ("GET", "/api/v1/units"): ANY,
+    ("POST", "/api/v1/units"): SYS,
+    ("GET", "/api/v1/units/{unit_id}"): ANY,
+    ("PATCH", "/api/v1/units/{unit_id}"): SYS,
+    ("POST", "/api/v1/units/{unit_id}/deactivate"): SYS,
+    ("POST", "/api/v1/units/{unit_id}/zones"): SYS,
+    ("GET", "/api/v1/people"): ANY,
+    ("POST", "/api/v1/people"): SYS,
+    ("GET", "/api/v1/people/{person_id}"): ORG_WIDE,
+    ("PATCH", "/api/v1/people/{person_id}"): SYS,
+    ("POST", "/api/v1/people/{person_id}/deactivate"): SYS,
+    ("POST", "/api/v1/people/{person_id}/reactivate"): SYS,
+    ("POST", "/api/v1/people/{person_id}/roles"): SEC,
+    ("POST", "/api/v1/people/{person_id}/roles/{role}/revoke"): SEC,
+    ("GET", "/api/v1/accounts"): ACCOUNT_VIEWERS,
+    ("POST", "/api/v1/accounts"): SYS,
+    ("GET", "/api/v1/accounts/{account_id}"): ACCOUNT_VIEWERS,
+    ("POST", "/api/v1/accounts/{account_id}/password"): SYS,
+    ("POST", "/api/v1/accounts/{account_id}/unlock"): SYS,
+    ("POST", "/api/v1/accounts/{account_id}/deactivate"): SYS,
+    ("POST", "/api/v1/accounts/{account_id}/reactivate"): SYS,
+    ("GET", "/api/v1/accounts/{account_id}/tokens"): ACCOUNT_VIEWERS,
+    ("POST", "/api/v1/accounts/{account_id}/tokens"): SYS,
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): SYS,
+    ("GET", "/api/v1/audit"): AUD,
+}
+
+PAGES: dict[tuple[str, str], object] = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): ANY,
+    ("GET", "/"): ANY,
+    ("GET", "/me/password"): ANY,
+    ("POST", "/me/password"): ANY,
+    ("GET", "/units"): ANY,
+    ("GET", "/units/new"): SYS,
+    ("POST", "/units/new"): SYS,
+    ("GET", "/units/{unit_id}"): ANY,
+    ("POST", "/units/{unit_id}/edit"): SYS,
+    ("POST", "/units/{unit_id}/zones"): SYS,
+    ("POST", "/units/{unit_id}/deactivate"): SYS,
+    ("GET", "/people"): ANY,
+    ("GET", "/people/new"): SYS,
+    ("POST", "/people/new"): SYS,
+    ("GET", "/people/{person_id}"): ORG_WIDE,
+    ("POST", "/people/{person_id}/edit"): SYS,
+    ("POST", "/people/{person_id}/deactivate"): SYS,
+    ("POST", "/people/{person_id}/reactivate"): SYS,
+    ("GET", "/accounts"): ACCOUNT_VIEWERS,
+    ("GET", "/accounts/new"): SYS,
+    ("POST", "/accounts/new"): SYS,
+    ("GET", "/accounts/{account_id}"): ACCOUNT_VIEWERS,
+    ("POST", "/accounts/{account_id}/password"): SYS,
+    ("POST", "/accounts/{account_id}/unlock"): SYS,
+    ("POST", "/accounts/{account_id}/deactivate"): SYS,
+    ("POST", "/accounts/{account_id}/reactivate"): SYS,
+    ("POST", "/accounts/{account_id}/tokens"): SYS,
+    ("POST", "/accounts/{account_id}/tokens/{token_id}/revoke"): SYS,
+    ("GET", "/roles"): SEC,
+    ("GET", "/roles/{person_id}"): SEC,
+    ("POST", "/roles/{person_id}/assign"): SEC,
+    ("POST", "/roles/{person_id}/revoke"): SEC,
+    ("GET", "/audit"): AUD,
+}
+
+MATRIX = {**API, **PAGES}
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    found = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute | Route):
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
+    routes = app_routes(app)
+    assert routes - set(MATRIX) == set(), "routes with no permission decision"
+    assert set(MATRIX) - routes == set(), "matrix entries for routes that do not exist"
+
+
+def _fill(path: str, office: Office) -> str:
+    values = {
+        "unit_id": office.units["执法二处"],
+        "person_id": office.people["spare"],
+        "account_id": office.accounts["spare"],
+        "token_id": office.tokens["spare"],
+        "role": "unit_head",
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+BODIES = {
+    ("POST", "/api/v1/units"): {"name": "矩阵测试处", "unit_class": "more"},
+    ("PATCH", "/api/v1/units/{unit_id}"): {"note": "矩阵"},
+    ("POST", "/api/v1/units/{unit_id}/zones"): {"name": "询问室"},
+    ("POST", "/api/v1/people"): {"name": "矩阵", "unit": "执法二处"},
+    ("PATCH", "/api/v1/people/{person_id}"): {"phone": "13800000000"},
+    ("POST", "/api/v1/people/{person_id}/roles"): {"role": "unit_head"},
+    ("POST", "/api/v1/accounts"): {"person_id": 1, "username": "matrix", "password": "x"},
+    ("POST", "/api/v1/accounts/{account_id}/password"): {"password": "Another-2026!"},
+    ("POST", "/api/v1/accounts/{account_id}/tokens"): {"name": "工作站"},
+    ("POST", "/api/v1/me/password"): {"old_password": "wrong", "new_password": "x"},
+    ("POST", "/api/v1/auth/login"): {"username": "nobody", "password": "x"},
+}
+
+
+def _call(client, method: str, path: str, office: Office):  # type: ignore[no-untyped-def]
+    url = _fill(path, office)
+    if path.startswith("/api/"):
+        return client.request(method, url, json=BODIES.get((method, path)))
+    return client.request(method, url, data={"name": "x"} if method == "POST" else None,
+                          follow_redirects=False)
+
+
+def _allowed(status: int) -> bool:
+    return status not in (401, 403, 404) and status < 500
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda v: str(v))
+def test_route_permissions(client, office: Office, method: str, path: str) -> None:
+    expected = MATRIX[(method, path)]
+    response = _call(client, method, path, office)
+    assert response.status_code < 500, response.text
+    if expected == PUBLIC:
+        # Login answers 401 (API) or 400/401 (page) to bad credentials: that is not a refusal.
+        assert response.status_code not in (403, 404)
+        return
+    if path.startswith("/api/"):
+        assert response.status_code == 401, "anonymous must be refused"
+        assert response.json()["error"]["code"] == "unauthenticated"
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login")
+    assert isinstance(expected, frozenset)
+    # Refused roles first, so that an allowed change cannot hide a refusal after it.
+    for role in sorted(Role, key=lambda r: r in expected):
+        client.cookies.clear()
+        client.headers.pop("X-CSRF-Token", None)
+        login(client, office.user(role))
+        response = _call(client, method, path, office)
+        assert response.status_code < 500, (role, response.text)
+        if role in expected:
+            assert _allowed(response.status_code), (role, response.status_code, response.text)
+        else:
+            assert response.status_code in (403, 404), (role, response.status_code)

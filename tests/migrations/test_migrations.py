@@ -1,0 +1,49 @@
+"""Migrations upgrade an empty database on both backends, and match the models."""
+
+from __future__ import annotations
+
+import os
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from lawcam.db import make_engine
+from lawcam.db.migrate import current_revision, upgrade
+from lawcam.schema import metadata
+from tests.conftest import BACKEND, pg_create, pg_drop
+
+
+def _fresh_url(tmp_path) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
+    if BACKEND == "postgresql":
+        name = f"lawcam_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        return pg_create(name), name
+    return f"sqlite:///{tmp_path / 'empty.db'}", None
+
+
+def test_upgrade_from_empty_and_models_match(tmp_path) -> None:
+    url, pg_name = _fresh_url(tmp_path)
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == "0001"
+        upgrade(engine)  # a second upgrade is a no-op
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        tables = set(inspect(engine).get_table_names())
+        assert {"unit", "person", "account", "audit_event", "role_assignment"} <= tables
+    finally:
+        engine.dispose()
+        if pg_name:
+            pg_drop(pg_name)
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

@@ -1,0 +1,152 @@
+"""Accounts: password policy, argon2id, lockout, timing, sessions, workstation tokens."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from lawcam.audit.models import AuditEvent
+from lawcam.config import PasswordPolicy
+from lawcam.errors import Conflict, InvalidInput
+from lawcam.org import accounts
+from lawcam.org.models import Account, ApiToken, LoginSession
+from lawcam.org.passwords import check_policy
+from lawcam.timeutil import utcnow
+from tests.factories import PASSWORD, build_office
+
+
+@pytest.mark.parametrize("password", ["Short1!", "alllowercase", "lowerand123", "ALLUPPER123"])
+def test_password_policy_refuses_weak_passwords(password: str) -> None:
+    with pytest.raises(InvalidInput):
+        check_policy(password, PasswordPolicy())
+
+
+@pytest.mark.parametrize("password", ["Lawcam2026", "lawcam-2026", "执法记录仪ab12", "ABCdef!!"])
+def test_password_policy_accepts_three_classes(password: str) -> None:
+    check_policy(password, PasswordPolicy())
+
+
+def test_policy_is_configurable() -> None:
+    with pytest.raises(InvalidInput, match="12"):
+        check_policy("Lawcam-2026", PasswordPolicy(min_length=12))
+    check_policy("lawcamlawcam", PasswordPolicy(min_classes=1))
+
+
+def _login(database, settings, username: str, password: str):  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        return accounts.authenticate(session=session, settings=settings, username=username,
+                                     password=password)
+
+
+def test_passwords_are_stored_as_argon2id(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    with database.read() as session:
+        stored = session.get_one(Account, office.accounts["sysadmin"]).password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    user = office.user("officer")
+    for _ in range(4):
+        assert _login(database, settings, user, "wrong").error == accounts.BAD_CREDENTIALS
+    fifth = _login(database, settings, user, "wrong")
+    assert "锁定" in (fifth.error or "")
+    locked = _login(database, settings, user, PASSWORD)
+    assert locked.account is None and "锁定" in (locked.error or "")
+    with database.read() as session:
+        account = session.get_one(Account, office.accounts["officer"])
+        assert account.locked_until is not None
+        minutes = (account.locked_until - utcnow()).total_seconds() / 60
+        assert 14 < minutes <= 15
+        tags = session.scalars(select(AuditEvent.tag).where(
+            AuditEvent.subject_id == str(account.id), AuditEvent.subject_type == "account")).all()
+        assert tags.count("auth:session:login_failed") == 5 and "auth:account:lock" in tags
+    # When the lock has run out, the right password works again.
+    with database.unit_of_work() as session:
+        session.execute(update(Account).where(Account.id == office.accounts["officer"])
+                        .values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert _login(database, settings, user, PASSWORD).account is not None
+
+
+def test_sysadmin_unlocks(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    for _ in range(5):
+        _login(database, settings, office.user("finance"), "wrong")
+    with database.unit_of_work() as session:
+        accounts.unlock_account(session=session, actor=console,
+                                account_id=office.accounts["finance"])
+    assert _login(database, settings, office.user("finance"), PASSWORD).account is not None
+
+
+def test_unknown_users_take_as_long_as_known_ones(database, settings, console) -> None:
+    build_office(database, settings, console)
+
+    def timed(username: str) -> float:
+        start = time.perf_counter()
+        _login(database, settings, username, "wrong-password")
+        return time.perf_counter() - start
+
+    # Interleave, so that machine noise hits both alike; compare medians.
+    known, unknown = [], []
+    for _ in range(4):
+        known.append(timed("u_ict"))
+        unknown.append(timed("no_such_user"))
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.4 < ratio < 2.5, (known, unknown)
+
+
+def test_deactivated_accounts_cannot_log_in(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    with database.unit_of_work() as session:
+        accounts.set_account_active(session=session, actor=console,
+                                    account_id=office.accounts["ict"], active=False)
+    assert "停用" in (_login(database, settings, office.user("ict"), PASSWORD).error or "")
+
+
+def test_session_idle_timeout(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    with database.unit_of_work() as session:
+        account = session.get_one(Account, office.accounts["officer"])
+        key, _ = accounts.start_session(session=session, account=account)
+    with database.unit_of_work() as session:
+        assert accounts.resolve_session(session=session, settings=settings, key=key) is not None
+        session.execute(update(LoginSession).values(
+            last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)))
+    with database.unit_of_work() as session:
+        assert accounts.resolve_session(session=session, settings=settings, key=key) is None
+
+
+def test_tokens_are_stored_hashed_and_can_be_revoked(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    with database.unit_of_work() as session:
+        token, plain = accounts.create_token(session=session, actor=console,
+                                             account_id=office.accounts["device_admin"],
+                                             name="采集站-01")
+    with database.read() as session:
+        stored = session.get_one(ApiToken, token.id)
+        assert plain not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
+    with database.unit_of_work() as session:
+        assert accounts.resolve_token(session=session, plain=plain) is not None
+        assert accounts.resolve_token(session=session, plain=plain + "x") is None
+        accounts.revoke_token(session=session, actor=console, token_id=token.id)
+    with database.unit_of_work() as session:
+        assert accounts.resolve_token(session=session, plain=plain) is None
+        with pytest.raises(Conflict):
+            accounts.revoke_token(session=session, actor=console, token_id=token.id)
+
+
+def test_username_rules(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    with pytest.raises(InvalidInput), database.unit_of_work() as session:
+        accounts.create_account(session=session, actor=console, settings=settings,
+                                person_id=office.people["other_unit_officer"],
+                                username="张三", password=PASSWORD)
+    with pytest.raises(Conflict), database.unit_of_work() as session:
+        accounts.create_account(session=session, actor=console, settings=settings,
+                                person_id=office.people["other_unit_officer"],
+                                username="u_ict", password=PASSWORD)
