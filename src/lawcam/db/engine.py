@@ -5,7 +5,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from lawcam.errors import Conflict
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -46,6 +49,11 @@ class Database:
         try:
             yield session
             session.commit()
+        except IntegrityError as exc:
+            # A constraint caught what the service's own checks could not see: a concurrent
+            # change (two requests racing for the same badge or the same unit's administrator).
+            session.rollback()
+            raise Conflict("与其他同时进行的修改冲突，未作任何更改，请刷新后重试。") from exc
         except BaseException:
             session.rollback()
             raise
