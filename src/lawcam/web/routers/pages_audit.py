@@ -1,5 +1,251 @@
-"""Placeholder router, filled in by the page work for this domain."""
+"""The audit log page, for the security auditor (安全审计员) only.
 
-from fastapi import APIRouter
+Dates in the filter are Asia/Shanghai calendar days; they become aware UTC datetimes here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lawcam.audit import queries
+from lawcam.audit.models import AuditEvent
+from lawcam.audit.types import AuditFilter, AuthEvent
+from lawcam.authz import ROLE_LABELS, Action, Role
+from lawcam.errors import InvalidInput
+from lawcam.org.types import OrgEvent, UnitClass
+from lawcam.timeutil import SHANGHAI
+from lawcam.web.deps import AuthDep, SessionDep
+from lawcam.web.pages_common import render
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+
+# Chinese descriptions of known audit tags; other domains' tags show as they are.
+TAG_LABELS: dict[str, str] = {
+    OrgEvent.UNIT_CREATED: "新建单位",
+    OrgEvent.UNIT_UPDATED: "修改单位",
+    OrgEvent.UNIT_DEACTIVATED: "停用单位",
+    OrgEvent.ZONE_CREATED: "添加办案专区",
+    OrgEvent.PERSON_CREATED: "新增人员",
+    OrgEvent.PERSON_UPDATED: "修改人员",
+    OrgEvent.PERSON_DEACTIVATED: "停用人员",
+    OrgEvent.PERSON_REACTIVATED: "恢复人员在职",
+    OrgEvent.ROLE_ASSIGNED: "分配角色",
+    OrgEvent.ROLE_REVOKED: "撤销角色",
+    OrgEvent.ACCOUNT_CREATED: "开设账号",
+    OrgEvent.ACCOUNT_PASSWORD_RESET: "重置密码",
+    OrgEvent.ACCOUNT_PASSWORD_CHANGED: "本人修改密码",
+    OrgEvent.ACCOUNT_UNLOCKED: "解锁账号",
+    OrgEvent.ACCOUNT_DEACTIVATED: "停用账号",
+    OrgEvent.ACCOUNT_REACTIVATED: "启用账号",
+    OrgEvent.TOKEN_CREATED: "生成 API 令牌",
+    OrgEvent.TOKEN_REVOKED: "吊销 API 令牌",
+    OrgEvent.IMPORT_DONE: "批量导入完成",
+    AuthEvent.LOGIN_SUCCEEDED: "登录成功",
+    AuthEvent.LOGIN_FAILED: "登录失败",
+    AuthEvent.LOGGED_OUT: "退出登录",
+    AuthEvent.ACCOUNT_LOCKED: "账号被锁定",
+}
+
+# Prefixes offered in the filter (a tag filter matches by prefix).
+TAG_PREFIXES: list[tuple[str, str]] = [
+    ("org:", "组织机构（全部）"),
+    ("org:unit:", "单位"),
+    ("org:zone:", "办案专区"),
+    ("org:person:", "人员"),
+    ("org:role:", "角色"),
+    ("org:account:", "账号"),
+    ("org:token:", "API 令牌"),
+    ("auth:", "登录与安全（全部）"),
+    ("auth:session:", "登录会话"),
+]
+
+SUBJECT_LABELS = {
+    "unit": "单位",
+    "zone": "办案专区",
+    "person": "人员",
+    "account": "账号",
+    "api_token": "API 令牌",
+}
+
+SOURCE_LABELS = {"web": "网页", "api": "接口", "cli": "命令行", "system": "系统"}
+
+FIELD_LABELS = {
+    "name": "名称",
+    "parent_id": "上级单位编号",
+    "class": "类别",
+    "target": "配备目标",
+    "note": "备注",
+    "active": "在用",
+    "badge": "执法证号",
+    "unit_id": "单位编号",
+    "officer": "执法人员",
+    "phone": "联系电话",
+    "role": "角色",
+    "username": "用户名",
+    "person_id": "人员编号",
+    "locked_until": "锁定至",
+    "failed_logins": "连续失败次数",
+    "account_id": "账号编号",
+    "prefix": "令牌前缀",
+    "revoked": "已吊销",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    value: str
+    changed: bool
+
+
+def _show(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "role" and isinstance(value, str) and value in {r.value for r in Role}:
+        return f"{ROLE_LABELS[Role(value)]}（{value}）"
+    if key == "class" and isinstance(value, str) and value in {c.value for c in UnitClass}:
+        return f"{UnitClass(value).label}（{value}）"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _fields(data: str | None, other: str | None) -> list[Field] | None:
+    """A change's side as a key: value list; keys whose value differs from the other side are
+    marked, so an update shows at a glance what changed."""
+    if data is None:
+        return None
+    values = json.loads(data)
+    if not isinstance(values, dict):
+        return [Field("", "", json.dumps(values, ensure_ascii=False), False)]
+    others = json.loads(other) if other else None
+    fields = []
+    for key in sorted(values):
+        changed = isinstance(others, dict) and others.get(key) != values[key]
+        fields.append(Field(key, FIELD_LABELS.get(key, key), _show(key, values[key]), changed))
+    return fields
+
+
+@dataclass(frozen=True)
+class Row:
+    event: AuditEvent
+    label: str | None
+    before: list[Field] | None
+    after: list[Field] | None
+
+
+def _row(event: AuditEvent) -> Row:
+    return Row(
+        event=event,
+        label=TAG_LABELS.get(event.tag),
+        before=_fields(event.before, event.after),
+        after=_fields(event.after, event.before),
+    )
+
+
+def _day(value: str, what: str, field: str) -> date | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。", field=field
+        ) from None
+
+
+def shanghai_day_start(day: date) -> datetime:
+    """The first instant of a Shanghai calendar day, as an aware UTC datetime."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    tag: Annotated[str, Query(max_length=80)] = "",
+    who: Annotated[str, Query(max_length=100)] = "",
+    subject_type: Annotated[str, Query(max_length=50)] = "",
+    subject_id: Annotated[str, Query(max_length=100)] = "",
+    since: Annotated[str, Query(max_length=20)] = "",
+    until: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[str, Query(max_length=10)] = "1",
+) -> Response:
+    auth.actor.require(Action.AUDIT_READ)
+    filters = {
+        "tag": tag.strip(),
+        "who": who.strip(),
+        "subject_type": subject_type.strip(),
+        "subject_id": subject_id.strip(),
+        "since": since.strip(),
+        "until": until.strip(),
+    }
+    error = None
+    status_code = 200
+    rows: list[Row] = []
+    total = 0
+    number = int(page) if page.strip().isdigit() and int(page) > 0 else 1
+    try:
+        first = _day(since, "起始日期", "since")
+        last = _day(until, "截止日期", "until")
+        if first and last and first > last:
+            raise InvalidInput("起始日期不能晚于截止日期。", field="since")
+        flt = AuditFilter(
+            tag_prefix=filters["tag"] or None,
+            subject_type=filters["subject_type"] or None,
+            subject_id=filters["subject_id"] or None,
+            actor=filters["who"] or None,
+            since=shanghai_day_start(first) if first else None,
+            # "until" names the last day shown: up to the start of the next Shanghai day.
+            until=shanghai_day_start(last + timedelta(days=1)) if last else None,
+        )
+        events, total = queries.list_events(
+            session=session,
+            actor=auth.actor,
+            flt=flt,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+        )
+        rows = [_row(e) for e in events]
+    except InvalidInput as exc:
+        error, status_code = exc.message, exc.http_status
+    pages = max(1, -(-total // PAGE_SIZE))
+    query = {k: v for k, v in filters.items() if v}
+
+    def page_url(n: int) -> str:
+        return "/audit?" + urlencode({**query, "page": n})
+
+    return render(
+        request,
+        "audit.html",
+        auth,
+        status_code=status_code,
+        rows=rows,
+        total=total,
+        page=number,
+        pages=pages,
+        page_size=PAGE_SIZE,
+        page_url=page_url,
+        filters=filters,
+        error=error,
+        tag_labels=TAG_LABELS,
+        tag_prefixes=TAG_PREFIXES,
+        subject_labels=SUBJECT_LABELS,
+        source_labels=SOURCE_LABELS,
+    )
