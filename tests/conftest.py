@@ -35,7 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test process and per run, so that two runs on one server never collide."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    return f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def pg_admin():  # type: ignore[no-untyped-def]

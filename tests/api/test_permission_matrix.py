@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
-from starlette.routing import Route
+from fastapi.routing import iter_route_contexts
 
 from lawcam.authz import Role
 from tests.api.conftest import login
@@ -99,12 +98,14 @@ MATRIX = {**API, **PAGES}
 
 
 def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Every (method, path) the app answers, through included routers (not mounts: /static)."""
     found = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute | Route):
-            for method in route.methods or ():
-                if method != "HEAD":
-                    found.add((method, route.path))
+    for context in iter_route_contexts(app.routes):
+        if context.path is None or context.methods is None:
+            continue
+        for method in context.methods:
+            if method != "HEAD":
+                found.add((method, context.path))
     return found
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -11,12 +9,12 @@ from sqlalchemy import inspect
 from lawcam.db import make_engine
 from lawcam.db.migrate import current_revision, upgrade
 from lawcam.schema import metadata
-from tests.conftest import BACKEND, pg_create, pg_drop
+from tests.conftest import BACKEND, _worker, pg_create, pg_drop
 
 
 def _fresh_url(tmp_path) -> tuple[str, str | None]:  # type: ignore[no-untyped-def]
     if BACKEND == "postgresql":
-        name = f"lawcam_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        name = f"lawcam_mig_{_worker()}"
         return pg_create(name), name
     return f"sqlite:///{tmp_path / 'empty.db'}", None
 

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from lawcam import __version__
 from lawcam.authz import ROLE_LABELS
-from lawcam.config import Settings
+from lawcam.config import Settings, load_settings
 from lawcam.db import Database
 from lawcam.timeutil import local
 from lawcam.web import errors
@@ -44,3 +44,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(api_audit.router)
     app.include_router(pages.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory lawcam.web.app:app_from_env`` (what ``lawcam serve`` runs): the
+    settings come from the LAWCAM_* environment, so the CLI never imports the web layer."""
+    return create_app(load_settings())
