@@ -1,0 +1,1 @@
+"""The command line: ``lawcam [--home DIR] COMMAND``; one command group per domain."""

@@ -1,0 +1,222 @@
+"""What every command shares: the home and its settings, the database, the console actor,
+one way to print (a Rich table or exactly one JSON document) and one way to fail (exit 2)."""
+
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from lawcam.authz import Actor, Role, console_actor
+from lawcam.config import Settings, load_settings
+from lawcam.db import Database
+from lawcam.db.migrate import alembic_config, current_revision
+from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.org import queries
+from lawcam.org.models import Account, Person, Unit
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（便于脚本处理）。")]
+
+NOT_INITIALISED = "尚未初始化，请先运行 lawcam init"
+
+
+@dataclass
+class State:
+    """The global options, set by the application's callback before each command runs."""
+
+    home: Path | None = None
+
+
+STATE = State()
+
+
+def get_settings() -> Settings:
+    return load_settings(STATE.home)
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no passwd entry (containers)
+        return f"uid{os.getuid()}"
+
+
+def actor() -> Actor:
+    """CLI changes are made by the operating-system user who holds the database."""
+    return console_actor(os_user())
+
+
+def display_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def head_revision(database: Database) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(database.engine))
+    return script.get_current_head()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[Database]:
+    """The home's database; refuses (exit 2) a home that ``lawcam init`` has not prepared."""
+    url = settings.resolved_database_url
+    if require_init:
+        sqlite_file = _sqlite_file(url)
+        if not settings.home.is_dir() or (sqlite_file is not None and not sqlite_file.exists()):
+            raise LawcamError(NOT_INITIALISED, code="not_initialised")
+    database = Database(url)
+    try:
+        if require_init:
+            revision = current_revision(database.engine)
+            if revision is None:
+                raise LawcamError(NOT_INITIALISED, code="not_initialised")
+            head = head_revision(database)
+            if revision != head:
+                raise LawcamError(
+                    f"数据库版本（{revision}）与程序版本（{head}）不一致，"
+                    "请先运行 lawcam init 升级数据库。",
+                    code="not_initialised",
+                )
+        yield database
+    finally:
+        database.dispose()
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+def out() -> Console:
+    return Console(highlight=False)
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(document: Any) -> None:
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*["" if cell is None else str(cell) for cell in row])
+    out().print(grid)
+
+
+def say(message: str) -> None:
+    out().print(message, markup=False, soft_wrap=True)
+
+
+def fail(code: str, message: str, *, as_json: bool, exit_code: int = 2) -> NoReturn:
+    """The message on stderr (and, with ``--json``, the error document on stdout); then exit."""
+    err().print(f"错误：{message}", markup=False, style="red")
+    if as_json:
+        print_json({"error": {"code": code, "message": message}})
+    raise typer.Exit(exit_code)
+
+
+P = ParamSpec("P")
+
+
+def command(func: Callable[P, None]) -> Callable[P, None]:
+    """Turns domain and database errors into a Chinese message and exit status 2. The wrapped
+    function keeps its signature (and its module's annotations) for Typer."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        as_json = bool(kwargs.get("as_json", False))
+        try:
+            func(*args, **kwargs)
+        except LawcamError as exc:
+            fail(exc.code, exc.message, as_json=as_json)
+        except IntegrityError:
+            fail("conflict", "数据与已有记录冲突，未作任何更改。", as_json=as_json)
+        except OperationalError as exc:
+            reason = str(exc.orig) if exc.orig is not None else str(exc)
+            first = (reason.strip().splitlines() or [""])[0]
+            fail("database_unavailable", f"无法访问数据库：{first}", as_json=as_json)
+        except SQLAlchemyError as exc:
+            fail("database_error", f"数据库错误：{type(exc).__name__}", as_json=as_json)
+
+    return wrapper
+
+
+# Naming things on the command line -----------------------------------------------------------
+
+
+def role_from(text: str) -> Role:
+    """A role by its code (device_admin) or its Chinese label (执法记录仪管理员)."""
+    value = text.strip()
+    for role in Role:
+        if value in (role.value, role.label):
+            return role
+    codes = "、".join(f"{r.value}（{r.label}）" for r in Role)
+    raise InvalidInput(f"未知角色“{value}”。可用角色：{codes}。", field="role")
+
+
+def unit_named(session: Session, name: str) -> Unit:
+    unit = queries.unit_by_name(session, name)
+    if unit is None:
+        raise NotFound(f"单位“{name.strip()}”不存在。")
+    return unit
+
+
+def person_by(session: Session, *, badge: str | None, person_id: int | None) -> Person:
+    if (badge is None) == (person_id is None):
+        raise InvalidInput("请用 --badge（执法证号）或 --person-id 指定一名人员。", field="badge")
+    if person_id is not None:
+        return queries.get_person(session=session, actor=actor(), person_id=person_id)
+    assert badge is not None
+    person = queries.person_by_badge(session, badge)
+    if person is None:
+        raise NotFound(f"执法证号为 {badge.strip()} 的人员不存在。")
+    return person
+
+
+def account_named(session: Session, username: str) -> Account:
+    name = username.strip().lower()
+    stmt = queries.permitted_accounts(select(Account).where(Account.username == name), actor())
+    account: Account | None = session.scalars(stmt).one_or_none()
+    if account is None:
+        raise NotFound(f"账号 {name} 不存在。")
+    return account
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_password(password: str | None) -> str:
+    """``--password`` if given; otherwise asked twice, hidden, on a terminal."""
+    if password is not None:
+        return password
+    if not interactive():
+        raise InvalidInput("请用 --password 指定密码（非交互方式运行时无法提示输入）。")
+    value: str = typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码", err=True)
+    return value

@@ -1,0 +1,46 @@
+"""The Typer application: the global ``--home`` option and one command group per domain."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lawcam.cli import accounts, audit, people, roles, sheets, system, units
+from lawcam.cli.common import STATE
+
+app = typer.Typer(
+    name="lawcam",
+    help="lawcam 执法音像记录设备与资料管理系统（命令行）。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # never print passwords held in local variables
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def main(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="数据目录（默认取环境变量 LAWCAM_HOME，否则为 ./lawcam-data）。",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """lawcam 执法音像记录设备与资料管理系统。"""
+    STATE.home = home
+
+
+system.register(app)
+app.add_typer(units.app, name="unit")
+app.add_typer(people.app, name="person")
+app.add_typer(accounts.app, name="account")
+app.add_typer(roles.app, name="role")
+app.add_typer(audit.app, name="audit")
+sheets.register(app)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,154 @@
+"""Setting up and running: ``init``, ``serve`` and ``demo``."""
+
+import copy
+import os
+from typing import Annotated, Any
+
+import typer
+
+from lawcam.cli.common import (
+    JsonOpt,
+    actor,
+    command,
+    display_url,
+    get_settings,
+    open_database,
+    print_json,
+    say,
+    table,
+)
+from lawcam.config import Settings
+from lawcam.db import Database
+from lawcam.db.migrate import current_revision, upgrade
+from lawcam.errors import InvalidInput
+
+HostOpt = Annotated[str, typer.Option("--host", help="监听地址。")]
+WEB_APP_FACTORY = "lawcam.web.app:app_from_env"
+
+PortOpt = Annotated[int, typer.Option("--port", help="监听端口。", min=1, max=65535)]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="创建数据目录和密钥，建立或升级数据库（可重复运行）。")(init)
+    app.command("serve", help="启动网页服务。")(serve)
+    app.command("demo", help="生成演示数据（仅在空数据目录中）、列出演示账号并启动网页服务。")(demo)
+
+
+def initialise(settings: Settings) -> dict[str, Any]:
+    """Idempotent: the home directory, its secret key, the database at the newest revision."""
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"无法创建数据目录 {settings.home}：{exc.strerror}。") from exc
+    _ = settings.secret_key  # created on first use, mode 0600
+    database = Database(settings.resolved_database_url)
+    try:
+        upgrade(database.engine)
+        revision = current_revision(database.engine)
+    finally:
+        database.dispose()
+    return {
+        "home": str(settings.home.resolve()),
+        "database": display_url(settings.resolved_database_url),
+        "revision": revision,
+    }
+
+
+@command
+def init(as_json: JsonOpt = False) -> None:
+    info = initialise(get_settings())
+    if as_json:
+        print_json(info)
+        return
+    say(f"已初始化数据目录：{info['home']}")
+    say(f"数据库：{info['database']}（版本 {info['revision']}）")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    """Run the web application. The CLI does not import the web layer: uvicorn builds the app
+    with ``lawcam.web.app:app_from_env``, which reads the same settings from the environment."""
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    os.environ["LAWCAM_HOME"] = str(settings.home.resolve())
+    if settings.database_url:
+        os.environ["LAWCAM_DATABASE_URL"] = settings.database_url
+    # Server and access logs go to stderr: stdout carries the command's one document.
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    for handler in logging_config["handlers"].values():
+        handler["stream"] = "ext://sys.stderr"
+    uvicorn.run(
+        WEB_APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=logging_config,
+    )
+
+
+@command
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, as_json: JsonOpt = False) -> None:
+    settings = get_settings()
+    with open_database(settings) as database:
+        url = display_url(database.url)
+    if as_json:
+        print_json(
+            {"url": f"http://{host}:{port}/", "home": str(settings.home.resolve()), "database": url}
+        )
+    else:
+        say(f"网页服务：http://{host}:{port}/  （按 Ctrl+C 停止）")
+    _serve(settings, host, port)
+
+
+@command
+def demo(
+    port: PortOpt = 8000,
+    host: HostOpt = "127.0.0.1",
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="只生成数据，不启动网页服务。")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    from lawcam.demo import demo_logins, is_seeded, seed
+
+    settings = get_settings()
+    info = initialise(settings)
+    console = actor()
+    with open_database(settings) as database:
+        with database.unit_of_work() as session:
+            seeded = not is_seeded(session=session, actor=console)
+            if seeded:
+                logins = seed(session=session, actor=console, settings=settings)
+            else:
+                logins = demo_logins(session=session, actor=console)
+        url = f"http://{host}:{port}/"
+        if as_json:
+            print_json(
+                {
+                    **info,
+                    "seeded": seeded,
+                    "url": None if no_serve else url,
+                    "logins": [
+                        {
+                            "username": x.username,
+                            "password": x.password,
+                            "name": x.name,
+                            "role": x.role,
+                            "unit": x.unit,
+                        }
+                        for x in logins
+                    ],
+                }
+            )
+        else:
+            say("已生成演示数据。" if seeded else "数据目录中已有数据，未重复生成演示数据。")
+            table(
+                "演示账号",
+                ["用户名", "初始密码", "姓名", "角色", "单位"],
+                [[x.username, x.password, x.name, x.role, x.unit] for x in logins],
+            )
+            if not no_serve:
+                say(f"网页服务：{url}  （按 Ctrl+C 停止）")
+    if not no_serve:
+        _serve(settings, host, port)
