@@ -20,10 +20,10 @@ from sqlalchemy import text
 os.environ.setdefault("LAWCAM_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("LAWCAM_ARGON2_TIME_COST", "1")
 
-from lawcam.authz import Actor, console_actor  # noqa: E402
-from lawcam.config import Settings  # noqa: E402
-from lawcam.db import Database, make_engine  # noqa: E402
-from lawcam.db.migrate import upgrade  # noqa: E402
+from lawcam.authz import Actor, console_actor
+from lawcam.config import Settings
+from lawcam.db import Database, make_engine
+from lawcam.db.migrate import upgrade
 
 BACKEND = os.environ.get("LAWCAM_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("LAWCAM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

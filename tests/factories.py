@@ -49,30 +49,58 @@ def build_office(database: Database, settings: Settings, console: Actor) -> Offi
             ("计划财务与国有资产管理处", UnitClass.FEWER, 0),
             ("信息通信保障部", UnitClass.FEWER, 0),
         ]:
-            unit = service.create_unit(session=session, actor=console,
-                                       data=UnitIn(name=name, unit_class=cls, target=target))
+            unit = service.create_unit(
+                session=session,
+                actor=console,
+                data=UnitIn(name=name, unit_class=cls, target=target),
+            )
             office.units[name] = unit.id
         for index, role in enumerate(Role):
             officer = role is Role.OFFICER
-            person = service.create_person(session=session, actor=console, data=PersonIn(
-                name=f"测试{role.label}", unit=ROLE_UNIT[role], badge=f"T{index:04d}",
-                is_officer=officer, roles=() if officer else (role,)))
+            person = service.create_person(
+                session=session,
+                actor=console,
+                data=PersonIn(
+                    name=f"测试{role.label}",
+                    unit=ROLE_UNIT[role],
+                    badge=f"T{index:04d}",
+                    is_officer=officer,
+                    roles=() if officer else (role,),
+                ),
+            )
             office.people[str(role)] = person.id
-            account = accounts.create_account(session=session, actor=console, settings=settings,
-                                              person_id=person.id, username=office.user(role),
-                                              password=PASSWORD)
+            account = accounts.create_account(
+                session=session,
+                actor=console,
+                settings=settings,
+                person_id=person.id,
+                username=office.user(role),
+                password=PASSWORD,
+            )
             office.accounts[str(role)] = account.id
-        other = service.create_person(session=session, actor=console, data=PersonIn(
-            name="二处执法员", unit="执法二处", badge="T9001", is_officer=True))
+        other = service.create_person(
+            session=session,
+            actor=console,
+            data=PersonIn(name="二处执法员", unit="执法二处", badge="T9001", is_officer=True),
+        )
         office.people["other_unit_officer"] = other.id
-        spare = service.create_person(session=session, actor=console, data=PersonIn(
-            name="备用人员", unit="执法二处", badge="T9002", is_officer=True))
+        spare = service.create_person(
+            session=session,
+            actor=console,
+            data=PersonIn(name="备用人员", unit="执法二处", badge="T9002", is_officer=True),
+        )
         office.people["spare"] = spare.id
-        spare_account = accounts.create_account(session=session, actor=console, settings=settings,
-                                                person_id=spare.id, username="u_spare",
-                                                password=PASSWORD)
+        spare_account = accounts.create_account(
+            session=session,
+            actor=console,
+            settings=settings,
+            person_id=spare.id,
+            username="u_spare",
+            password=PASSWORD,
+        )
         office.accounts["spare"] = spare_account.id
-        token, _ = accounts.create_token(session=session, actor=console,
-                                         account_id=spare_account.id, name="工作站-测试")
+        token, _ = accounts.create_token(
+            session=session, actor=console, account_id=spare_account.id, name="工作站-测试"
+        )
         office.tokens["spare"] = token.id
     return office

@@ -32,20 +32,28 @@ def _role_for(expected: object) -> Role:
 
 
 BAD_PATHS = ["abc", "999999", "-1", "1e9"]
-BAD_BODIES: list[object] = [None, "not json", [], {}, {"name": 12345, "unit_class": "huge"},
-                            {"name": "x" * 10000}]
+BAD_BODIES: list[object] = [
+    None,
+    "not json",
+    [],
+    {},
+    {"name": 12345, "unit_class": "huge"},
+    {"name": "x" * 10000},
+]
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(k for k in API if "{" in k[1] or
-                                                   k[0] in ("POST", "PATCH")))
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(k for k in API if "{" in k[1] or k[0] in ("POST", "PATCH"))
+)
 def test_bad_input_gets_the_error_shape(client, office: Office, method: str, path: str) -> None:
     login(client, office.user(_role_for(API[(method, path)])))
     for bad in BAD_PATHS if "{" in path else [None]:
         url = re.sub(r"\{\w+\}", bad, path) if bad else path
         for body in BAD_BODIES if method != "GET" else [None]:
             if isinstance(body, str):
-                response = client.request(method, url, content=body,
-                                          headers={"content-type": "application/json"})
+                response = client.request(
+                    method, url, content=body, headers={"content-type": "application/json"}
+                )
             else:
                 response = client.request(method, url, json=body)
             if response.status_code >= 300:

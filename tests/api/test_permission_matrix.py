@@ -14,8 +14,9 @@ from tests.factories import Office
 
 PUBLIC = "public"
 ANY = frozenset(Role)
-ORG_WIDE = frozenset({Role.ENGINEERING, Role.FINANCE, Role.ICT, Role.SYSADMIN, Role.SECADMIN,
-                      Role.AUDITOR})
+ORG_WIDE = frozenset(
+    {Role.ENGINEERING, Role.FINANCE, Role.ICT, Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR}
+)
 SYS = frozenset({Role.SYSADMIN})
 SEC = frozenset({Role.SECADMIN})
 AUD = frozenset({Role.AUDITOR})
@@ -145,8 +146,9 @@ def _call(client, method: str, path: str, office: Office):  # type: ignore[no-un
     url = _fill(path, office)
     if path.startswith("/api/"):
         return client.request(method, url, json=BODIES.get((method, path)))
-    return client.request(method, url, data={"name": "x"} if method == "POST" else None,
-                          follow_redirects=False)
+    return client.request(
+        method, url, data={"name": "x"} if method == "POST" else None, follow_redirects=False
+    )
 
 
 def _allowed(status: int) -> bool:

@@ -16,6 +16,7 @@ from lawcam.timeutil import utcnow
 
 # Any constant works; it only has to be the same for every writer of the audit log.
 _PG_AUDIT_LOCK = 0x6C617763616D  # "lawcam"
+_SEQ_KEY = "lawcam.audit.next_seq"
 
 
 def canonical_json(value: Any) -> str:
@@ -73,9 +74,17 @@ def record(
 
 def _next_seq(session: Session) -> int:
     """Dense sequence in commit order: writers of the log take one lock until they commit
-    (PostgreSQL advisory lock; SQLite allows one writer at a time anyway)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    current = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
-    return 0 if current is None else int(current) + 1
+    (PostgreSQL advisory lock; SQLite allows one writer at a time anyway). Within a transaction
+    the lock is already held, so the next number is counted on, not asked for again: a bulk
+    import of 100,000 rows saves two round trips a row."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_SEQ_KEY)
+    if cached is not None and cached[0] is transaction:
+        seq = int(cached[1])
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        current = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
+        seq = 0 if current is None else int(current) + 1
+    session.info[_SEQ_KEY] = (transaction, seq + 1)
+    return seq

@@ -26,9 +26,7 @@ def unit_scope(session: Session, unit_id: int) -> set[int]:
     return scope
 
 
-def permitted_units(
-    session: Session, stmt: Select[Unit], actor: Actor
-) -> Select[Unit]:
+def permitted_units(session: Session, stmt: Select[Unit], actor: Actor) -> Select[Unit]:
     if not actor.can(Action.UNIT_VIEW):
         return stmt.where(false())
     if actor.org_wide:
@@ -37,9 +35,7 @@ def permitted_units(
     return stmt
 
 
-def permitted_people(
-    session: Session, stmt: Select[Person], actor: Actor
-) -> Select[Person]:
+def permitted_people(session: Session, stmt: Select[Person], actor: Actor) -> Select[Person]:
     if not actor.can(Action.PERSON_VIEW):
         return stmt.where(false())
     if actor.org_wide:

@@ -26,6 +26,7 @@ from lawcam.timeutil import utcnow
 BADGE_PATTERN = re.compile(r"^[A-Za-z0-9\-]{3,40}$")
 PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{3,40}$")
 MAX_TARGET = 10_000
+NOTE_LIMIT = 500
 
 
 def clean_name(value: str | None, what: str, *, field: str = "name", limit: int = 100) -> str:
@@ -34,6 +35,13 @@ def clean_name(value: str | None, what: str, *, field: str = "name", limit: int 
         raise InvalidInput(f"{what}不能为空。", field=field)
     if len(text) > limit:
         raise InvalidInput(f"{what}过长（最多 {limit} 字）。", field=field)
+    return text
+
+
+def _clean_note(note: str) -> str:
+    text = note.strip()
+    if len(text) > NOTE_LIMIT:
+        raise InvalidInput(f"备注过长（最多 {NOTE_LIMIT} 字）。", field="note")
     return text
 
 
@@ -71,7 +79,7 @@ def create_unit(*, session: Session, actor: Actor, data: UnitIn) -> Unit:
         parent_id=parent.id if parent else None,
         unit_class=data.unit_class.value if data.unit_class else None,
         target=data.target,
-        note=data.note.strip(),
+        note=_clean_note(data.note),
         is_active=True,
         created_at=utcnow(),
     )
@@ -104,7 +112,7 @@ def update_unit(*, session: Session, actor: Actor, unit_id: int, changes: UnitCh
     unit.unit_class = unit_class.value if unit_class else None
     unit.target = target
     if changes.note is not None:
-        unit.note = changes.note.strip()
+        unit.note = _clean_note(changes.note)
     if unit.snapshot() != before:
         session.flush()
         record(session, actor, OrgEvent.UNIT_UPDATED, ("unit", unit.id), before, unit.snapshot())
@@ -224,8 +232,10 @@ def update_person(
         person.name = clean_name(changes.name, "姓名")
     if changes.is_officer is not None:
         if changes.is_officer and set(person.active_roles) & SEPARATED_ROLES:
-            raise Conflict("系统管理员、安全管理员、安全审计员不得兼任执法人员（三员分立）。",
-                           field="is_officer")
+            raise Conflict(
+                "系统管理员、安全管理员、安全审计员不得兼任执法人员（三员分立）。",
+                field="is_officer",
+            )
         person.is_officer = changes.is_officer
     if changes.badge is not None or changes.is_officer:
         badge = changes.badge if changes.badge is not None else person.badge

@@ -30,12 +30,14 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
 from lawcam.authz import ROLE_LABELS, Action, Actor, Role
 from lawcam.errors import Forbidden, InvalidInput, LawcamError
 from lawcam.org import service
+from lawcam.org.models import Person, Unit
 from lawcam.org.types import OrgEvent, PersonIn, UnitClass, UnitIn
 
 
@@ -264,25 +266,29 @@ def _general_notes(kind: SheetKind) -> list[str]:
 
 
 def import_file(*, session: Session, actor: Actor, path: Path) -> ImportResult:
-    """Create every row of the file, or raise on the first bad one. Never commits."""
+    """Create every row of the file, or raise on a bad one. Never commits.
+
+    Three passes: read and parse every row (cell errors), check the whole file against itself
+    and the database in a few queries (unknown units, badges used twice), then create each row
+    through the services. A bad row near the end of a 100,000-row file is therefore reported
+    in seconds, before anything is written."""
     path = Path(path)
     with _open_rows(path) as rows:
         kind, header_row, positions = _read_header(rows)
         actor.require(Action.UNIT_MANAGE if kind is SheetKind.UNITS else Action.PERSON_MANAGE)
-        create = (
-            _unit_creator(session, actor)
-            if kind is SheetKind.UNITS
-            else _person_creator(session, actor)
-        )
-        count = 0
+        parse = _parse_unit if kind is SheetKind.UNITS else _parse_person
+        items: list[tuple[int, Any]] = []
         for row_number, values in rows:
             cells = _cells(values, positions, row_number, header_row)
-            if cells is None:
-                continue
-            count += 1
-            _create_row(kind, create, cells, row_number)
-    if count == 0:
+            if cells is not None:
+                items.append((row_number, _located(kind, row_number, parse, cells)))
+    if not items:
         raise InvalidInput("文件中没有数据行。")
+    if kind is SheetKind.PEOPLE:
+        _precheck_people(session, items)
+    for row_number, data in items:
+        _located(kind, row_number, _creator(kind, session, actor), data)
+    count = len(items)
     record(
         session,
         actor,
@@ -294,13 +300,51 @@ def import_file(*, session: Session, actor: Actor, path: Path) -> ImportResult:
     return ImportResult(kind=kind, created=count, rows=count)
 
 
+def _creator(kind: SheetKind, session: Session, actor: Actor) -> Callable[[Any], Any]:
+    if kind is SheetKind.UNITS:
+        return lambda data: service.create_unit(session=session, actor=actor, data=data)
+    return lambda data: service.create_person(session=session, actor=actor, data=data)
+
+
+def _precheck_people(session: Session, items: list[tuple[int, Any]]) -> None:
+    """Whole-file checks with one query each; the services check the same rules again."""
+    names = {data.unit for _, data in items}
+    query = select(Unit.name, Unit.is_active).where(Unit.name.in_(names))
+    units = {name: active for name, active in session.execute(query)}
+    badges = [data.badge for _, data in items if data.badge]
+    taken: dict[str, str] = {}
+    for start in range(0, len(badges), 1000):
+        chunk = badges[start : start + 1000]
+        holders = select(Person.badge, Person.name).where(Person.badge.in_(chunk))
+        taken.update((badge, name) for badge, name in session.execute(holders) if badge)
+    first_use: dict[str, str] = {}
+    for row_number, data in items:
+        if data.unit not in units:
+            message = f"单位“{data.unit}”不存在。" + _HINTS[(SheetKind.PEOPLE, "unit")]
+            raise _at(row_number, UNIT, message, InvalidInput, cause="invalid_input")
+        if not units[data.unit]:
+            raise _at(row_number, UNIT, f"单位“{data.unit}”已停用。", InvalidInput)
+        if data.badge:
+            holder = taken.get(data.badge) or first_use.get(data.badge)
+            if holder is not None:
+                raise _at(
+                    row_number,
+                    BADGE,
+                    f"执法证号 {data.badge} 已被“{holder}”使用。",
+                    InvalidInput,
+                    cause="conflict",
+                )
+            first_use[data.badge] = data.name
+
+
 Row = tuple[int, Sequence[Any]]
 Cells = dict[str, Any]
 
 
-def _create_row(kind: SheetKind, create: Callable[[Cells], None], cells: Cells, row: int) -> None:
+def _located(kind: SheetKind, row: int, step: Callable[[Any], Any], value: Any) -> Any:
+    """Runs one row's parse or create step; any error is re-raised naming row and column."""
     try:
-        create(cells)
+        return step(value)
     except _CellError as error:
         raise _at(row, error.column, error.message, InvalidInput) from None
     except LawcamError as error:
@@ -539,57 +583,47 @@ def _split(text: str) -> tuple[str, ...]:
 # --- rows → services -----------------------------------------------------------------------
 
 
-def _unit_creator(session: Session, actor: Actor) -> Callable[[Cells], None]:
-    def create(cells: Cells) -> None:
-        class_text = _text(cells.get(CLASS))
-        unit_class = None
-        if class_text:
-            unit_class = _CLASS_WORDS.get(class_text.lower()) or _CLASS_WORDS.get(class_text)
-            if unit_class is None:
-                raise _CellError(CLASS, f"应填写“多”“较多”或“较少”，而不是“{class_text}”。")
-        note = _text(cells.get(NOTE))
-        if len(note) > NOTE_LIMIT:
-            raise _CellError(NOTE, f"备注过长（最多 {NOTE_LIMIT} 字）。")
-        parent = _text(cells.get(PARENT))
-        data = UnitIn(
-            name=_text(cells.get(NAME)),
-            unit_class=unit_class,
-            target=_integer(cells, TARGET),
-            parent=parent or None,
-            zones=_split(_text(cells.get(ZONES))),
-            note=note,
-        )
-        service.create_unit(session=session, actor=actor, data=data)
-
-    return create
+def _parse_unit(cells: Cells) -> UnitIn:
+    class_text = _text(cells.get(CLASS))
+    unit_class = None
+    if class_text:
+        unit_class = _CLASS_WORDS.get(class_text.lower()) or _CLASS_WORDS.get(class_text)
+        if unit_class is None:
+            raise _CellError(CLASS, f"应填写“多”“较多”或“较少”，而不是“{class_text}”。")
+    note = _text(cells.get(NOTE))
+    if len(note) > NOTE_LIMIT:
+        raise _CellError(NOTE, f"备注过长（最多 {NOTE_LIMIT} 字）。")
+    parent = _text(cells.get(PARENT))
+    return UnitIn(
+        name=_text(cells.get(NAME)),
+        unit_class=unit_class,
+        target=_integer(cells, TARGET),
+        parent=parent or None,
+        zones=_split(_text(cells.get(ZONES))),
+        note=note,
+    )
 
 
-def _person_creator(session: Session, actor: Actor) -> Callable[[Cells], None]:
-    def create(cells: Cells) -> None:
-        roles: list[Role] = []
-        for word in _split(_text(cells.get(ROLES))):
-            role = _ROLE_WORDS.get(word) or _ROLE_WORDS.get(word.lower())
-            if role is None:
-                allowed = "、".join(ROLE_LABELS[r] for r in _ASSIGNABLE)
-                raise _CellError(ROLES, f"无法识别的角色“{word}”。可填写：{allowed}。")
-            if role is Role.OFFICER:
-                raise _CellError(
-                    ROLES, "“执法人员”不是角色，请在“执法人员”列填写“是”并填写执法证号。"
-                )
-            if role in roles:
-                raise _CellError(ROLES, f"角色“{role.label}”重复填写。")
-            roles.append(role)
-        unit = _text(cells.get(UNIT))
-        if not unit:
-            raise _CellError(UNIT, "所属单位不能为空。")
-        data = PersonIn(
-            name=_text(cells.get(PERSON)),
-            unit=unit,
-            badge=_text(cells.get(BADGE)) or None,
-            is_officer=_yes_no(cells, OFFICER),
-            phone=_text(cells.get(PHONE)),
-            roles=tuple(roles),
-        )
-        service.create_person(session=session, actor=actor, data=data)
-
-    return create
+def _parse_person(cells: Cells) -> PersonIn:
+    roles: list[Role] = []
+    for word in _split(_text(cells.get(ROLES))):
+        role = _ROLE_WORDS.get(word) or _ROLE_WORDS.get(word.lower())
+        if role is None:
+            allowed = "、".join(ROLE_LABELS[r] for r in _ASSIGNABLE)
+            raise _CellError(ROLES, f"无法识别的角色“{word}”。可填写：{allowed}。")
+        if role is Role.OFFICER:
+            raise _CellError(ROLES, "“执法人员”不是角色，请在“执法人员”列填写“是”并填写执法证号。")
+        if role in roles:
+            raise _CellError(ROLES, f"角色“{role.label}”重复填写。")
+        roles.append(role)
+    unit = _text(cells.get(UNIT))
+    if not unit:
+        raise _CellError(UNIT, "所属单位不能为空。")
+    return PersonIn(
+        name=_text(cells.get(PERSON)),
+        unit=unit,
+        badge=_text(cells.get(BADGE)) or None,
+        is_officer=_yes_no(cells, OFFICER),
+        phone=_text(cells.get(PHONE)),
+        roles=tuple(roles),
+    )

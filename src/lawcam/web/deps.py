@@ -74,7 +74,9 @@ async def _csrf_given(request: Request) -> str | None:
     return None
 
 
-async def optional_auth(request: Request, session: SessionDep, settings: SettingsDep) -> Auth | None:
+async def optional_auth(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Auth | None:
     token = _bearer(request)
     if token is not None:
         account = accounts.resolve_token(session=session, plain=token)

@@ -25,13 +25,32 @@ HTTP_MESSAGES = {
     429: "请求过于频繁，请稍后再试。",
     500: "系统内部错误，请联系系统管理员。",
 }
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-              422: "invalid_input", 429: "too_many_requests", 500: "internal"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal",
+}
 
-FIELD_NAMES = {"name": "名称", "badge": "执法证号", "unit": "单位", "username": "用户名",
-               "password": "密码", "role": "角色", "target": "配备目标", "unit_class": "单位类别",
-               "person_id": "人员", "phone": "联系电话", "parent": "上级单位"}
+FIELD_NAMES = {
+    "name": "名称",
+    "badge": "执法证号",
+    "unit": "单位",
+    "username": "用户名",
+    "password": "密码",
+    "role": "角色",
+    "target": "配备目标",
+    "unit_class": "单位类别",
+    "person_id": "人员",
+    "phone": "联系电话",
+    "parent": "上级单位",
+}
 
 
 def is_api(request: Request) -> bool:
@@ -52,7 +71,9 @@ def _render(request: Request, status: int, code: str, message: str, **extra: Any
         return RedirectResponse(f"/login?next={target}", status_code=303)
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, "error.html", {"status": status, "message": message, "auth": None},
+        request,
+        "error.html",
+        {"status": status, "message": message, "auth": None},
         status_code=status,
     )
 
@@ -95,8 +116,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        return _render(request, status, HTTP_CODES.get(status, "error"),
-                       HTTP_MESSAGES.get(status, "请求无法处理。"))
+        return _render(
+            request,
+            status,
+            HTTP_CODES.get(status, "error"),
+            HTTP_MESSAGES.get(status, "请求无法处理。"),
+        )
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

@@ -28,7 +28,11 @@ def log_in(
 
 def set_session_cookie(response: Response, settings: Settings, value: str) -> None:
     response.set_cookie(
-        SESSION_COOKIE, value, httponly=True, samesite="strict", secure=settings.secure_cookies,
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
         path="/",
     )
 

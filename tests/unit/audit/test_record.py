@@ -21,8 +21,9 @@ def _count(database) -> int:  # type: ignore[no-untyped-def]
 
 def test_change_and_audit_commit_together(database, console) -> None:
     with database.unit_of_work() as session:
-        unit = service.create_unit(session=session, actor=console,
-                                   data=UnitIn(name="执法一处", unit_class=UnitClass.MANY))
+        unit = service.create_unit(
+            session=session, actor=console, data=UnitIn(name="执法一处", unit_class=UnitClass.MANY)
+        )
     with database.read() as session:
         event = session.scalars(select(AuditEvent)).one()
     assert event.tag == "org:unit:create"

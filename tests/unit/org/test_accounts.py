@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from lawcam.audit.models import AuditEvent
 from lawcam.config import PasswordPolicy
 from lawcam.errors import Conflict, InvalidInput
-from lawcam.org import accounts
+from lawcam.org import accounts, passwords, service
 from lawcam.org.models import Account, ApiToken, LoginSession
 from lawcam.org.passwords import check_policy
+from lawcam.org.types import PersonIn, UnitIn
 from lawcam.timeutil import utcnow
 from tests.factories import PASSWORD, build_office
 
@@ -38,8 +39,9 @@ def test_policy_is_configurable() -> None:
 
 def _login(database, settings, username: str, password: str):  # type: ignore[no-untyped-def]
     with database.unit_of_work() as session:
-        return accounts.authenticate(session=session, settings=settings, username=username,
-                                     password=password)
+        return accounts.authenticate(
+            session=session, settings=settings, username=username, password=password
+        )
 
 
 def test_passwords_are_stored_as_argon2id(database, settings, console) -> None:
@@ -63,13 +65,19 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(database, settings, 
         assert account.locked_until is not None
         minutes = (account.locked_until - utcnow()).total_seconds() / 60
         assert 14 < minutes <= 15
-        tags = session.scalars(select(AuditEvent.tag).where(
-            AuditEvent.subject_id == str(account.id), AuditEvent.subject_type == "account")).all()
+        tags = session.scalars(
+            select(AuditEvent.tag).where(
+                AuditEvent.subject_id == str(account.id), AuditEvent.subject_type == "account"
+            )
+        ).all()
         assert tags.count("auth:session:login_failed") == 5 and "auth:account:lock" in tags
     # When the lock has run out, the right password works again.
     with database.unit_of_work() as session:
-        session.execute(update(Account).where(Account.id == office.accounts["officer"])
-                        .values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Account)
+            .where(Account.id == office.accounts["officer"])
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
     assert _login(database, settings, user, PASSWORD).account is not None
 
 
@@ -78,33 +86,78 @@ def test_sysadmin_unlocks(database, settings, console) -> None:
     for _ in range(5):
         _login(database, settings, office.user("finance"), "wrong")
     with database.unit_of_work() as session:
-        accounts.unlock_account(session=session, actor=console,
-                                account_id=office.accounts["finance"])
+        accounts.unlock_account(
+            session=session, actor=console, account_id=office.accounts["finance"]
+        )
     assert _login(database, settings, office.user("finance"), PASSWORD).account is not None
 
 
-def test_unknown_users_take_as_long_as_known_ones(database, settings, console) -> None:
+@pytest.fixture
+def production_argon2(monkeypatch):  # type: ignore[no-untyped-def]
+    """argon2-cffi's default cost (64 MiB, 3 passes), as in production, for timing tests."""
+    monkeypatch.setenv("LAWCAM_ARGON2_MEMORY_KIB", "65536")
+    monkeypatch.setenv("LAWCAM_ARGON2_TIME_COST", "3")
+    passwords._hasher.cache_clear()
+    passwords.dummy_hash.cache_clear()
+    yield
+    passwords._hasher.cache_clear()
+    passwords.dummy_hash.cache_clear()
+
+
+def test_unknown_users_cost_one_verification_like_known_ones(
+    database, settings, console, monkeypatch
+) -> None:
     build_office(database, settings, console)
+    verified: list[str] = []
+    real_verify = passwords.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash.split("$")[3])  # the argon2 parameters m=…,t=…,p=…
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    _login(database, settings, "u_ict", "wrong-password")
+    _login(database, settings, "no_such_user", "wrong-password")
+    assert len(verified) == 2 and verified[0] == verified[1]
+
+
+def test_unknown_users_take_as_long_as_known_ones(
+    database, settings, console, production_argon2
+) -> None:
+    with database.unit_of_work() as session:
+        service.create_unit(session=session, actor=console, data=UnitIn(name="执法一处"))
+        person = service.create_person(
+            session=session, actor=console, data=PersonIn(name="甲", unit="执法一处")
+        )
+        accounts.create_account(
+            session=session,
+            actor=console,
+            settings=settings,
+            person_id=person.id,
+            username="timed",
+            password=PASSWORD,
+        )
 
     def timed(username: str) -> float:
         start = time.perf_counter()
         _login(database, settings, username, "wrong-password")
         return time.perf_counter() - start
 
-    # Interleave, so that machine noise hits both alike; compare medians.
+    # Interleaved, so that machine noise hits both alike; medians of argon2's real cost.
     known, unknown = [], []
-    for _ in range(4):
-        known.append(timed("u_ict"))
+    for _ in range(3):
+        known.append(timed("timed"))
         unknown.append(timed("no_such_user"))
     ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.4 < ratio < 2.5, (known, unknown)
+    assert 0.5 < ratio < 2.0, (known, unknown)
 
 
 def test_deactivated_accounts_cannot_log_in(database, settings, console) -> None:
     office = build_office(database, settings, console)
     with database.unit_of_work() as session:
-        accounts.set_account_active(session=session, actor=console,
-                                    account_id=office.accounts["ict"], active=False)
+        accounts.set_account_active(
+            session=session, actor=console, account_id=office.accounts["ict"], active=False
+        )
     assert "停用" in (_login(database, settings, office.user("ict"), PASSWORD).error or "")
 
 
@@ -115,8 +168,11 @@ def test_session_idle_timeout(database, settings, console) -> None:
         key, _ = accounts.start_session(session=session, account=account)
     with database.unit_of_work() as session:
         assert accounts.resolve_session(session=session, settings=settings, key=key) is not None
-        session.execute(update(LoginSession).values(
-            last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)))
+        session.execute(
+            update(LoginSession).values(
+                last_seen_at=utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+            )
+        )
     with database.unit_of_work() as session:
         assert accounts.resolve_session(session=session, settings=settings, key=key) is None
 
@@ -124,9 +180,12 @@ def test_session_idle_timeout(database, settings, console) -> None:
 def test_tokens_are_stored_hashed_and_can_be_revoked(database, settings, console) -> None:
     office = build_office(database, settings, console)
     with database.unit_of_work() as session:
-        token, plain = accounts.create_token(session=session, actor=console,
-                                             account_id=office.accounts["device_admin"],
-                                             name="采集站-01")
+        token, plain = accounts.create_token(
+            session=session,
+            actor=console,
+            account_id=office.accounts["device_admin"],
+            name="采集站-01",
+        )
     with database.read() as session:
         stored = session.get_one(ApiToken, token.id)
         assert plain not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
@@ -143,10 +202,20 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(database, settings, console
 def test_username_rules(database, settings, console) -> None:
     office = build_office(database, settings, console)
     with pytest.raises(InvalidInput), database.unit_of_work() as session:
-        accounts.create_account(session=session, actor=console, settings=settings,
-                                person_id=office.people["other_unit_officer"],
-                                username="张三", password=PASSWORD)
+        accounts.create_account(
+            session=session,
+            actor=console,
+            settings=settings,
+            person_id=office.people["other_unit_officer"],
+            username="张三",
+            password=PASSWORD,
+        )
     with pytest.raises(Conflict), database.unit_of_work() as session:
-        accounts.create_account(session=session, actor=console, settings=settings,
-                                person_id=office.people["other_unit_officer"],
-                                username="u_ict", password=PASSWORD)
+        accounts.create_account(
+            session=session,
+            actor=console,
+            settings=settings,
+            person_id=office.people["other_unit_officer"],
+            username="u_ict",
+            password=PASSWORD,
+        )

@@ -31,8 +31,15 @@ def list_audit(
     # A time without a zone is what the user sees on screen: Asia/Shanghai.
     since = since.replace(tzinfo=SHANGHAI) if since and since.tzinfo is None else since
     until = until.replace(tzinfo=SHANGHAI) if until and until.tzinfo is None else until
-    flt = AuditFilter(tag_prefix=tag, subject_type=subject_type, subject_id=subject_id,
-                      actor=who, since=since, until=until)
-    rows, total = queries.list_events(session=session, actor=actor, flt=flt, limit=limit,
-                                      offset=offset)
+    flt = AuditFilter(
+        tag_prefix=tag,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor=who,
+        since=since,
+        until=until,
+    )
+    rows, total = queries.list_events(
+        session=session, actor=actor, flt=flt, limit=limit, offset=offset
+    )
     return AuditPage(total=total, items=[AuditEventOut.of(e) for e in rows])

@@ -50,8 +50,14 @@ def api_login(
     if login is None or cookie is None:
         return JSONResponse(error_body("login_failed", error or ""), status_code=401)
     actor = accounts.actor_for(login.account, "api")
-    me = MeOut(account_id=actor.account_id, person_id=actor.person_id, label=actor.label,
-               unit_id=actor.unit_id, roles=sorted(actor.roles), csrf_token=login.csrf_token)
+    me = MeOut(
+        account_id=actor.account_id,
+        person_id=actor.person_id,
+        label=actor.label,
+        unit_id=actor.unit_id,
+        roles=sorted(actor.roles),
+        csrf_token=login.csrf_token,
+    )
     response = JSONResponse(me.model_dump(mode="json"))
     set_session_cookie(response, settings, cookie)
     return response
@@ -65,19 +71,31 @@ def api_logout(auth: AuthDep, session: SessionDep, response: Response) -> None:
 @router.get("/me", response_model=MeOut)
 def me(auth: AuthDep) -> MeOut:
     actor = auth.actor
-    return MeOut(account_id=actor.account_id, person_id=actor.person_id, label=actor.label,
-                 unit_id=actor.unit_id, roles=sorted(actor.roles), csrf_token=auth.csrf_token)
+    return MeOut(
+        account_id=actor.account_id,
+        person_id=actor.person_id,
+        label=actor.label,
+        unit_id=actor.unit_id,
+        roles=sorted(actor.roles),
+        csrf_token=auth.csrf_token,
+    )
 
 
 @router.post("/me/password", status_code=204)
 def change_password(
     body: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep
 ) -> None:
-    accounts.change_own_password(session=session, actor=actor, settings=settings,
-                                 old=body.old_password, new=body.new_password)
+    accounts.change_own_password(
+        session=session,
+        actor=actor,
+        settings=settings,
+        old=body.old_password,
+        new=body.new_password,
+    )
 
 
 # Units ---------------------------------------------------------------------------------------
+
 
 @router.get("/units", response_model=list[UnitOut])
 def list_units(
@@ -89,9 +107,18 @@ def list_units(
 
 @router.post("/units", response_model=UnitOut, status_code=201)
 def create_unit(body: UnitCreate, actor: CurrentActor, session: SessionDep) -> UnitOut:
-    unit = service.create_unit(session=session, actor=actor, data=UnitIn(
-        name=body.name, unit_class=body.unit_class, target=body.target, parent=body.parent,
-        zones=tuple(body.zones), note=body.note))
+    unit = service.create_unit(
+        session=session,
+        actor=actor,
+        data=UnitIn(
+            name=body.name,
+            unit_class=body.unit_class,
+            target=body.target,
+            parent=body.parent,
+            zones=tuple(body.zones),
+            note=body.note,
+        ),
+    )
     return UnitOut.of(unit)
 
 
@@ -106,11 +133,16 @@ def update_unit(
 ) -> UnitOut:
     fields = body.model_fields_set
     changes = UnitChanges(
-        name=body.name, unit_class=body.unit_class, target=body.target, parent=body.parent,
-        note=body.note, clear_target="target" in fields and body.target is None,
+        name=body.name,
+        unit_class=body.unit_class,
+        target=body.target,
+        parent=body.parent,
+        note=body.note,
+        clear_target="target" in fields and body.target is None,
     )
-    return UnitOut.of(service.update_unit(session=session, actor=actor, unit_id=unit_id,
-                                          changes=changes))
+    return UnitOut.of(
+        service.update_unit(session=session, actor=actor, unit_id=unit_id, changes=changes)
+    )
 
 
 @router.post("/units/{unit_id}/deactivate", response_model=UnitOut)
@@ -126,6 +158,7 @@ def add_zone(unit_id: int, body: ZoneCreate, actor: CurrentActor, session: Sessi
 
 # People --------------------------------------------------------------------------------------
 
+
 @router.get("/people", response_model=list[PersonOut])
 def list_people(
     actor: CurrentActor,
@@ -135,16 +168,30 @@ def list_people(
     include_inactive: bool = False,
     officers_only: bool = False,
 ) -> list[PersonOut]:
-    people = queries.list_people(session=session, actor=actor, unit_id=unit_id, query=q,
-                                 include_inactive=include_inactive, officers_only=officers_only)
+    people = queries.list_people(
+        session=session,
+        actor=actor,
+        unit_id=unit_id,
+        query=q,
+        include_inactive=include_inactive,
+        officers_only=officers_only,
+    )
     return [PersonOut.of(p) for p in people]
 
 
 @router.post("/people", response_model=PersonOut, status_code=201)
 def create_person(body: PersonCreate, actor: CurrentActor, session: SessionDep) -> PersonOut:
-    person = service.create_person(session=session, actor=actor, data=PersonIn(
-        name=body.name, unit=body.unit, badge=body.badge, is_officer=body.is_officer,
-        phone=body.phone))
+    person = service.create_person(
+        session=session,
+        actor=actor,
+        data=PersonIn(
+            name=body.name,
+            unit=body.unit,
+            badge=body.badge,
+            is_officer=body.is_officer,
+            phone=body.phone,
+        ),
+    )
     return PersonOut.of(person)
 
 
@@ -157,23 +204,31 @@ def get_person(person_id: int, actor: CurrentActor, session: SessionDep) -> Pers
 def update_person(
     person_id: int, body: PersonUpdate, actor: CurrentActor, session: SessionDep
 ) -> PersonOut:
-    changes = PersonChanges(name=body.name, unit=body.unit, badge=body.badge,
-                            is_officer=body.is_officer, phone=body.phone)
-    return PersonOut.of(service.update_person(session=session, actor=actor, person_id=person_id,
-                                              changes=changes))
+    changes = PersonChanges(
+        name=body.name,
+        unit=body.unit,
+        badge=body.badge,
+        is_officer=body.is_officer,
+        phone=body.phone,
+    )
+    return PersonOut.of(
+        service.update_person(session=session, actor=actor, person_id=person_id, changes=changes)
+    )
 
 
 @router.post("/people/{person_id}/deactivate", response_model=PersonOut)
 def deactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) -> PersonOut:
-    person = service.set_person_active(session=session, actor=actor, person_id=person_id,
-                                       active=False)
+    person = service.set_person_active(
+        session=session, actor=actor, person_id=person_id, active=False
+    )
     return PersonOut.of(person)
 
 
 @router.post("/people/{person_id}/reactivate", response_model=PersonOut)
 def reactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) -> PersonOut:
-    person = service.set_person_active(session=session, actor=actor, person_id=person_id,
-                                       active=True)
+    person = service.set_person_active(
+        session=session, actor=actor, person_id=person_id, active=True
+    )
     return PersonOut.of(person)
 
 
@@ -181,8 +236,9 @@ def reactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) 
 def assign_role(
     person_id: int, body: RoleIn, actor: CurrentActor, session: SessionDep
 ) -> PersonOut:
-    assignment = service.assign_role(session=session, actor=actor, person_id=person_id,
-                                     role=body.role)
+    assignment = service.assign_role(
+        session=session, actor=actor, person_id=person_id, role=body.role
+    )
     return PersonOut.of(assignment.person)
 
 
@@ -195,6 +251,7 @@ def revoke_role(person_id: int, role: Role, actor: CurrentActor, session: Sessio
 
 # Accounts and tokens -------------------------------------------------------------------------
 
+
 @router.get("/accounts", response_model=list[AccountOut])
 def list_accounts(actor: CurrentActor, session: SessionDep) -> list[AccountOut]:
     return [AccountOut.of(a) for a in queries.list_accounts(session=session, actor=actor)]
@@ -204,9 +261,14 @@ def list_accounts(actor: CurrentActor, session: SessionDep) -> list[AccountOut]:
 def create_account(
     body: AccountCreate, actor: CurrentActor, session: SessionDep, settings: SettingsDep
 ) -> AccountOut:
-    account = accounts.create_account(session=session, actor=actor, settings=settings,
-                                      person_id=body.person_id, username=body.username,
-                                      password=body.password)
+    account = accounts.create_account(
+        session=session,
+        actor=actor,
+        settings=settings,
+        person_id=body.person_id,
+        username=body.username,
+        password=body.password,
+    )
     return AccountOut.of(account)
 
 
@@ -217,30 +279,45 @@ def get_account(account_id: int, actor: CurrentActor, session: SessionDep) -> Ac
 
 @router.post("/accounts/{account_id}/password", response_model=AccountOut)
 def reset_password(
-    account_id: int, body: PasswordReset, actor: CurrentActor, session: SessionDep,
+    account_id: int,
+    body: PasswordReset,
+    actor: CurrentActor,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> AccountOut:
-    account = accounts.reset_password(session=session, actor=actor, settings=settings,
-                                      account_id=account_id, password=body.password)
+    account = accounts.reset_password(
+        session=session,
+        actor=actor,
+        settings=settings,
+        account_id=account_id,
+        password=body.password,
+    )
     return AccountOut.of(account)
 
 
 @router.post("/accounts/{account_id}/unlock", response_model=AccountOut)
 def unlock_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
-    return AccountOut.of(accounts.unlock_account(session=session, actor=actor,
-                                                 account_id=account_id))
+    return AccountOut.of(
+        accounts.unlock_account(session=session, actor=actor, account_id=account_id)
+    )
 
 
 @router.post("/accounts/{account_id}/deactivate", response_model=AccountOut)
 def deactivate_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
-    return AccountOut.of(accounts.set_account_active(session=session, actor=actor,
-                                                     account_id=account_id, active=False))
+    return AccountOut.of(
+        accounts.set_account_active(
+            session=session, actor=actor, account_id=account_id, active=False
+        )
+    )
 
 
 @router.post("/accounts/{account_id}/reactivate", response_model=AccountOut)
 def reactivate_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
-    return AccountOut.of(accounts.set_account_active(session=session, actor=actor,
-                                                     account_id=account_id, active=True))
+    return AccountOut.of(
+        accounts.set_account_active(
+            session=session, actor=actor, account_id=account_id, active=True
+        )
+    )
 
 
 @router.get("/accounts/{account_id}/tokens", response_model=list[TokenOut])
@@ -253,12 +330,14 @@ def list_tokens(account_id: int, actor: CurrentActor, session: SessionDep) -> li
 def create_token(
     account_id: int, body: TokenCreate, actor: CurrentActor, session: SessionDep
 ) -> TokenCreated:
-    token, plain = accounts.create_token(session=session, actor=actor, account_id=account_id,
-                                         name=body.name)
+    token, plain = accounts.create_token(
+        session=session, actor=actor, account_id=account_id, name=body.name
+    )
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=plain)
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenOut)
 def revoke_token(token_id: int, actor: CurrentActor, session: SessionDep) -> TokenOut:
-    return TokenOut.model_validate(accounts.revoke_token(session=session, actor=actor,
-                                                         token_id=token_id))
+    return TokenOut.model_validate(
+        accounts.revoke_token(session=session, actor=actor, token_id=token_id)
+    )

@@ -44,8 +44,9 @@ def login_submit(
 ) -> Response:
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _login_again(request, next, "登录页面已过期，请重新输入。")
-    login, cookie, error = log_in(session=session, settings=settings, username=username,
-                                  password=password)
+    login, cookie, error = log_in(
+        session=session, settings=settings, username=username, password=password
+    )
     if login is None or cookie is None:
         return _login_again(request, next, error or "", username=username, status_code=401)
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -58,8 +59,16 @@ def _login_again(
     request: Request, next: str, error: str, username: str = "", status_code: int = 400
 ) -> Response:
     token = new_token()
-    response = render(request, "login.html", None, status_code=status_code, next=safe_next(next),
-                      login_csrf=token, error=error, username=username)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        next=safe_next(next),
+        login_csrf=token,
+        error=error,
+        username=username,
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return response
 
@@ -74,9 +83,7 @@ def logout(auth: AuthDep, session: SessionDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, auth: AuthDep) -> Response:
     actor = auth.actor
-    links = [
-        (label, url) for action, label, url in HOME_LINKS if actor.can(action)
-    ]
+    links = [(label, url) for action, label, url in HOME_LINKS if actor.can(action)]
     return render(request, "home.html", auth, links=links)
 
 
@@ -104,10 +111,12 @@ def password_submit(
     new_password: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     try:
-        accounts.change_own_password(session=session, actor=auth.actor, settings=settings,
-                                     old=old_password, new=new_password)
+        accounts.change_own_password(
+            session=session, actor=auth.actor, settings=settings, old=old_password, new=new_password
+        )
     except LawcamError as exc:
         discard(session)
-        return render(request, "password.html", auth, status_code=exc.http_status,
-                      error=exc.message)
+        return render(
+            request, "password.html", auth, status_code=exc.http_status, error=exc.message
+        )
     return redirect("/?notice=密码已修改")

@@ -23,9 +23,13 @@ class AuditEventOut(BaseModel):
     @classmethod
     def of(cls, event: AuditEvent) -> AuditEventOut:
         return cls(
-            seq=event.seq, occurred_at=event.occurred_at, tag=event.tag,
-            actor=event.actor_label, source=event.actor_source,
-            subject_type=event.subject_type, subject_id=event.subject_id,
+            seq=event.seq,
+            occurred_at=event.occurred_at,
+            tag=event.tag,
+            actor=event.actor_label,
+            source=event.actor_source,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
             before=json.loads(event.before) if event.before else None,
             after=json.loads(event.after) if event.after else None,
         )

@@ -50,9 +50,13 @@ class UnitOut(BaseModel):
     @classmethod
     def of(cls, unit: Unit) -> UnitOut:
         return cls(
-            id=unit.id, name=unit.name, parent_id=unit.parent_id,
+            id=unit.id,
+            name=unit.name,
+            parent_id=unit.parent_id,
             unit_class=UnitClass(unit.unit_class) if unit.unit_class else None,
-            target=unit.target, note=unit.note, is_active=unit.is_active,
+            target=unit.target,
+            note=unit.note,
+            is_active=unit.is_active,
             zones=[ZoneOut(id=z.id, name=z.name) for z in unit.zones],
         )
 
@@ -87,9 +91,15 @@ class PersonOut(BaseModel):
     @classmethod
     def of(cls, person: Person) -> PersonOut:
         return cls(
-            id=person.id, name=person.name, badge=person.badge, unit_id=person.unit_id,
-            unit=person.unit.name, is_officer=person.is_officer, phone=person.phone,
-            is_active=person.is_active, roles=[Role(r) for r in person.active_roles],
+            id=person.id,
+            name=person.name,
+            badge=person.badge,
+            unit_id=person.unit_id,
+            unit=person.unit.name,
+            is_officer=person.is_officer,
+            phone=person.phone,
+            is_active=person.is_active,
+            roles=[Role(r) for r in person.active_roles],
         )
 
 
@@ -124,9 +134,13 @@ class AccountOut(BaseModel):
     @classmethod
     def of(cls, account: Account) -> AccountOut:
         return cls(
-            id=account.id, username=account.username, person_id=account.person_id,
-            person_name=account.person.name, is_active=account.is_active,
-            locked_until=account.locked_until, last_login_at=account.last_login_at,
+            id=account.id,
+            username=account.username,
+            person_id=account.person_id,
+            person_name=account.person.name,
+            is_active=account.is_active,
+            locked_until=account.locked_until,
+            last_login_at=account.last_login_at,
         )
 
 
