@@ -32,26 +32,32 @@ GLYPH_CHECK = """() => {
 }"""
 
 
+def visit(page: Page, url: str) -> None:
+    response = page.goto(url)
+    assert response is not None, url
+    assert response.ok, f"GET {url} answered {response.status}"
+
+
 @pytest.mark.e2e
 def test_login_create_unit(page: Page, live_server: str, office: Office) -> None:
     base = live_server
     name = f"测试{Role.SYSADMIN.label}"
 
-    page.goto(f"{base}/login")
+    visit(page, f"{base}/login")
     page.fill("input[name=username]", office.user(Role.SYSADMIN))
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
     expect(page.locator("main")).to_contain_text(name)
 
-    page.goto(f"{base}/units/new")
+    visit(page, f"{base}/units/new")
     page.fill("input[name=name]", UNIT_NAME)
     page.select_option("select[name=unit_class]", "more")
     page.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(r"/units/\d+(\?.*)?$"))
     expect(page.locator("main")).to_contain_text(UNIT_NAME)
 
-    page.goto(f"{base}/units")
+    visit(page, f"{base}/units")
     expect(page.locator("main")).to_contain_text(UNIT_NAME)
     expect(page.locator("main").get_by_role("link", name=UNIT_NAME)).to_have_count(1)
     row = page.locator("main").get_by_role("row").filter(has_text=UNIT_NAME)
