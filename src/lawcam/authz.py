@@ -59,17 +59,55 @@ class Action(StrEnum):
     AUDIT_READ = "audit:read"
     EVIDENCE_VIEW = "evidence:view"
     ACCESS_APPROVE = "access:approve"
+    EQUIPMENT_VIEW = "equipment:view"
+    MODEL_MANAGE = "model:manage"
+    MODEL_QUALITY = "model:quality"
+    THRESHOLDS_SET = "thresholds:set"
+    DEVICE_MANAGE = "device:manage"
+    UNIT_NEED_DECLARE = "unit_need:declare"
+    BUDGET_VIEW = "budget:view"
+    BUDGET_MANAGE = "budget:manage"
+    PROCUREMENT_RECORD = "procurement:record"
+    PROCUREMENT_APPROVE = "procurement:approve"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
+_READ_EQUIPMENT = {*_READ_ORG, Action.EQUIPMENT_VIEW}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({Action.UNIT_VIEW, Action.PERSON_VIEW, Action.EVIDENCE_VIEW}),
-    Role.DEVICE_ADMIN: frozenset({*_READ_ORG, Action.EVIDENCE_VIEW}),
-    Role.UNIT_HEAD: frozenset({*_READ_ORG, Action.EVIDENCE_VIEW, Action.ACCESS_APPROVE}),
-    Role.ENGINEERING: frozenset(_READ_ORG),
-    Role.FINANCE: frozenset(_READ_ORG),
-    Role.ICT: frozenset(_READ_ORG),
+    Role.OFFICER: frozenset({*_READ_EQUIPMENT, Action.EVIDENCE_VIEW}),
+    Role.DEVICE_ADMIN: frozenset(
+        {
+            *_READ_EQUIPMENT,
+            Action.EVIDENCE_VIEW,
+            Action.MODEL_MANAGE,
+            Action.DEVICE_MANAGE,
+            Action.UNIT_NEED_DECLARE,
+            Action.BUDGET_VIEW,
+            Action.PROCUREMENT_RECORD,
+        }
+    ),
+    Role.UNIT_HEAD: frozenset(
+        {
+            *_READ_EQUIPMENT,
+            Action.EVIDENCE_VIEW,
+            Action.ACCESS_APPROVE,
+            Action.UNIT_NEED_DECLARE,
+            Action.BUDGET_VIEW,
+        }
+    ),
+    # R4.1: the three supervising divisions see every unit, each with its own powers.
+    Role.ENGINEERING: frozenset({*_READ_EQUIPMENT, Action.THRESHOLDS_SET}),
+    Role.FINANCE: frozenset(
+        {
+            *_READ_EQUIPMENT,
+            Action.BUDGET_VIEW,
+            Action.BUDGET_MANAGE,
+            Action.PROCUREMENT_RECORD,
+            Action.PROCUREMENT_APPROVE,
+        }
+    ),
+    Role.ICT: frozenset({*_READ_EQUIPMENT, Action.MODEL_MANAGE, Action.MODEL_QUALITY}),
     Role.SYSADMIN: frozenset(
         {
             *_READ_ORG,
@@ -101,6 +139,16 @@ CONSOLE_ACTIONS = frozenset(
         Action.ROLE_VIEW,
         Action.ROLE_ASSIGN,
         Action.AUDIT_READ,
+        Action.EQUIPMENT_VIEW,
+        Action.MODEL_MANAGE,
+        Action.MODEL_QUALITY,
+        Action.THRESHOLDS_SET,
+        Action.DEVICE_MANAGE,
+        Action.UNIT_NEED_DECLARE,
+        Action.BUDGET_VIEW,
+        Action.BUDGET_MANAGE,
+        Action.PROCUREMENT_RECORD,
+        Action.PROCUREMENT_APPROVE,
     }
 )
 

@@ -2,8 +2,9 @@
 
 from lawcam.audit import models as audit_models
 from lawcam.db.base import Base
+from lawcam.equipment import models as equipment_models
 from lawcam.org import models as org_models
 
-__all__ = ["Base", "audit_models", "org_models"]
+__all__ = ["Base", "audit_models", "equipment_models", "org_models"]
 
 metadata = Base.metadata
