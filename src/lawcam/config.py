@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     lockout_failures: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
     secure_cookies: bool = False  # set true behind TLS
+    # The address staff use to reach the server: printed into the QR codes of asset labels.
+    base_url: str = "http://127.0.0.1:8000"
     # R6.1: a device under repair still counts toward the ratio for this many days.
     repair_count_days: int = Field(default=30, ge=0, le=3650)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)

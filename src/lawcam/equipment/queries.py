@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lawcam.authz import Action, Actor
 from lawcam.equipment.models import Budget, Device, DeviceModel, Procurement, ThresholdSet, UnitNeed
+from lawcam.equipment.specs import missing_features, spec_misses
 from lawcam.equipment.types import (
     COUNTED_STATUSES,
     RATIO_CATEGORIES,
@@ -303,3 +305,48 @@ def budget_report(*, session: Session, actor: Actor, year: int) -> list[dict[str
             }
         )
     return rows
+
+
+# Specs (R7.1, R7.2) ---------------------------------------------------------------------------
+
+
+def specs_report(*, session: Session, actor: Actor) -> dict[str, list[dict[str, object]]]:
+    """Every model with what it misses, and every visible device whose model lacks a special
+    need its unit declared. One function for the page, the API, the CLI and the spreadsheet."""
+    actor.require(Action.EQUIPMENT_VIEW)
+    limits = current_thresholds(session)
+    models = [
+        {
+            "model": m.model,
+            "model_id": m.id,
+            "maker": m.maker,
+            "category": m.category,
+            "quality": m.quality_status,
+            "assessed": m.category in RATIO_CATEGORIES,
+            "conforms": not (misses := spec_misses(m, limits)),
+            "misses": [
+                {"spec": x.spec, "required": x.required, "actual": x.actual} for x in misses
+            ],
+        }
+        for m in session.scalars(select(DeviceModel).order_by(DeviceModel.model))
+    ]
+    needs: dict[int, set[Feature]] = {}
+    for unit_id, feature in session.execute(select(UnitNeed.unit_id, UnitNeed.feature)):
+        needs.setdefault(unit_id, set()).add(Feature(feature))
+    devices = []
+    for item in list_devices(session=session, actor=actor):
+        if DeviceStatus(item.status) in (DeviceStatus.LOST, DeviceStatus.SCRAPPED):
+            continue
+        lacking = missing_features(item.model, needs.get(item.unit_id, set()))
+        if lacking:
+            devices.append(
+                {
+                    "serial": item.serial,
+                    "device_id": item.id,
+                    "unit": item.unit.name,
+                    "model": item.model.model,
+                    "missing": [f.value for f in lacking],
+                    "missing_labels": [f.label for f in lacking],
+                }
+            )
+    return {"models": models, "devices": devices, "thresholds": [asdict(limits)]}

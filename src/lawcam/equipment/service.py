@@ -17,6 +17,7 @@ from lawcam.equipment.specs import ip_levels
 from lawcam.equipment.types import (
     SPECIAL_NEEDS,
     Category,
+    DeviceChanges,
     DeviceIn,
     DeviceStatus,
     EquipmentEvent,
@@ -386,4 +387,32 @@ def set_device_status(
     session.flush()
     after = {**device.snapshot(), "reason": reason.strip()[:500]}
     record(session, actor, EquipmentEvent.DEVICE_STATUS_SET, ("device", device.id), before, after)
+    return device
+
+
+def update_device(
+    *, session: Session, actor: Actor, device_id: int, changes: DeviceChanges
+) -> Device:
+    device = queries.get_device(session=session, actor=actor, device_id=device_id)
+    actor.require(Action.DEVICE_MANAGE)
+    unit_in_scope(session, actor, device.unit.name, Action.DEVICE_MANAGE, field="unit")
+    before = device.snapshot()
+    if changes.zone is not None:
+        device.zone_id = _zone_id(session, device.unit, changes.zone)
+    if changes.firmware is not None:
+        device.firmware = changes.firmware.strip()[:100]
+    if changes.commissioned_on is not None:
+        device.commissioned_on = changes.commissioned_on
+    if changes.need is not None:
+        device.need = _clean_need(changes.need)
+    if device.snapshot() != before:
+        session.flush()
+        record(
+            session,
+            actor,
+            EquipmentEvent.DEVICE_UPDATED,
+            ("device", device.id),
+            before,
+            device.snapshot(),
+        )
     return device

@@ -202,3 +202,11 @@ class RatioRow:
     compliant: bool
     note: str = ""
     excluded: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeviceChanges:
+    zone: str | None = None  # "" clears the zone
+    firmware: str | None = None
+    commissioned_on: date | None = None
+    need: str | None = None
