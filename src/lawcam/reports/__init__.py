@@ -1,0 +1,1 @@
+"""Renderers over domain queries: spreadsheets, PDFs and charts. They only read."""
