@@ -38,11 +38,13 @@ psycopg.connect(sys.argv[1], connect_timeout=5).close()
 EOF
 }
 
-# _pg_port_free PORT
+# _pg_port_free PORT: the server could listen there. SO_REUSEADDR as the server sets it, so that
+# a port left in TIME_WAIT by an earlier run counts as free.
 _pg_port_free() {
     "$LAWCAM_PG_PY" - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
