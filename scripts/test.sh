@@ -67,6 +67,9 @@ t0=$SECONDS
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 has_cjk_font || missing+=(fonts-noto-cjk)
+# Asset labels (PDF) embed this TrueType CJK font; pdftotext reads them back in the tests.
+[[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]] || missing+=(fonts-wqy-zenhei)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 rc=0
 if ((${#missing[@]})); then
     if ! apt_install "${missing[@]}"; then
@@ -74,7 +77,7 @@ if ((${#missing[@]})); then
         rc=1
     fi
 fi
-record "system packages (chromium, fonts-noto-cjk)" "$rc" $((SECONDS - t0))
+record "system packages (chromium, fonts, poppler-utils)" "$rc" $((SECONDS - t0))
 
 # --- PostgreSQL (needed by both passes: tests marked postgresql use it on SQLite too) ----------
 t0=$SECONDS
