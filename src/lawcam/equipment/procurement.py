@@ -3,7 +3,6 @@ a purchase beyond the unit's budget only with an overrun reason."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -16,7 +15,7 @@ from lawcam.equipment.service import money, unit_in_scope
 from lawcam.equipment.types import EquipmentEvent, ProcurementIn, ProcurementStatus
 from lawcam.errors import Conflict, InvalidInput
 from lawcam.org.service import clean_name
-from lawcam.timeutil import utcnow
+from lawcam.timeutil import SHANGHAI, utcnow
 
 MAX_BUDGET = Decimal("10000000000.00")
 MAX_QUANTITY = 10_000
@@ -65,7 +64,7 @@ def record_procurement(*, session: Session, actor: Actor, data: ProcurementIn) -
         raise InvalidInput(f"型号“{(data.model or '').strip()}”不存在。", field="model")
     if not 1 <= data.quantity <= MAX_QUANTITY:
         raise InvalidInput(f"数量须在 1 至 {MAX_QUANTITY} 之间。", field="quantity")
-    if data.purchased_on > date.today():
+    if data.purchased_on > utcnow().astimezone(SHANGHAI).date():
         raise InvalidInput("采购日期不能晚于今天。", field="purchased_on")
     price = money(data.unit_price, "单价", field="unit_price")
     procurement = Procurement(

@@ -56,10 +56,12 @@ def money(
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
         raise InvalidInput(f"{what}须为金额（元），如 3280.00。", field=field) from None
+    floor = "不小于 0" if allow_zero else "大于 0"
+    if not amount.is_finite():  # NaN and Infinity parse as Decimals but are no amounts
+        raise InvalidInput(f"{what}须{floor} 且不超过 {maximum:,.2f} 元。", field=field)
     low_ok = amount >= 0 if allow_zero else amount > 0
-    if not amount.is_finite() or not low_ok or amount > maximum:
-        floor = "不小于 0" if allow_zero else "大于 0"
-        raise InvalidInput(f"{what}须{floor}且不超过 {maximum:,.2f} 元。", field=field)
+    if not low_ok or amount > maximum:
+        raise InvalidInput(f"{what}须{floor} 且不超过 {maximum:,.2f} 元。", field=field)
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(f"{what}最多精确到分（两位小数）。", field=field)
     return amount.quantize(Decimal("0.01"))

@@ -95,6 +95,8 @@ def test_special_needs_are_checked_against_the_model(database, console, unit_man
     ({"price": Decimal("0")}, InvalidInput, "购置价格"),
     ({"price": Decimal("99999999")}, InvalidInput, "不超过"),
     ({"price": Decimal("12.345")}, InvalidInput, "两位小数"),
+    ({"price": "NaN"}, InvalidInput, "购置价格"),
+    ({"price": "Infinity"}, InvalidInput, "购置价格"),
     ({"model": "不存在的型号"}, InvalidInput, "model add"),
     ({"unit": "不存在的处"}, InvalidInput, "不存在"),
     ({"zone": "不存在的专区"}, InvalidInput, "办案专区"),
