@@ -21,7 +21,7 @@ def _fill(template: Path, rows: list[dict[str, object]], out: Path) -> Path:
 
 
 def test_template_refuses_a_bad_kind(ready: Cli, tmp_path: Path) -> None:
-    error = ready.refused("template", "devices", "--out", str(tmp_path / "x.xlsx"))
+    error = ready.refused("template", "cases", "--out", str(tmp_path / "x.xlsx"))
     assert "units" in error["message"]
     assert not (tmp_path / "x.xlsx").exists()
 

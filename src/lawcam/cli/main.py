@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from lawcam.cli import accounts, audit, people, roles, sheets, system, units
+from lawcam.cli import accounts, audit, equipment, people, reports, roles, sheets, system, units
 from lawcam.cli.common import STATE
 
 app = typer.Typer(
@@ -39,6 +39,8 @@ app.add_typer(people.app, name="person")
 app.add_typer(accounts.app, name="account")
 app.add_typer(roles.app, name="role")
 app.add_typer(audit.app, name="audit")
+equipment.register(app)
+app.add_typer(reports.app, name="report")
 sheets.register(app)
 
 

@@ -1,5 +1,7 @@
-"""``lawcam template units|people --out FILE.xlsx`` and ``lawcam import FILE``: the spreadsheets
-the office already works in."""
+"""``lawcam template units|people|models|devices|procurement --out FILE.xlsx`` and
+``lawcam import FILE``: the spreadsheets the office already works in. Equipment sheets are
+written and read by ``lawcam.reports.spreadsheets``; ``import`` tries the organisation importer
+first and, when the header is not a units or people header, the equipment importer."""
 
 from enum import StrEnum
 from pathlib import Path
@@ -16,14 +18,31 @@ class Kind(StrEnum):
     PEOPLE = "people"
 
 
-KIND_LABELS = {"units": "单位", "people": "人员"}
+KIND_LABELS = {
+    "units": "单位",
+    "people": "人员",
+    "models": "型号",
+    "devices": "设备",
+    "procurement": "采购",
+}
+# How the importers refuse a header row; the file may then be of the other importer's kind.
+GENERIC_HEADER_REFUSAL = "无法识别表头"
+HEADER_REFUSALS = (GENERIC_HEADER_REFUSAL, "无法识别的列名", "缺少必填列")
+
+
+def _header_refused(error: InvalidInput) -> bool:
+    return any(text in error.message for text in HEADER_REFUSALS)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("template", help="生成导入用的 Excel 模板：units（单位）或 people（人员）。")(
-        template
-    )
-    app.command("import", help="从填好的 Excel 模板导入单位或人员（全部成功才写入）。")(import_)
+    app.command(
+        "template",
+        help="生成导入用的 Excel 模板：units（单位）、people（人员）、models（型号）、"
+        "devices（设备）或 procurement（采购）。",
+    )(template)
+    app.command(
+        "import", help="从填好的 Excel 模板导入单位、人员、型号、设备或采购（全部成功才写入）。"
+    )(import_)
 
 
 def _jsonable(value: Any) -> Any:
@@ -40,27 +59,39 @@ def _jsonable(value: Any) -> Any:
 
 @command
 def template(
-    kind: Annotated[str, typer.Argument(help="units（单位）或 people（人员）。")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="units（单位）、people（人员）、models（型号）、devices（设备）或 "
+            "procurement（采购）。"
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="模板文件路径（.xlsx）。")],
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.org.spreadsheets import SheetKind, write_template
 
-    try:
-        sheet_kind = SheetKind(kind.strip())
-    except ValueError:
+    value = kind.strip()
+    if value not in KIND_LABELS:
         raise InvalidInput(
-            f"模板类型“{kind}”无效，应为 units（单位）或 people（人员）。", field="kind"
-        ) from None
+            f"模板类型“{kind}”无效，应为 units（单位）、people（人员）、models（型号）、"
+            "devices（设备）或 procurement（采购）。",
+            field="kind",
+        )
     if out.suffix.lower() != ".xlsx":
         raise InvalidInput("模板文件名须以 .xlsx 结尾。", field="out")
     if out.parent and not out.parent.is_dir():
         raise InvalidInput(f"目录 {out.parent} 不存在。", field="out")
-    write_template(sheet_kind, out)
+    if value in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
+        write_template(SheetKind(value), out)
+    else:
+        from lawcam.reports.spreadsheets import EquipmentSheet, write_equipment_template
+
+        write_equipment_template(EquipmentSheet(value), out)
     if as_json:
-        print_json({"kind": sheet_kind.value, "path": str(out.resolve())})
+        print_json({"kind": value, "path": str(out.resolve())})
         return
-    say(f"已生成{KIND_LABELS.get(sheet_kind.value, '')}导入模板：{out}")
+    say(f"已生成{KIND_LABELS.get(value, '')}导入模板：{out}")
 
 
 @command
@@ -72,8 +103,24 @@ def import_(
 
     if not file.is_file():
         raise InvalidInput(f"文件 {file} 不存在。", field="file")
-    with open_database(get_settings()) as database, database.unit_of_work() as session:
-        result = import_file(session=session, actor=actor(), path=file)
+    with open_database(get_settings()) as database:
+        try:
+            with database.unit_of_work() as session:
+                result: Any = import_file(session=session, actor=actor(), path=file)
+        except InvalidInput as org_error:
+            if not _header_refused(org_error):
+                raise
+            # Not a units or people sheet (nothing was written): try the equipment sheets.
+            from lawcam.reports.spreadsheets import import_equipment_file
+
+            try:
+                with database.unit_of_work() as session:
+                    result = import_equipment_file(session=session, actor=actor(), path=file)
+            except InvalidInput as equipment_error:
+                generic = equipment_error.message.startswith(GENERIC_HEADER_REFUSAL)
+                if generic and not org_error.message.startswith(GENERIC_HEADER_REFUSAL):
+                    raise org_error from None  # a units or people sheet with a bad column
+                raise
     document = {
         "kind": _jsonable(result.kind),
         "created": _jsonable(result.created),

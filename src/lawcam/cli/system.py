@@ -110,7 +110,8 @@ def demo(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    from lawcam.demo import demo_logins, is_seeded, seed
+    from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
+    from lawcam.timeutil import utcnow
 
     settings = get_settings()
     info = initialise(settings)
@@ -122,6 +123,12 @@ def demo(
                 logins = seed(session=session, actor=console, settings=settings)
             else:
                 logins = demo_logins(session=session, actor=console)
+            summary = equipment_summary(
+                session=session,
+                actor=console,
+                now=utcnow(),
+                repair_days=settings.repair_count_days,
+            )
         url = f"http://{host}:{port}/"
         if as_json:
             print_json(
@@ -129,6 +136,7 @@ def demo(
                     **info,
                     "seeded": seeded,
                     "url": None if no_serve else url,
+                    "equipment": summary,
                     "logins": [
                         {
                             "username": x.username,
@@ -143,6 +151,8 @@ def demo(
             )
         else:
             say("已生成演示数据。" if seeded else "数据目录中已有数据，未重复生成演示数据。")
+            for line in summary_lines(summary):
+                say(f"  {line}")
             table(
                 "演示账号",
                 ["用户名", "初始密码", "姓名", "角色", "单位"],

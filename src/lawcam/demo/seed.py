@@ -1,5 +1,6 @@
 """Demo data: the office of the regulation, 市人民防空办公室 (市人防办), with its enforcement
-center, supervising divisions and the people who hold each role.
+center, supervising divisions and the people who hold each role, and their equipment
+(``lawcam.demo.equipment``).
 
 Everything is created through the real services, so every row has its audit entry and every
 rule (R6.1 classes and targets, R9.1 one device administrator per unit, 三员分立) holds.
@@ -341,6 +342,9 @@ def seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogi
                 made[member.username] = DemoLogin(
                     member.username, DEMO_PASSWORD, person.name, _role_label(person), plan.name
                 )
+    from lawcam.demo.equipment import seed_equipment  # it names the units defined here
+
+    seed_equipment(session=session, actor=actor)
     return [made[u] for u in LOGIN_ORDER if u in made]
 
 

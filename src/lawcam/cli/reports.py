@@ -1,0 +1,256 @@
+"""``lawcam report``: equipping compliance (ratio R6.1/R6.2, specs R7.1/R7.2), budgets (R8.1),
+the device register and asset labels. Reports only read; a report that finds a unit short of
+devices still exits 0 (it is a report, not a check)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lawcam.cli.common import (
+    JsonOpt,
+    actor,
+    command,
+    get_settings,
+    open_database,
+    print_json,
+    say,
+    table,
+    unit_named,
+)
+from lawcam.equipment import queries
+from lawcam.equipment.types import Category, RatioRow
+from lawcam.errors import InvalidInput
+from lawcam.org.types import UnitClass
+from lawcam.timeutil import utcnow
+
+app = typer.Typer(help="报表：配备比例、技术指标、预算、设备台账和资产标签。", no_args_is_help=True)
+
+RATIO_KEYS = ("unit", "class", "officers", "devices_counted", "required", "shortfall", "compliant")
+
+
+def ratio_json(row: RatioRow) -> dict[str, Any]:
+    return {
+        "unit": row.unit,
+        "class": row.unit_class,
+        "officers": row.officers,
+        "devices_counted": row.devices_counted,
+        "required": row.required,
+        "shortfall": row.shortfall,
+        "compliant": row.compliant,
+    }
+
+
+def _yuan(value: object) -> str | None:
+    return None if value is None else f"{Decimal(str(value)):.2f}"
+
+
+def _out_path(out: Path, suffix: str) -> Path:
+    if out.suffix.lower() != suffix:
+        raise InvalidInput(f"输出文件名须以 {suffix} 结尾。", field="out")
+    if out.parent and not out.parent.is_dir():
+        raise InvalidInput(f"目录 {out.parent} 不存在。", field="out")
+    return out
+
+
+def _class_label(code: str | None) -> str:
+    return UnitClass(code).label if code else "未设"
+
+
+@app.command("ratio", help="各单位执法记录仪配备比例（第六条，R6.1、R6.2）。")
+@command
+def ratio(
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="同时导出为 Excel 文件（.xlsx）。")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    if xlsx is not None:
+        _out_path(xlsx, ".xlsx")
+    settings = get_settings()
+    console = actor()
+    now = utcnow()
+    with open_database(settings) as database, database.read() as session:
+        rows, office = queries.ratio_report(
+            session=session, actor=console, now=now, repair_days=settings.repair_count_days
+        )
+        if xlsx is not None:
+            from lawcam.reports.spreadsheets import export_ratio
+
+            export_ratio(
+                session=session,
+                actor=console,
+                path=xlsx,
+                now=now,
+                repair_days=settings.repair_count_days,
+            )
+    document: dict[str, Any] = {
+        "units": [ratio_json(r) for r in rows],
+        "office": ratio_json(office),
+    }
+    if as_json:
+        if xlsx is not None:
+            document["xlsx"] = str(xlsx.resolve())
+        print_json(document)
+        return
+    table(
+        f"执法记录仪配备比例（维修超过 {settings.repair_count_days} 天的设备不计入）",
+        ["单位", "类别", "执法人员", "计入台数", "应配台数", "缺口", "是否达标"],
+        [
+            [
+                r.unit,
+                _class_label(r.unit_class) if r.unit_id is not None else "",
+                r.officers,
+                r.devices_counted,
+                "" if r.required is None else r.required,
+                "" if r.shortfall is None else r.shortfall,
+                "达标" if r.compliant else "未达标",
+            ]
+            for r in [*rows, office]
+        ],
+    )
+    for r in [*rows, office]:
+        notes = [r.note] if r.note else []
+        if r.excluded:
+            notes.append("不计入：" + "、".join(r.excluded))
+        if notes:
+            say(f"{r.unit}：{'；'.join(notes)}")
+    if xlsx is not None:
+        say(f"已导出：{xlsx}")
+
+
+@app.command("specs", help="型号技术指标达标情况及缺少单位特殊需求的设备（R7.1、R7.2）。")
+@command
+def specs(as_json: JsonOpt = False) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        report = queries.specs_report(session=session, actor=actor())
+    if as_json:
+        print_json(report)
+        return
+    table(
+        "型号技术指标",
+        ["型号", "厂家", "类别", "是否达标", "未达指标"],
+        [
+            [
+                m["model"],
+                m["maker"],
+                Category(str(m["category"])).label,
+                ("达标" if m["conforms"] else "未达标") if m["assessed"] else "不适用",
+                "；".join(
+                    f"{x['spec']}（要求 {x['required']}，实为 {x['actual']}）"
+                    for x in _dicts(m["misses"])
+                ),
+            ]
+            for m in report["models"]
+        ],
+    )
+    devices = report["devices"]
+    if devices:
+        table(
+            "缺少单位特殊需求功能的设备",
+            ["序列号", "单位", "型号", "缺少"],
+            [
+                [d["serial"], d["unit"], d["model"], "、".join(_strings(d["missing_labels"]))]
+                for d in devices
+            ],
+        )
+    else:
+        say("所有设备均满足所在单位声明的特殊需求。")
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+@app.command("budget", help="各单位年度预算执行情况（第八条，R8.1）。")
+@command
+def budget(
+    year: Annotated[int, typer.Option("--year", help="年度，如 2026。")],
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        rows = queries.budget_report(session=session, actor=actor(), year=year)
+    units = [
+        {
+            "unit": r["unit"],
+            "year": r["year"],
+            "budget": _yuan(r["budget"]),
+            "spent": _yuan(r["spent"]),
+            "pending": _yuan(r["pending"]),
+            "remaining": _yuan(r["remaining"]),
+            "over_budget": r["over_budget"],
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json({"year": year, "units": units})
+        return
+    table(
+        f"{year} 年度设备购置预算执行情况（元）",
+        ["单位", "预算", "已批准支出", "待审批", "余额", "是否超支"],
+        [
+            [
+                u["unit"],
+                u["budget"] if u["budget"] is not None else "未设预算",
+                u["spent"],
+                u["pending"],
+                u["remaining"],
+                "超支" if u["over_budget"] else "",
+            ]
+            for u in units
+        ],
+    )
+
+
+@app.command("register", help="导出设备台账（Excel）。")
+@command
+def register(
+    out: Annotated[Path, typer.Option("--out", help="输出文件（.xlsx）。")],
+    unit: Annotated[str | None, typer.Option("--unit", help="只导出该单位的设备。")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    from lawcam.reports.spreadsheets import export_device_register
+
+    _out_path(out, ".xlsx")
+    console = actor()
+    with open_database(get_settings()) as database, database.read() as session:
+        unit_id = unit_named(session, unit).id if unit else None
+        count = export_device_register(session=session, actor=console, path=out, unit_id=unit_id)
+    if as_json:
+        print_json({"path": str(out.resolve()), "devices": count})
+        return
+    say(f"已导出设备台账：{out}（共 {count} 台）")
+
+
+@app.command("labels", help="生成资产标签（PDF，每张含资产编号和二维码）。")
+@command
+def labels(
+    unit: Annotated[str, typer.Option("--unit", help="单位名称。")],
+    out: Annotated[Path, typer.Option("--out", help="输出文件（.pdf）。")],
+    as_json: JsonOpt = False,
+) -> None:
+    from lawcam.reports.labels import render_labels
+
+    _out_path(out, ".pdf")
+    settings = get_settings()
+    console = actor()
+    with open_database(settings) as database, database.read() as session:
+        unit_id = unit_named(session, unit).id
+        count = render_labels(
+            session=session,
+            actor=console,
+            path=out,
+            base_url=settings.base_url,
+            unit_id=unit_id,
+        )
+    if as_json:
+        print_json({"path": str(out.resolve()), "labels": count})
+        return
+    say(f"已生成资产标签：{out}（共 {count} 张）")
