@@ -335,7 +335,11 @@ def specs_report(*, session: Session, actor: Actor) -> dict[str, list[dict[str, 
         needs.setdefault(unit_id, set()).add(Feature(feature))
     devices = []
     for item in list_devices(session=session, actor=actor):
-        if DeviceStatus(item.status) in (DeviceStatus.LOST, DeviceStatus.SCRAPPED):
+        # Art. 7's special needs concern body-worn recorders and handheld terminals.
+        if item.model.category not in RATIO_CATEGORIES or DeviceStatus(item.status) in (
+            DeviceStatus.LOST,
+            DeviceStatus.SCRAPPED,
+        ):
             continue
         lacking = missing_features(item.model, needs.get(item.unit_id, set()))
         if lacking:
