@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from lawcam.authz import Actor, Role
 from lawcam.config import Settings
 from lawcam.db import Database
+from lawcam.equipment import procurement
+from lawcam.equipment import service as equipment
+from lawcam.equipment.types import Category, DeviceIn, DeviceStatus, ModelIn, ProcurementIn
 from lawcam.org import accounts, service
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
 
@@ -21,6 +26,9 @@ class Office:
     people: dict[str, int] = field(default_factory=dict)
     accounts: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    # One model, one device of 执法二处, its budget and a pending purchase: ids by name, and
+    # "year" (the budget year).
+    equipment: dict[str, int] = field(default_factory=dict)
 
     def user(self, role: Role | str) -> str:
         return f"u_{role}"
@@ -103,4 +111,62 @@ def build_office(database: Database, settings: Settings, console: Actor) -> Offi
             session=session, actor=console, account_id=spare_account.id, name="工作站-测试"
         )
         office.tokens["spare"] = token.id
+        _add_equipment(session, console, office)
     return office
+
+
+def _add_equipment(session, console: Actor, office: Office) -> None:  # type: ignore[no-untyped-def]
+    """A minimal equipment set, all in 执法二处 (so the unit-scoped roles of 执法一处 see none)."""
+    today = date.today()
+    model = equipment.create_model(
+        session=session,
+        actor=console,
+        data=ModelIn(
+            maker="测试厂",
+            model="TEST-BC1",
+            category=Category.BODY_CAMERA,
+            video_width=1920,
+            video_height=1080,
+            photo_mp=36,
+            battery_mah=3000,
+            record_hours=10,
+            storage_gb=64,
+            ip_rating="IP67",
+        ),
+    )
+    device = equipment.create_device(
+        session=session,
+        actor=console,
+        data=DeviceIn(
+            serial="T2-0001",
+            asset_no="ZC-T2-0001",
+            model=model.model,
+            unit="执法二处",
+            price=Decimal("3280.00"),
+            need="现场执法全过程记录",
+            status=DeviceStatus.IN_SERVICE,
+        ),
+    )
+    budget = procurement.set_budget(
+        session=session, actor=console, unit="执法二处", year=today.year, amount="100000.00"
+    )
+    purchase = procurement.record_procurement(
+        session=session,
+        actor=console,
+        data=ProcurementIn(
+            unit="执法二处",
+            year=today.year,
+            purchased_on=today,
+            supplier="测试科技有限公司",
+            model=model.model,
+            quantity=2,
+            unit_price=Decimal("3280.00"),
+        ),
+    )
+    office.equipment.update(
+        model=model.id,
+        device=device.id,
+        budget=budget.id,
+        procurement=purchase.id,
+        year=today.year,
+    )

@@ -21,6 +21,12 @@ SYS = frozenset({Role.SYSADMIN})
 SEC = frozenset({Role.SECADMIN})
 AUD = frozenset({Role.AUDITOR})
 ACCOUNT_VIEWERS = SYS | SEC
+# Equipment (authz.py): the system roles have no equipment:view (三员分立).
+SUPERVISORS = frozenset({Role.ENGINEERING, Role.FINANCE, Role.ICT})
+EQUIPMENT_VIEWERS = SUPERVISORS | {Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD}
+BUDGET_VIEWERS = frozenset({Role.FINANCE, Role.UNIT_HEAD, Role.DEVICE_ADMIN})
+# A unit-scoped change to 执法二处: its own roles may, and the office's unit roles are 执法一处's.
+NOBODY: frozenset[Role] = frozenset()
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {
@@ -55,6 +61,31 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/accounts/{account_id}/tokens"): SYS,
     ("POST", "/api/v1/tokens/{token_id}/revoke"): SYS,
     ("GET", "/api/v1/audit"): AUD,
+    ("GET", "/api/v1/models"): EQUIPMENT_VIEWERS,
+    ("POST", "/api/v1/models"): frozenset({Role.DEVICE_ADMIN, Role.ICT}),
+    ("GET", "/api/v1/models/{model_id}"): EQUIPMENT_VIEWERS,
+    ("POST", "/api/v1/models/{model_id}/quality"): frozenset({Role.ICT}),
+    ("GET", "/api/v1/thresholds"): EQUIPMENT_VIEWERS,
+    ("PUT", "/api/v1/thresholds"): frozenset({Role.ENGINEERING}),
+    ("GET", "/api/v1/units/{unit_id}/needs"): SUPERVISORS,
+    ("POST", "/api/v1/units/{unit_id}/needs"): NOBODY,
+    ("POST", "/api/v1/units/{unit_id}/needs/{feature}/withdraw"): NOBODY,
+    ("GET", "/api/v1/devices"): EQUIPMENT_VIEWERS,
+    ("POST", "/api/v1/devices"): frozenset({Role.DEVICE_ADMIN}),  # body: 执法一处, its own unit
+    ("GET", "/api/v1/devices/{device_id}"): SUPERVISORS,
+    ("PATCH", "/api/v1/devices/{device_id}"): NOBODY,
+    ("POST", "/api/v1/devices/{device_id}/status"): NOBODY,
+    ("GET", "/api/v1/devices/{device_id}/history"): SUPERVISORS,
+    ("GET", "/api/v1/budgets"): BUDGET_VIEWERS,
+    ("PUT", "/api/v1/budgets/{unit_id}/{year}"): frozenset({Role.FINANCE}),
+    ("GET", "/api/v1/procurements"): BUDGET_VIEWERS,
+    ("POST", "/api/v1/procurements"): frozenset({Role.DEVICE_ADMIN, Role.FINANCE}),  # 执法一处
+    ("GET", "/api/v1/procurements/{procurement_id}"): frozenset({Role.FINANCE}),
+    ("POST", "/api/v1/procurements/{procurement_id}/approve"): frozenset({Role.FINANCE}),
+    ("POST", "/api/v1/procurements/{procurement_id}/reject"): frozenset({Role.FINANCE}),
+    ("GET", "/api/v1/reports/ratio"): EQUIPMENT_VIEWERS,
+    ("GET", "/api/v1/reports/specs"): EQUIPMENT_VIEWERS,
+    ("GET", "/api/v1/reports/budget"): BUDGET_VIEWERS,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -123,6 +154,11 @@ def _fill(path: str, office: Office) -> str:
         "account_id": office.accounts["spare"],
         "token_id": office.tokens["spare"],
         "role": "unit_head",
+        "model_id": office.equipment["model"],
+        "device_id": office.equipment["device"],
+        "procurement_id": office.equipment["procurement"],
+        "year": office.equipment["year"],
+        "feature": "gps",
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -139,6 +175,43 @@ BODIES = {
     ("POST", "/api/v1/accounts/{account_id}/tokens"): {"name": "工作站"},
     ("POST", "/api/v1/me/password"): {"old_password": "wrong", "new_password": "x"},
     ("POST", "/api/v1/auth/login"): {"username": "nobody", "password": "x"},
+    ("POST", "/api/v1/models"): {
+        "maker": "矩阵厂",
+        "model": "MX-1",
+        "category": "body_camera",
+        "video": "1920x1080",
+    },
+    ("POST", "/api/v1/models/{model_id}/quality"): {"status": "suspended", "reason": "矩阵"},
+    ("PUT", "/api/v1/thresholds"): {
+        "video": "1920x1080",
+        "photo_mp": 30,
+        "battery_mah": 2500,
+        "record_hours": 8,
+        "storage_gb": 16,
+        "ip_rating": "IP67",
+    },
+    ("POST", "/api/v1/units/{unit_id}/needs"): {"feature": "gps"},
+    ("POST", "/api/v1/devices"): {
+        "serial": "MX-0001",
+        "asset_no": "ZC-MX-0001",
+        "model": "TEST-BC1",
+        "unit": "执法一处",
+        "price": "3280.00",
+        "need": "矩阵测试",
+    },
+    ("PATCH", "/api/v1/devices/{device_id}"): {"firmware": "V2.0"},
+    ("POST", "/api/v1/devices/{device_id}/status"): {"status": "in_stock", "reason": "矩阵"},
+    ("PUT", "/api/v1/budgets/{unit_id}/{year}"): {"amount": "50000.00", "note": "矩阵"},
+    ("POST", "/api/v1/procurements"): {
+        "unit": "执法一处",
+        "purchased_on": "2026-01-15",
+        "supplier": "矩阵科技有限公司",
+        "model": "TEST-BC1",
+        "quantity": 1,
+        "unit_price": "3280.00",
+    },
+    ("POST", "/api/v1/procurements/{procurement_id}/approve"): {"overrun_reason": ""},
+    ("POST", "/api/v1/procurements/{procurement_id}/reject"): {"reason": "矩阵"},
 }
 
 
