@@ -13,13 +13,14 @@ from lawcam.org import accounts
 from lawcam.web.deps import AuthDep, OptionalAuth, SessionDep, SettingsDep
 from lawcam.web.login import log_in, log_out, set_session_cookie
 from lawcam.web.pages_common import discard, redirect, render, safe_next
-from lawcam.web.routers import pages_accounts, pages_audit, pages_org
+from lawcam.web.routers import pages_accounts, pages_audit, pages_equipment, pages_org
 from lawcam.web.security import LOGIN_CSRF_COOKIE, new_token, same_token
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_org.router)
 router.include_router(pages_accounts.router)
 router.include_router(pages_audit.router)
+router.include_router(pages_equipment.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -90,6 +91,11 @@ def home(request: Request, auth: AuthDep) -> Response:
 HOME_LINKS = [
     (Action.UNIT_VIEW, "单位", "/units"),
     (Action.PERSON_VIEW, "人员", "/people"),
+    (Action.EQUIPMENT_VIEW, "设备", "/devices"),
+    (Action.EQUIPMENT_VIEW, "型号", "/models"),
+    (Action.EQUIPMENT_VIEW, "配备比例", "/reports/ratio"),
+    (Action.EQUIPMENT_VIEW, "规格符合性", "/reports/specs"),
+    (Action.BUDGET_VIEW, "预算与采购", "/budgets"),
     (Action.ACCOUNT_VIEW, "账号管理", "/accounts"),
     (Action.ROLE_ASSIGN, "角色分配", "/roles"),
     (Action.AUDIT_READ, "审计日志", "/audit"),
