@@ -84,3 +84,13 @@ def test_csrf_missing_is_refused_with_the_shape(client, office: Office) -> None:
     assert response.json()["error"]["code"] == "csrf"
     client.headers["X-CSRF-Token"] = "forged"
     assert client.post("/api/v1/units", json={"name": "无令牌处"}).status_code == 403
+
+
+def test_schema_errors_name_the_field_in_chinese(client, office: Office) -> None:
+    login(client, office.user(Role.ICT))
+    body = {"maker": "某厂", "model": "X-1", "category": "drone"}
+    error = client.post("/api/v1/models", json=body).json()["error"]
+    assert error["field"] == "category" and "类别" in error["message"]
+    body = {"maker": "某厂", "model": "X-1", "category": "body_camera", "features": ["teleport"]}
+    error = client.post("/api/v1/models", json=body).json()["error"]
+    assert error["field"] == "features" and "功能" in error["message"]

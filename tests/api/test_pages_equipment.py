@@ -222,7 +222,7 @@ def test_register_device_with_hidden_csrf_token(client, office, database):
         ({"serial": "有 空格"}, 422, "序列号须为 1 至 64 位"),
         ({"procurement_id": "x"}, 422, "采购记录编号须为整数"),
         ({"zone": "不存在专区"}, 422, "没有名为“不存在专区”的办案专区"),
-        ({"unit": "执法二处"}, 403, "您只能管理本单位的设备"),
+        ({"unit": "执法二处"}, 403, "您只能办理本单位的事项"),
     ],
 )
 def test_device_form_errors_show_chinese_message_and_write_nothing(

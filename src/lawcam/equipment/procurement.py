@@ -136,7 +136,7 @@ def _pending(session: Session, actor: Actor, procurement_id: int) -> Procurement
     )
     if procurement.status != ProcurementStatus.PENDING.value:
         status = ProcurementStatus(procurement.status).label
-        raise Conflict(f"该采购已{status}，不能再次审批。")
+        raise Conflict(f"该采购{status}，不能再次审批。")
     return procurement
 
 

@@ -67,9 +67,13 @@ def money(
     return amount.quantize(Decimal("0.01"))
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
 def _range(value: float | None, low: float, high: float, what: str, field: str) -> None:
     if value is not None and not low <= value <= high:
-        raise InvalidInput(f"{what}须在 {low:g} 至 {high:g} 之间。", field=field)
+        raise InvalidInput(f"{what}须在 {_number(low)} 至 {_number(high)} 之间。", field=field)
 
 
 def _check_specs(data: ModelIn) -> None:
@@ -185,7 +189,7 @@ def unit_in_scope(session: Session, actor: Actor, name: str, action: Action, *, 
         raise InvalidInput(f"单位“{name.strip()}”不存在或已停用。", field=field)
     ids = queries.visible_unit_ids(session, actor, action)
     if ids is not None and unit.id not in ids:
-        raise Forbidden(f"您只能管理本单位的设备，不能操作“{unit.name}”。")
+        raise Forbidden(f"您只能办理本单位的事项，不能操作“{unit.name}”。")
     return unit
 
 
@@ -254,6 +258,8 @@ def _clean_need(text: str) -> str:
 
 def create_device(*, session: Session, actor: Actor, data: DeviceIn) -> Device:
     actor.require(Action.DEVICE_MANAGE)
+    if data.status not in (DeviceStatus.IN_STOCK, DeviceStatus.IN_SERVICE):
+        raise InvalidInput("新登记的设备只能是“在库”或“在用”状态。", field="status")
     serial = _identifier(data.serial, "序列号", "serial")
     asset_no = _identifier(data.asset_no, "资产编号", "asset_no")
     need = _clean_need(data.need)
@@ -376,9 +382,11 @@ def set_device_status(
     *, session: Session, actor: Actor, device_id: int, status: DeviceStatus, reason: str = ""
 ) -> Device:
     device = queries.get_device(session=session, actor=actor, device_id=device_id)
-    unit_in_scope(session, actor, device.unit.name, Action.DEVICE_MANAGE, field="unit")
     actor.require(Action.DEVICE_MANAGE)
+    unit_in_scope(session, actor, device.unit.name, Action.DEVICE_MANAGE, field="unit")
     current = DeviceStatus(device.status)
+    if status in (DeviceStatus.LOST, DeviceStatus.SCRAPPED) and not reason.strip():
+        raise InvalidInput(f"将设备改为“{status.label}”须说明原因。", field="reason")
     if status not in ALLOWED_MOVES[current]:
         raise Conflict(
             f"设备 {device.serial} 当前为“{current.label}”，不能直接改为“{status.label}”。",

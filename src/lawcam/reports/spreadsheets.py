@@ -648,7 +648,7 @@ def _units(
             message = f"单位“{data.unit.strip()}”不存在或已停用。"
             raise _at(row, UNIT, message, InvalidInput, cause="invalid_input")
         if visible is not None and unit.id not in visible:
-            message = f"您只能管理本单位的设备，不能操作“{unit.name}”。"
+            message = f"您只能办理本单位的事项，不能操作“{unit.name}”。"
             raise _at(row, UNIT, message, Forbidden, cause="forbidden")
     return units
 

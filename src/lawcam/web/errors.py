@@ -50,6 +50,33 @@ FIELD_NAMES = {
     "person_id": "人员",
     "phone": "联系电话",
     "parent": "上级单位",
+    "maker": "生产厂家",
+    "model": "型号",
+    "category": "类别",
+    "features": "功能",
+    "video": "视频分辨率",
+    "photo_mp": "照片像素",
+    "battery_mah": "电池容量",
+    "record_hours": "连续录像时间",
+    "storage_gb": "存储容量",
+    "ip_rating": "防护等级",
+    "serial": "序列号",
+    "asset_no": "资产编号",
+    "price": "购置价格",
+    "need": "执法需求",
+    "zone": "办案专区",
+    "status": "状态",
+    "reason": "理由",
+    "year": "年度",
+    "amount": "金额",
+    "supplier": "供应商",
+    "quantity": "数量",
+    "unit_price": "单价",
+    "purchased_on": "采购日期",
+    "feature": "特殊需求",
+    "overrun_reason": "超支理由",
+    "commissioned_on": "启用日期",
+    "firmware": "固件版本",
 }
 
 
@@ -83,7 +110,12 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     if not errors:
         return HTTP_MESSAGES[422], None
     first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    # The innermost named part: for features[0] that is "features", not the index.
+    loc = [
+        str(part)
+        for part in first.get("loc", ())
+        if isinstance(part, str) and part not in ("body", "query", "path")
+    ]
     field = loc[-1] if loc else None
     label = FIELD_NAMES.get(field or "", field or "请求")
     kind = str(first.get("type", ""))

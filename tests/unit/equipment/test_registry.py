@@ -329,3 +329,23 @@ def test_specs_report_lists_recorders_lacking_a_declared_need(
     assert [(d["serial"], d["missing"]) for d in report["devices"]] == [("BC001", ["night_vision"])]
     weak = {m["model"]: m for m in report["models"]}
     assert weak["DSJ-A8"]["conforms"] is True and weak["CJZ-16"]["assessed"] is False
+
+
+def test_lost_or_scrapped_needs_a_reason(database, console, unit_many_10) -> None:
+    with database.unit_of_work() as session:
+        item = service.create_device(session=session, actor=console, data=device("BC001"))
+    for status in (DeviceStatus.LOST, DeviceStatus.SCRAPPED):
+        assert "原因" in refused(
+            database,
+            InvalidInput,
+            lambda s, st=status: service.set_device_status(
+                session=s, actor=console, device_id=item.id, status=st, reason="  "
+            ),
+        )
+    assert "在库" in refused(
+        database,
+        InvalidInput,
+        lambda s: service.create_device(
+            session=s, actor=console, data=device("BC002", status=DeviceStatus.LOST)
+        ),
+    )

@@ -577,7 +577,7 @@ def test_permissions(database: Database, console: Actor, office: None, tmp_path:
     admin = unit_admin(database, "城南所")
     other_unit = write_xlsx(tmp_path / "o.xlsx", DEVICE_HEADERS, [device_row("SN1")])
     error = import_error(database, admin, other_unit, Forbidden)
-    assert error.message.startswith("第 2 行“所属单位”：您只能管理本单位的设备")
+    assert error.message.startswith("第 2 行“所属单位”：您只能办理本单位的事项")
     own = write_xlsx(tmp_path / "own.xlsx", DEVICE_HEADERS, [device_row("SN2", 所属单位="城南所")])
     assert do_import(database, admin, own).created == 1
     officer = Actor(
@@ -676,8 +676,13 @@ def test_ratio_export_many_ten_officers_three_recorders(
     with database.unit_of_work() as session:
         for i in range(3):
             service.create_device(session=session, actor=console, data=device(f"SN{i}"))
-        service.create_device(
-            session=session, actor=console, data=device("LOST1", status=DeviceStatus.LOST)
+        lost = service.create_device(session=session, actor=console, data=device("LOST1"))
+        service.set_device_status(
+            session=session,
+            actor=console,
+            device_id=lost.id,
+            status=DeviceStatus.LOST,
+            reason="现场遗失",
         )
     path = tmp_path / "比例.xlsx"
     with database.read() as session:

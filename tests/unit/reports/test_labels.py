@@ -55,14 +55,16 @@ def devices(database: Database, console: Actor) -> dict[str, int]:
                 device("SN-A2", unit="城东执法大队", asset_no="ZC-2026-002", model="HT-5"),
                 device("SN-A3", unit="城东执法大队", asset_no="ZC-2026-003"),
                 device("SN-B1", unit="城南所", asset_no="ZC-2026-101"),
-                device(
-                    "SN-X",
-                    unit="城东执法大队",
-                    asset_no="ZC-2026-999",
-                    status=DeviceStatus.SCRAPPED,
-                ),
+                device("SN-X", unit="城东执法大队", asset_no="ZC-2026-999"),
             )
         ]
+        service.set_device_status(
+            session=session,
+            actor=console,
+            device_id=made[-1].id,
+            status=DeviceStatus.SCRAPPED,
+            reason="到期报废",
+        )
         return {d.serial: d.id for d in made}
 
 
