@@ -5,7 +5,19 @@ from typing import Annotated
 
 import typer
 
-from lawcam.cli import accounts, audit, equipment, people, reports, roles, sheets, system, units
+from lawcam.cli import (
+    accounts,
+    audit,
+    devices,
+    models,
+    people,
+    procurement,
+    reports,
+    roles,
+    sheets,
+    system,
+    units,
+)
 from lawcam.cli.common import STATE
 
 app = typer.Typer(
@@ -39,7 +51,12 @@ app.add_typer(people.app, name="person")
 app.add_typer(accounts.app, name="account")
 app.add_typer(roles.app, name="role")
 app.add_typer(audit.app, name="audit")
-equipment.register(app)
+app.add_typer(models.model_app, name="model")
+app.add_typer(devices.app, name="device")
+app.add_typer(models.need_app, name="need")
+app.add_typer(models.thresholds_app, name="thresholds")
+app.add_typer(procurement.budget_app, name="budget")
+app.add_typer(procurement.procurement_app, name="procurement")
 app.add_typer(reports.app, name="report")
 sheets.register(app)
 
