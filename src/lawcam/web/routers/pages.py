@@ -13,14 +13,25 @@ from lawcam.org import accounts
 from lawcam.web.deps import AuthDep, OptionalAuth, SessionDep, SettingsDep
 from lawcam.web.login import log_in, log_out, set_session_cookie
 from lawcam.web.pages_common import discard, redirect, render, safe_next
-from lawcam.web.routers import pages_accounts, pages_audit, pages_equipment, pages_org
+from lawcam.web.routers import (
+    pages_accounts,
+    pages_audit,
+    pages_budgets,
+    pages_devices,
+    pages_models,
+    pages_org,
+    pages_reports,
+)
 from lawcam.web.security import LOGIN_CSRF_COOKIE, new_token, same_token
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_org.router)
 router.include_router(pages_accounts.router)
 router.include_router(pages_audit.router)
-router.include_router(pages_equipment.router)
+router.include_router(pages_devices.router)
+router.include_router(pages_models.router)
+router.include_router(pages_budgets.router)
+router.include_router(pages_reports.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
