@@ -25,7 +25,7 @@ from lawcam.equipment import queries
 from lawcam.equipment.models import Device
 from lawcam.equipment.types import DeviceStatus
 from lawcam.errors import InvalidInput, LawcamError
-from lawcam.reports.spreadsheets import check_unit_visible
+from lawcam.reports.exports import check_unit_visible
 
 FONT_NAME = "WQY"
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
