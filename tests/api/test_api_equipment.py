@@ -346,7 +346,7 @@ def test_ict_sets_model_quality_and_a_suspended_model_cannot_be_registered(
         ({"price": "三千元"}, 422, "购置价格须为金额", "price"),
         ({"price": "NaN"}, 422, "购置价格须为金额", "price"),
         ({"price": "Infinity"}, 422, "购置价格", "price"),
-        ({"price": True}, 422, "price", "price"),
+        ({"price": True}, 422, "购置价格", "price"),
         ({"model": "不存在的型号"}, 422, "不存在", "model"),
         ({"unit": "不存在的处"}, 422, "不存在", "unit"),
         ({"zone": "不存在的专区"}, 422, "办案专区", "zone"),
@@ -370,7 +370,7 @@ def test_device_bad_input_writes_nothing(
     ("changes", "status", "words", "field"),
     [
         ({"category": "drone"}, 422, "取值不在允许范围内", "category"),
-        ({"category": None}, 422, "category", "category"),
+        ({"category": None}, 422, "类别", "category"),
         ({"video": "很清楚"}, 422, "视频分辨率", "video"),
         ({"battery_mah": -1}, 422, "电池容量", "battery_mah"),
         ({"ip_rating": "waterproof"}, 422, "防护等级", "ip_rating"),
@@ -532,7 +532,7 @@ def test_budget_overrun_refused_without_reason_then_approved_with_one(
         ({"supplier": "  "}, 422, "供应商", "supplier"),
         ({"year": 1999}, 422, "年度", "year"),
         ({"purchased_on": "2099-01-01"}, 422, "晚于今天", "purchased_on"),
-        ({"purchased_on": "昨天"}, 422, "purchased_on", "purchased_on"),
+        ({"purchased_on": "昨天"}, 422, "采购日期", "purchased_on"),
         ({"model": "不存在的型号"}, 422, "不存在", "model"),
     ],
 )
