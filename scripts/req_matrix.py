@@ -40,8 +40,10 @@ def requirement_ids() -> list[tuple[str, str]]:
 def main() -> int:
     collector = Collector()
     with contextlib.redirect_stdout(io.StringIO()):
-        code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider",
-                            str(ROOT / "tests")], plugins=[collector])
+        code = pytest.main(
+            ["--collect-only", "-q", "-p", "no:cacheprovider", str(ROOT / "tests")],
+            plugins=[collector],
+        )
     if code not in (0, 5):
         return int(code)
     print("# 法规条款测试覆盖矩阵 (regulation coverage)\n")

@@ -39,6 +39,7 @@ def visit(page: Page, url: str) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.req("R15.3")
 def test_login_create_unit(page: Page, live_server: str, office: Office) -> None:
     base = live_server
     name = f"测试{Role.SYSADMIN.label}"

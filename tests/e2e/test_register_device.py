@@ -61,7 +61,7 @@ def ratio_row(page: Page, unit: str) -> dict[str, int]:
 
 
 @pytest.mark.e2e
-@pytest.mark.req("R5.1", "R6.1", "R6.2")
+@pytest.mark.req("R5.1", "R6.1", "R6.2", "R15.3")
 def test_register_device_changes_ratio(
     page: Page, live_server: str, equipped_office: Office
 ) -> None:
