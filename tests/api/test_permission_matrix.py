@@ -150,6 +150,8 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/procurements/{procurement_id}/reject"): frozenset({Role.FINANCE}),
     ("GET", "/reports/ratio"): EQUIPMENT_VIEWERS,
     ("GET", "/reports/specs"): EQUIPMENT_VIEWERS,
+    ("GET", "/devices.xlsx"): EQUIPMENT_VIEWERS,
+    ("GET", "/reports/ratio.xlsx"): EQUIPMENT_VIEWERS,
 }
 
 MATRIX = {**API, **PAGES}

@@ -18,6 +18,7 @@ from lawcam.web.routers import (
     pages_audit,
     pages_budgets,
     pages_devices,
+    pages_downloads,
     pages_models,
     pages_org,
     pages_reports,
@@ -32,6 +33,7 @@ router.include_router(pages_devices.router)
 router.include_router(pages_models.router)
 router.include_router(pages_budgets.router)
 router.include_router(pages_reports.router)
+router.include_router(pages_downloads.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
