@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set true behind TLS
     # The address staff use to reach the server: printed into the QR codes of asset labels.
     base_url: str = "http://127.0.0.1:8000"
+    # R11.1: the pre-use check at checkout; a failed check needs the administrator's reason.
+    checkout_min_battery_pct: int = Field(default=80, ge=0, le=100)
+    checkout_min_free_hours: float = Field(default=8.0, ge=0)
+    checkout_max_clock_offset_s: float = Field(default=30.0, ge=0)
     # R6.1: a device under repair still counts toward the ratio for this many days.
     repair_count_days: int = Field(default=30, ge=0, le=3650)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)

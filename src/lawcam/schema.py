@@ -1,10 +1,11 @@
 """Every table of every domain, for migrations and for tests that compare them."""
 
 from lawcam.audit import models as audit_models
+from lawcam.custody import models as custody_models
 from lawcam.db.base import Base
 from lawcam.equipment import models as equipment_models
 from lawcam.org import models as org_models
 
-__all__ = ["Base", "audit_models", "equipment_models", "org_models"]
+__all__ = ["Base", "audit_models", "custody_models", "equipment_models", "org_models"]
 
 metadata = Base.metadata
