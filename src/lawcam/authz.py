@@ -69,13 +69,16 @@ class Action(StrEnum):
     BUDGET_MANAGE = "budget:manage"
     PROCUREMENT_RECORD = "procurement:record"
     PROCUREMENT_APPROVE = "procurement:approve"
+    FAULT_REPORT = "fault:report"
+    REPAIR_COMPLETE = "repair:complete"
+    LOSS_DECIDE = "loss_case:decide"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
 _READ_EQUIPMENT = {*_READ_ORG, Action.EQUIPMENT_VIEW}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({*_READ_EQUIPMENT, Action.EVIDENCE_VIEW}),
+    Role.OFFICER: frozenset({*_READ_EQUIPMENT, Action.EVIDENCE_VIEW, Action.FAULT_REPORT}),
     Role.DEVICE_ADMIN: frozenset(
         {
             *_READ_EQUIPMENT,
@@ -85,6 +88,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.UNIT_NEED_DECLARE,
             Action.BUDGET_VIEW,
             Action.PROCUREMENT_RECORD,
+            Action.FAULT_REPORT,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -94,6 +98,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACCESS_APPROVE,
             Action.UNIT_NEED_DECLARE,
             Action.BUDGET_VIEW,
+            Action.LOSS_DECIDE,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
@@ -107,7 +112,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PROCUREMENT_APPROVE,
         }
     ),
-    Role.ICT: frozenset({*_READ_EQUIPMENT, Action.MODEL_MANAGE, Action.MODEL_QUALITY}),
+    Role.ICT: frozenset(
+        {*_READ_EQUIPMENT, Action.MODEL_MANAGE, Action.MODEL_QUALITY, Action.REPAIR_COMPLETE}
+    ),
     Role.SYSADMIN: frozenset(
         {
             *_READ_ORG,
@@ -149,6 +156,9 @@ CONSOLE_ACTIONS = frozenset(
         Action.BUDGET_MANAGE,
         Action.PROCUREMENT_RECORD,
         Action.PROCUREMENT_APPROVE,
+        Action.FAULT_REPORT,
+        Action.REPAIR_COMPLETE,
+        Action.LOSS_DECIDE,
     }
 )
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawcam.db.base import Base, UTCDateTime
@@ -61,3 +62,72 @@ class CustodyPeriod(Base):
             "returned_to": self.returned_to,
             "condition": self.condition,
         }
+
+
+class FaultReport(Base):
+    """R16.1: a fault reported at once, registered, the unit head informed, repaired centrally."""
+
+    __tablename__ = "fault_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    description: Mapped[str] = mapped_column(String(1000))
+    reported_by: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    registered_by: Mapped[str | None] = mapped_column(String(200))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    device: Mapped[Device] = relationship()
+
+
+class RepairOrder(Base):
+    """A repair sent to the central repair (the ICT support department)."""
+
+    __tablename__ = "repair_order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fault_id: Mapped[int] = mapped_column(ForeignKey("fault_report.id"), index=True)
+    ordered_by: Mapped[str] = mapped_column(String(200))
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    diagnosis: Mapped[str] = mapped_column(String(1000), default="")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    fault: Mapped[FaultReport] = relationship()
+
+
+class LossCase(Base):
+    """R17.1: a loss or damage names the custodian; at fault, the purchase price is owed."""
+
+    __tablename__ = "loss_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(1000))
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cause: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(1000), default="")
+    compensation: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    device: Mapped[Device] = relationship()
+    custodian: Mapped[Person | None] = relationship()
+
+
+class Notification(Base):
+    """An in-system notice (the unit head's inbox, R16.1)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

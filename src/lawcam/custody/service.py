@@ -56,7 +56,7 @@ def open_period(session: Session, device_id: int) -> CustodyPeriod | None:
     return session.scalars(stmt).first()
 
 
-def _managed_device(session: Session, actor: Actor, serial: str) -> Device:
+def managed_device(session: Session, actor: Actor, serial: str) -> Device:
     device = equipment.device_by_serial(session=session, actor=actor, serial=serial)
     actor.require(Action.DEVICE_MANAGE)
     unit_in_scope(session, actor, device.unit.name, Action.DEVICE_MANAGE, field="device")
@@ -83,7 +83,7 @@ def _officer(session: Session, badge: str, device: Device, reason: str) -> Perso
 def checkout(
     *, session: Session, actor: Actor, data: CheckoutIn, limits: CheckLimits
 ) -> CustodyPeriod:
-    device = _managed_device(session, actor, data.serial)
+    device = managed_device(session, actor, data.serial)
     status = DeviceStatus(device.status)
     if status not in ISSUABLE or open_period(session, device.id) is not None:
         raise Conflict(f"设备 {device.serial} 当前为“{status.label}”，不能领用。", field="device")
@@ -133,7 +133,7 @@ def _issue(
 def return_device(
     *, session: Session, actor: Actor, serial: str, condition: Condition, note: str = ""
 ) -> CustodyPeriod:
-    device = _managed_device(session, actor, serial)
+    device = managed_device(session, actor, serial)
     period = open_period(session, device.id)
     if period is None:
         status = DeviceStatus(device.status).label
@@ -168,7 +168,7 @@ def handover(
 ) -> CustodyPeriod:
     """One recorded step (R9.2): the period of the first officer ends and the next begins at
     the same moment, with its own pre-use check."""
-    device = _managed_device(session, actor, serial)
+    device = managed_device(session, actor, serial)
     previous = open_period(session, device.id)
     if previous is None:
         raise Conflict(f"设备 {device.serial} 未被领用，不能交接；请办理领用。", field="device")

@@ -53,6 +53,7 @@ class CustodyEvent(StrEnum):
     REPAIR_DONE = "custody:repair:complete"
     CASE_OPENED = "custody:loss_case:open"
     CASE_DECIDED = "custody:loss_case:decide"
+    NOTIFIED = "custody:notification:create"
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,28 @@ class CheckoutIn:
     officer_badge: str
     check: PreUseCheck
     override_reason: str = ""  # the device administrator's reason to issue despite a failed check
+
+
+class FaultStatus(StrEnum):
+    REPORTED = "reported"
+    REGISTERED = "registered"
+    IN_REPAIR = "in_repair"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "reported": "已报告",
+            "registered": "已登记",
+            "in_repair": "维修中",
+            "closed": "已结束",
+        }[self.value]
+
+
+class CaseKind(StrEnum):
+    LOSS = "loss"
+    DAMAGE = "damage"
+
+    @property
+    def label(self) -> str:
+        return {"loss": "丢失", "damage": "损坏"}[self.value]
