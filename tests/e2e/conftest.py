@@ -120,7 +120,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # CI runs two workers on two cores
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
