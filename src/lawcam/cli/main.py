@@ -8,7 +8,9 @@ import typer
 from lawcam.cli import (
     accounts,
     audit,
+    custody,
     devices,
+    ledger,
     models,
     people,
     procurement,
@@ -58,6 +60,8 @@ app.add_typer(models.thresholds_app, name="thresholds")
 app.add_typer(procurement.budget_app, name="budget")
 app.add_typer(procurement.procurement_app, name="procurement")
 app.add_typer(reports.app, name="report")
+custody.register(app)
+ledger.register(reports.app)
 sheets.register(app)
 
 

@@ -345,6 +345,9 @@ def seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogi
     from lawcam.demo.equipment import seed_equipment  # it names the units defined here
 
     seed_equipment(session=session, actor=actor)
+    from lawcam.demo.custody import seed_custody  # a day of checkouts, a fault and a case
+
+    seed_custody(session=session, actor=actor, settings=settings)
     return [made[u] for u in LOGIN_ORDER if u in made]
 
 

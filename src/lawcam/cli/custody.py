@@ -1,0 +1,330 @@
+"""``lawcam custody``, ``lawcam fault`` and ``lawcam case``: checkout with the pre-use check,
+return and handover (R9.2, R11.1), faults and central repair (R16.1), loss and damage cases
+with compensation (R17.1). Every step goes through the custody services, audited in the same
+transaction; a refused step exits 2 with a Chinese message and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
+from lawcam.config import Settings
+from lawcam.custody import faults, service
+from lawcam.custody.models import FaultReport, RepairOrder
+from lawcam.custody.types import (
+    CaseKind,
+    CheckLimits,
+    CheckoutIn,
+    Condition,
+    FaultStatus,
+    LossCause,
+    PreUseCheck,
+    RepairOutcome,
+)
+from lawcam.equipment.types import DeviceStatus
+from lawcam.errors import InvalidInput
+from lawcam.reports.ledger import case_row, period_row, shanghai_iso
+
+custody_app = typer.Typer(
+    help="设备领用、归还和交接（领用前检查，R9.2、R11.1）。", no_args_is_help=True
+)
+fault_app = typer.Typer(help="设备故障报告、登记和集中维修（R16.1）。", no_args_is_help=True)
+case_app = typer.Typer(help="设备丢失、损坏案件和赔偿（R17.1）。", no_args_is_help=True)
+
+DeviceOpt = Annotated[str, typer.Option("--device", help="设备序列号。")]
+BatteryOpt = Annotated[int, typer.Option("--battery", help="电量（%）。")]
+FreeHoursOpt = Annotated[float, typer.Option("--free-hours", help="剩余存储可录制小时数。")]
+OffsetOpt = Annotated[
+    float, typer.Option("--clock-offset", help="设备时钟与标准时间的偏差（秒，设备快为正）。")
+]
+OverrideOpt = Annotated[
+    str,
+    typer.Option("--override", help="检查未通过时，执法记录仪管理员准予领用的理由。"),
+]
+
+
+def limits_from(settings: Settings) -> CheckLimits:
+    return CheckLimits(
+        min_battery_pct=settings.checkout_min_battery_pct,
+        min_free_hours=settings.checkout_min_free_hours,
+        max_clock_offset_s=settings.checkout_max_clock_offset_s,
+    )
+
+
+E = TypeVar("E", Condition, RepairOutcome, CaseKind, LossCause)
+
+
+def _choice(kind: type[E], text: str, what: str, field: str) -> E:
+    value = text.strip()
+    for member in kind:
+        if value in (member.value, member.label):
+            return member
+    codes = "、".join(f"{m.value}（{m.label}）" for m in kind)
+    raise InvalidInput(f"{what}“{value}”无效，应为：{codes}。", field=field)
+
+
+def _check_text(row: dict[str, Any]) -> str:
+    if not row["check_failures"]:
+        return "检查合格"
+    return "检查未通过（" + "；".join(row["check_failures"]) + f"），理由：{row['override_reason']}"
+
+
+# custody -------------------------------------------------------------------------------------
+
+
+@custody_app.command("checkout", help="领用设备；领用前检查电量、存储和时钟（R11.1）。")
+@command
+def checkout(
+    device: DeviceOpt,
+    officer: Annotated[str, typer.Option("--officer", help="领用人执法证号。")],
+    battery: BatteryOpt,
+    free_hours: FreeHoursOpt,
+    clock_offset: OffsetOpt,
+    override: OverrideOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    settings = get_settings()
+    data = CheckoutIn(
+        serial=device,
+        officer_badge=officer,
+        check=PreUseCheck(battery_pct=battery, free_hours=free_hours, clock_offset_s=clock_offset),
+        override_reason=override,
+    )
+    with open_database(settings) as database, database.unit_of_work() as session:
+        period = service.checkout(
+            session=session, actor=actor(), data=data, limits=limits_from(settings)
+        )
+        result = {**period_row(period), "device_status": period.device.status}
+    if as_json:
+        print_json(result)
+        return
+    say(
+        f"已领用：设备 {result['device']}（{result['asset_no']}）交 {result['officer']}"
+        f"（{result['badge']}），{_check_text(result)}。"
+    )
+
+
+@custody_app.command("return", help="归还设备，登记归还状态（完好、故障、损坏、丢失）。")
+@command
+def return_(
+    device: DeviceOpt,
+    condition: Annotated[
+        str, typer.Option("--condition", help="归还状态：ok、faulty、damaged、lost。")
+    ],
+    note: Annotated[str, typer.Option("--note", help="说明。")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    state = _choice(Condition, condition, "归还状态", "condition")
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        period = service.return_device(
+            session=session, actor=actor(), serial=device, condition=state, note=note
+        )
+        result = {**period_row(period), "device_status": period.device.status}
+    if as_json:
+        print_json(result)
+        return
+    say(
+        f"已归还：设备 {result['device']}，领用人 {result['officer']}，状态“{state.label}”；"
+        f"设备现为“{DeviceStatus(result['device_status']).label}”。"
+    )
+
+
+@custody_app.command("handover", help="两名执法人员之间交接设备（一次记录，R9.2）。")
+@command
+def handover(
+    device: DeviceOpt,
+    to: Annotated[str, typer.Option("--to", help="接收人执法证号。")],
+    battery: BatteryOpt,
+    free_hours: FreeHoursOpt,
+    clock_offset: OffsetOpt,
+    override: OverrideOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    settings = get_settings()
+    with open_database(settings) as database, database.unit_of_work() as session:
+        period = service.handover(
+            session=session,
+            actor=actor(),
+            serial=device,
+            to_badge=to,
+            check=PreUseCheck(
+                battery_pct=battery, free_hours=free_hours, clock_offset_s=clock_offset
+            ),
+            limits=limits_from(settings),
+            override_reason=override,
+        )
+        result = {**period_row(period), "device_status": period.device.status}
+        previous = session.get(type(period), period.handed_over_from_id)
+        result["handed_over_from"] = period_row(previous) if previous is not None else None
+    if as_json:
+        print_json(result)
+        return
+    source = result["handed_over_from"]
+    say(
+        f"已交接：设备 {result['device']} 由 {source['officer'] if source else ''} "
+        f"交给 {result['officer']}（{result['badge']}），{_check_text(result)}。"
+    )
+
+
+# faults --------------------------------------------------------------------------------------
+
+
+def fault_json(fault: FaultReport) -> dict[str, Any]:
+    return {
+        "id": fault.id,
+        "device": fault.device.serial,
+        "asset_no": fault.device.asset_no,
+        "description": fault.description,
+        "status": fault.status,
+        "reported_by": fault.reported_by,
+        "reported_at": shanghai_iso(fault.reported_at),
+        "registered_by": fault.registered_by,
+        "registered_at": shanghai_iso(fault.registered_at),
+        "device_status": fault.device.status,
+    }
+
+
+def order_json(order: RepairOrder) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "fault_id": order.fault_id,
+        "device": order.fault.device.serial,
+        "ordered_by": order.ordered_by,
+        "ordered_at": shanghai_iso(order.ordered_at),
+        "diagnosis": order.diagnosis,
+        "outcome": order.outcome,
+        "completed_by": order.completed_by,
+        "completed_at": shanghai_iso(order.completed_at),
+        "fault_status": order.fault.status,
+        "device_status": order.fault.device.status,
+    }
+
+
+@fault_app.command("report", help="报告设备故障；单位负责人收到通知。")
+@command
+def fault_report(
+    device: DeviceOpt,
+    description: Annotated[str, typer.Option("--description", help="故障情况。")],
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        fault = faults.report_fault(
+            session=session, actor=actor(), serial=device, description=description
+        )
+        result = fault_json(fault)
+    if as_json:
+        print_json(result)
+        return
+    say(f"已报告故障（编号 {result['id']}）：设备 {result['device']}，{result['description']}")
+
+
+@fault_app.command("register", help="登记故障报告。")
+@command
+def fault_register(
+    fault_id: Annotated[int, typer.Option("--id", help="故障报告编号。")],
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        result = fault_json(
+            faults.register_fault(session=session, actor=actor(), fault_id=fault_id)
+        )
+    if as_json:
+        print_json(result)
+        return
+    say(f"已登记故障（编号 {result['id']}），设备 {result['device']}。")
+
+
+@fault_app.command("repair", help="送集中维修（信息通信保障部），生成维修单。")
+@command
+def fault_repair(
+    fault_id: Annotated[int, typer.Option("--id", help="故障报告编号。")],
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        result = order_json(faults.order_repair(session=session, actor=actor(), fault_id=fault_id))
+    if as_json:
+        print_json(result)
+        return
+    say(f"已送修：维修单编号 {result['id']}，设备 {result['device']}。")
+
+
+@fault_app.command("complete", help="集中维修完成：登记检测结论和处理结果。")
+@command
+def fault_complete(
+    order: Annotated[int, typer.Option("--order", help="维修单编号。")],
+    diagnosis: Annotated[str, typer.Option("--diagnosis", help="检测结论。")],
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="处理结果：repaired、replaced、scrapped。")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    result_of = _choice(RepairOutcome, outcome, "处理结果", "outcome")
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        done = faults.complete_repair(
+            session=session, actor=actor(), order_id=order, diagnosis=diagnosis, outcome=result_of
+        )
+        result = order_json(done)
+    if as_json:
+        print_json(result)
+        return
+    say(
+        f"维修单 {result['id']} 已完成：{result_of.label}；设备 {result['device']} 现为"
+        f"“{DeviceStatus(result['device_status']).label}”，故障{FaultStatus.CLOSED.label}。"
+    )
+
+
+# loss and damage cases -----------------------------------------------------------------------
+
+
+@case_app.command("open", help="立案：设备丢失或损坏，记明当时的保管人。")
+@command
+def case_open(
+    device: DeviceOpt,
+    kind: Annotated[str, typer.Option("--kind", help="loss（丢失）或 damage（损坏）。")],
+    description: Annotated[str, typer.Option("--description", help="经过说明。")],
+    as_json: JsonOpt = False,
+) -> None:
+    which = _choice(CaseKind, kind, "案件类型", "kind")
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        case = faults.open_loss_case(
+            session=session, actor=actor(), serial=device, kind=which, description=description
+        )
+        result = case_row(case)
+    if as_json:
+        print_json(result)
+        return
+    say(
+        f"已立案（编号 {result['id']}）：设备 {result['device']}{which.label}，"
+        f"保管人 {result['custodian'] or '无'}。"
+    )
+
+
+@case_app.command("decide", help="单位负责人作出决定；使用人有过错的，按原购置价赔偿。")
+@command
+def case_decide(
+    case_id: Annotated[int, typer.Option("--id", help="案件编号。")],
+    cause: Annotated[str, typer.Option("--cause", help="原因：poor_keeping、misuse、no_fault。")],
+    decision: Annotated[str, typer.Option("--decision", help="处理决定。")],
+    as_json: JsonOpt = False,
+) -> None:
+    why = _choice(LossCause, cause, "原因", "cause")
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        case = faults.decide_loss_case(
+            session=session, actor=actor(), case_id=case_id, cause=why, decision=decision
+        )
+        result = case_row(case)
+    if as_json:
+        print_json(result)
+        return
+    say(
+        f"案件 {result['id']} 已决定：{why.label}；"
+        f"{result['custodian'] or '保管人'}应赔偿 {result['compensation']} 元。"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(custody_app, name="custody")
+    app.add_typer(fault_app, name="fault")
+    app.add_typer(case_app, name="case")

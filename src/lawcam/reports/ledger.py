@@ -1,0 +1,308 @@
+"""The custody ledger (台账, R9.2) as rows and as a paper-style workbook (one sheet per unit,
+Chinese headers); the fault and repair view per model (R16.1) and loss and damage cases with
+compensation per person and unit (R17.1). Everything here only reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session, selectinload
+
+from lawcam.authz import Action, Actor
+from lawcam.custody import queries
+from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, RepairOrder
+from lawcam.custody.types import CaseKind, Condition, LossCause, RepairOutcome
+from lawcam.equipment.models import Device
+from lawcam.equipment.queries import visible_unit_ids
+from lawcam.timeutil import SHANGHAI
+
+LEDGER_HEADERS = (
+    "序号",
+    "设备资产编号",
+    "序列号",
+    "领用人",
+    "执法证号",
+    "领用时间",
+    "发放人",
+    "电量",
+    "剩余存储(小时)",
+    "时钟偏差(秒)",
+    "检查结论/越权理由",
+    "归还时间",
+    "接收人",
+    "归还状态",
+)
+LEDGER_WIDTHS = (6, 16, 16, 10, 14, 20, 16, 8, 14, 12, 48, 20, 16, 10)
+SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def shanghai_iso(dt: datetime | None) -> str | None:
+    """A stored UTC time as Asia/Shanghai ISO 8601 (seconds), e.g. 2026-11-30T19:00:26+08:00."""
+    if dt is None:
+        return None
+    return dt.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _shown(dt: datetime | None) -> str:
+    return "" if dt is None else dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def period_row(period: CustodyPeriod) -> dict[str, Any]:
+    """One ledger row as JSON (times in Asia/Shanghai)."""
+    return {
+        "id": period.id,
+        "device": period.device.serial,
+        "asset_no": period.device.asset_no,
+        "unit": period.device.unit.name,
+        "officer": period.officer.name,
+        "badge": period.officer.badge,
+        "issued_at": shanghai_iso(period.issued_at),
+        "issued_by": period.issued_by,
+        "battery_pct": period.battery_pct,
+        "free_hours": period.free_hours,
+        "clock_offset_s": period.clock_offset_s,
+        "check_failures": list(period.check_failures or []),
+        "override_reason": period.override_reason,
+        "returned_at": shanghai_iso(period.returned_at),
+        "returned_to": period.returned_to,
+        "condition": period.condition,
+    }
+
+
+def ledger_rows(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    periods = queries.ledger(
+        session=session, actor=actor, unit_id=unit_id, since=since, until=until
+    )
+    return [period_row(p) for p in periods]
+
+
+def check_text(row: dict[str, Any]) -> str:
+    failures = [str(f) for f in row["check_failures"]]
+    if not failures:
+        return "合格"
+    text = "未通过：" + "；".join(failures)
+    if row["override_reason"]:
+        text += f"。越权领用理由：{row['override_reason']}"
+    return text
+
+
+def _condition_label(code: str | None) -> str:
+    if code is None:
+        return "未归还"
+    try:
+        return Condition(code).label
+    except ValueError:
+        return code
+
+
+def sheet_title(name: str, used: set[str]) -> str:
+    base = (name.translate(SHEET_FORBIDDEN).strip("'") or "台账")[:31]
+    title, n = base, 1
+    while title in used:
+        n += 1
+        suffix = f"({n})"
+        title = base[: 31 - len(suffix)] + suffix
+    used.add(title)
+    return title
+
+
+def write_ledger_xlsx(path: Path, rows: Sequence[dict[str, Any]], units: Sequence[str]) -> int:
+    """The ledger as a workbook: one sheet per unit (``units`` gives the order and the sheets
+    to make even when empty), rows numbered from 1 as on paper. Returns the rows written."""
+    by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_unit[str(row["unit"])].append(row)
+    names = list(dict.fromkeys([*units, *by_unit])) or ["台账"]
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.worksheets[0])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    used: set[str] = set()
+    for name in names:
+        sheet = workbook.create_sheet(sheet_title(name, used))
+        for column, (header, width) in enumerate(
+            zip(LEDGER_HEADERS, LEDGER_WIDTHS, strict=True), start=1
+        ):
+            cell = sheet.cell(row=1, column=column, value=header)
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.freeze_panes = "A2"
+        for number, row in enumerate(by_unit.get(name, []), start=1):
+            values: tuple[Any, ...] = (
+                number,
+                row["asset_no"],
+                row["device"],
+                row["officer"],
+                row["badge"] or "",
+                _shown_iso(row["issued_at"]),
+                row["issued_by"],
+                f"{row['battery_pct']}%",
+                row["free_hours"],
+                row["clock_offset_s"],
+                check_text(row),
+                _shown_iso(row["returned_at"]),
+                row["returned_to"] or "",
+                _condition_label(row["condition"]),
+            )
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=number + 1, column=column, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # no formula injection
+    workbook.save(path)
+    return len(rows)
+
+
+def _shown_iso(value: str | None) -> str:
+    return "" if value is None else _shown(datetime.fromisoformat(value))
+
+
+# Faults and repairs per model (R16.1) ----------------------------------------------------------
+
+
+def _visible(stmt: Any, session: Session, actor: Actor) -> Any:
+    actor.require(Action.EQUIPMENT_VIEW)
+    ids = visible_unit_ids(session, actor, Action.EQUIPMENT_VIEW)
+    if ids is not None:
+        stmt = stmt.where(Device.unit_id.in_(ids)) if ids else stmt.where(false())
+    return stmt
+
+
+def faults_by_model(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Per model: faults reported, repairs completed (by outcome) and the mean days from the
+    repair order to its completion."""
+    faults = session.scalars(
+        _visible(
+            select(FaultReport)
+            .join(Device, FaultReport.device_id == Device.id)
+            .options(selectinload(FaultReport.device).selectinload(Device.model)),
+            session,
+            actor,
+        )
+    ).all()
+    orders = session.scalars(
+        _visible(
+            select(RepairOrder)
+            .join(FaultReport, RepairOrder.fault_id == FaultReport.id)
+            .join(Device, FaultReport.device_id == Device.id),
+            session,
+            actor,
+        )
+    ).all()
+    rows: dict[int, dict[str, Any]] = {}
+    days: dict[int, list[float]] = defaultdict(list)
+    for fault in faults:
+        model = fault.device.model
+        row = rows.setdefault(
+            model.id,
+            {
+                "model": model.model,
+                "maker": model.maker,
+                "faults": 0,
+                "repairs_ordered": 0,
+                "repairs_done": 0,
+                "outcomes": {o.value: 0 for o in RepairOutcome},
+                "mean_repair_days": None,
+            },
+        )
+        row["faults"] += 1
+    for order in orders:
+        row = rows[order.fault.device.model_id]
+        row["repairs_ordered"] += 1
+        if order.completed_at is not None:
+            row["repairs_done"] += 1
+            if order.outcome:
+                row["outcomes"][order.outcome] = row["outcomes"].get(order.outcome, 0) + 1
+            elapsed = order.completed_at - order.ordered_at
+            days[order.fault.device.model_id].append(elapsed.total_seconds() / 86400)
+    for model_id, spans in days.items():
+        rows[model_id]["mean_repair_days"] = round(sum(spans) / len(spans), 2)
+    return sorted(rows.values(), key=lambda r: (-int(r["faults"]), str(r["model"])))
+
+
+# Loss and damage cases (R17.1) -----------------------------------------------------------------
+
+
+def _yuan(value: Decimal | None) -> str | None:
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def case_row(case: LossCase) -> dict[str, Any]:
+    custodian = case.custodian
+    return {
+        "id": case.id,
+        "device": case.device.serial,
+        "asset_no": case.device.asset_no,
+        "unit": case.device.unit.name,
+        "price": _yuan(case.device.purchase_price),
+        "kind": case.kind,
+        "kind_label": CaseKind(case.kind).label,
+        "custodian": custodian.name if custodian else None,
+        "badge": custodian.badge if custodian else None,
+        "description": case.description,
+        "opened_at": shanghai_iso(case.opened_at),
+        "opened_by": case.opened_by,
+        "cause": case.cause,
+        "cause_label": LossCause(case.cause).label if case.cause else None,
+        "decision": case.decision,
+        "decided_by": case.decided_by,
+        "decided_at": shanghai_iso(case.decided_at),
+        "compensation": _yuan(case.compensation),
+    }
+
+
+def loss_report(*, session: Session, actor: Actor) -> dict[str, Any]:
+    """Every visible case, and per person (the custodian) and per unit (the device's): the
+    number of cases, how many found the user at fault, and the compensation owed."""
+    cases = session.scalars(
+        _visible(
+            select(LossCase)
+            .join(Device, LossCase.device_id == Device.id)
+            .options(selectinload(LossCase.device), selectinload(LossCase.custodian))
+            .order_by(LossCase.opened_at, LossCase.id),
+            session,
+            actor,
+        )
+    ).all()
+    rows = [case_row(c) for c in cases]
+    people: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    units: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        owed = Decimal(row["compensation"] or "0")
+        at_fault = bool(row["cause"]) and LossCause(row["cause"]).user_at_fault
+        person = people.setdefault(
+            (row["custodian"], row["badge"]),
+            {
+                "person": row["custodian"],
+                "badge": row["badge"],
+                "cases": 0,
+                "at_fault": 0,
+                "compensation": Decimal("0.00"),
+            },
+        )
+        unit = units.setdefault(
+            row["unit"],
+            {"unit": row["unit"], "cases": 0, "at_fault": 0, "compensation": Decimal("0.00")},
+        )
+        for entry in (person, unit):
+            entry["cases"] += 1
+            entry["at_fault"] += int(at_fault)
+            entry["compensation"] += owed
+    for entry in [*people.values(), *units.values()]:
+        entry["compensation"] = _yuan(entry["compensation"])
+    return {"cases": rows, "people": list(people.values()), "units": list(units.values())}
