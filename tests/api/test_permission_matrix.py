@@ -8,7 +8,10 @@ import re
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from lawcam.authz import Role
+from lawcam.authz import Actor, Role
+from lawcam.custody import faults
+from lawcam.custody.types import CaseKind
+from lawcam.db import Database
 from tests.api.conftest import login
 from tests.factories import Office
 
@@ -86,6 +89,19 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/reports/ratio"): EQUIPMENT_VIEWERS,
     ("GET", "/api/v1/reports/specs"): EQUIPMENT_VIEWERS,
     ("GET", "/api/v1/reports/budget"): BUDGET_VIEWERS,
+    # Custody (issue 4): the device is 执法二处's; its administrator and head are not in the
+    # office's role set, so no one here may change its custody.
+    ("POST", "/api/v1/custody/checkout"): NOBODY,
+    ("POST", "/api/v1/custody/return"): NOBODY,
+    ("POST", "/api/v1/custody/handover"): NOBODY,
+    ("GET", "/api/v1/ledger"): EQUIPMENT_VIEWERS,
+    ("POST", "/api/v1/faults"): NOBODY,
+    ("POST", "/api/v1/faults/{fault_id}/register"): NOBODY,
+    ("POST", "/api/v1/faults/{fault_id}/repair"): NOBODY,
+    ("POST", "/api/v1/repairs/{order_id}/complete"): frozenset({Role.ICT}),  # central repair
+    ("POST", "/api/v1/loss-cases"): NOBODY,
+    ("POST", "/api/v1/loss-cases/{case_id}/decide"): NOBODY,
+    ("GET", "/api/v1/notifications"): ANY,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -152,6 +168,19 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/reports/specs"): EQUIPMENT_VIEWERS,
     ("GET", "/devices.xlsx"): EQUIPMENT_VIEWERS,
     ("GET", "/reports/ratio.xlsx"): EQUIPMENT_VIEWERS,
+    ("POST", "/devices/{device_id}/checkout"): NOBODY,
+    ("POST", "/devices/{device_id}/return"): NOBODY,
+    ("POST", "/devices/{device_id}/handover"): NOBODY,
+    ("POST", "/devices/{device_id}/fault"): NOBODY,
+    ("POST", "/devices/{device_id}/loss-case"): NOBODY,
+    ("GET", "/ledger"): EQUIPMENT_VIEWERS,
+    ("GET", "/faults"): EQUIPMENT_VIEWERS,
+    ("POST", "/faults/{fault_id}/register"): NOBODY,
+    ("POST", "/faults/{fault_id}/repair"): NOBODY,
+    ("POST", "/repairs/{order_id}/complete"): frozenset({Role.ICT}),
+    ("GET", "/cases"): EQUIPMENT_VIEWERS,
+    ("POST", "/cases/{case_id}/decide"): NOBODY,
+    ("GET", "/inbox"): ANY,
 }
 
 MATRIX = {**API, **PAGES}
@@ -187,6 +216,9 @@ def _fill(path: str, office: Office) -> str:
         "procurement_id": office.equipment["procurement"],
         "year": office.equipment["year"],
         "feature": "gps",
+        "fault_id": office.equipment.get("fault", 0),
+        "order_id": office.equipment.get("repair", 0),
+        "case_id": office.equipment.get("case", 0),
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -240,7 +272,47 @@ BODIES = {
     },
     ("POST", "/api/v1/procurements/{procurement_id}/approve"): {"overrun_reason": ""},
     ("POST", "/api/v1/procurements/{procurement_id}/reject"): {"reason": "矩阵"},
+    ("POST", "/api/v1/custody/checkout"): {
+        "device": "T2-0001",
+        "officer": "T9001",
+        "battery_pct": 95,
+        "free_hours": 20,
+        "clock_offset_s": 2,
+    },
+    ("POST", "/api/v1/custody/return"): {"device": "T2-0001", "condition": "ok"},
+    ("POST", "/api/v1/custody/handover"): {
+        "device": "T2-0001",
+        "to_officer": "T9002",
+        "battery_pct": 95,
+        "free_hours": 20,
+        "clock_offset_s": 2,
+    },
+    ("POST", "/api/v1/faults"): {"device": "T2-0001", "description": "矩阵：无法开机"},
+    ("POST", "/api/v1/repairs/{order_id}/complete"): {"diagnosis": "矩阵", "outcome": "repaired"},
+    ("POST", "/api/v1/loss-cases"): {"device": "T2-0001", "kind": "loss", "description": "矩阵"},
+    ("POST", "/api/v1/loss-cases/{case_id}/decide"): {"cause": "no_fault", "decision": "矩阵"},
 }
+
+
+@pytest.fixture
+def office(office: Office, database: Database, console: Actor) -> Office:
+    """The office, and for the custody routes a fault, its repair order and a damage case of
+    执法二处's device (so that the ids name real rows)."""
+    with database.unit_of_work() as session:
+        fault = faults.report_fault(
+            session=session, actor=console, serial="T2-0001", description="矩阵：无法开机"
+        )
+        faults.register_fault(session=session, actor=console, fault_id=fault.id)
+        order = faults.order_repair(session=session, actor=console, fault_id=fault.id)
+        case = faults.open_loss_case(
+            session=session,
+            actor=console,
+            serial="T2-0001",
+            kind=CaseKind.DAMAGE,
+            description="矩阵",
+        )
+        office.equipment.update(fault=fault.id, repair=order.id, case=case.id)
+    return office
 
 
 def _call(client, method: str, path: str, office: Office):  # type: ignore[no-untyped-def]

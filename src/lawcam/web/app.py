@@ -14,7 +14,7 @@ from lawcam.config import Settings, load_settings
 from lawcam.db import Database
 from lawcam.timeutil import local
 from lawcam.web import errors
-from lawcam.web.routers import api_audit, api_equipment, api_org, pages
+from lawcam.web.routers import api_audit, api_custody, api_equipment, api_org, pages
 
 HERE = Path(__file__).parent
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(api_org.router)
     app.include_router(api_audit.router)
     app.include_router(api_equipment.router)
+    app.include_router(api_custody.router)
     app.include_router(pages.router)
     return app
 

@@ -17,6 +17,7 @@ from lawcam.web.routers import (
     pages_accounts,
     pages_audit,
     pages_budgets,
+    pages_custody,
     pages_devices,
     pages_downloads,
     pages_models,
@@ -34,6 +35,7 @@ router.include_router(pages_models.router)
 router.include_router(pages_budgets.router)
 router.include_router(pages_reports.router)
 router.include_router(pages_downloads.router)
+router.include_router(pages_custody.router)
 
 
 @router.get("/login", response_class=HTMLResponse)

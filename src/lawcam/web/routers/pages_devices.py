@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from lawcam.audit.queries import events_for_subject
 from lawcam.authz import Action
+from lawcam.custody import queries as custody_queries
+from lawcam.custody.types import CustodyEvent
 from lawcam.equipment import queries, service
 from lawcam.equipment.specs import missing_features, spec_misses
 from lawcam.equipment.types import (
@@ -47,6 +49,8 @@ from lawcam.web.pages_forms import (
     with_notice,
     yuan,
 )
+from lawcam.web.schemas.custody import LABELS as CUSTODY_LABELS
+from lawcam.web.schemas.custody import check_limits
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,6 +69,15 @@ EVENT_LABELS: dict[str, str] = {
     EquipmentEvent.PROCUREMENT_CREATED: "登记采购",
     EquipmentEvent.PROCUREMENT_APPROVED: "批准采购",
     EquipmentEvent.PROCUREMENT_REJECTED: "驳回采购",
+    CustodyEvent.CHECKED_OUT: "领用",
+    CustodyEvent.RETURNED: "归还",
+    CustodyEvent.HANDED_OVER: "交接",
+    CustodyEvent.FAULT_REPORTED: "报告故障",
+    CustodyEvent.FAULT_REGISTERED: "登记故障",
+    CustodyEvent.REPAIR_ORDERED: "送修",
+    CustodyEvent.REPAIR_DONE: "维修完成",
+    CustodyEvent.CASE_OPENED: "立案（丢失/损坏）",
+    CustodyEvent.CASE_DECIDED: "案件决定",
 }
 DEVICE_FIELDS = {
     "serial": "序列号",
@@ -305,6 +318,13 @@ def _device_page(
     ids = queries.visible_unit_ids(session, auth.actor, Action.DEVICE_MANAGE)
     manage = ids is None or device.unit_id in ids
     moves = sorted(service.ALLOWED_MOVES[DeviceStatus(device.status)], key=list(DeviceStatus).index)
+    # Custody (issue 4): the device's periods, faults, repairs and cases, and the check limits.
+    extra.setdefault(
+        "custody", custody_queries.device_custody(session=session, device_id=device.id)
+    )
+    extra.setdefault("check_limits", check_limits(request.app.state.settings))
+    for key, labels in CUSTODY_LABELS.items():
+        extra.setdefault(key, labels)
     return page(
         request,
         "device.html",

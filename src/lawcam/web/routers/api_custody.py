@@ -1,0 +1,176 @@
+"""JSON API for custody (Art. 9, 11, 16, 17): checkout, return and handover with the pre-use
+check, the ledger, faults and central repair, loss and damage cases, and the caller's own
+notifications. Thin: parse → domain → shape. The domain refuses what the caller may not do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from lawcam.authz import Action
+from lawcam.custody import faults, queries, service
+from lawcam.custody.types import CheckoutIn, PreUseCheck
+from lawcam.timeutil import SHANGHAI
+from lawcam.web.deps import CurrentActor, SessionDep, SettingsDep
+from lawcam.web.schemas.custody import (
+    CheckoutCreate,
+    DecideIn,
+    FaultCreate,
+    FaultOut,
+    HandoverCreate,
+    LossCaseCreate,
+    LossCaseOut,
+    NotificationOut,
+    PeriodOut,
+    RepairComplete,
+    RepairOut,
+    ReturnCreate,
+    check_limits,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["custody"])
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a zone is Beijing time, as staff write it."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=SHANGHAI)
+
+
+# Checkout, return, handover (R9.2, R11.1) ---------------------------------------------------
+
+
+@router.post("/custody/checkout", response_model=PeriodOut, status_code=201)
+def checkout(
+    body: CheckoutCreate, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> PeriodOut:
+    period = service.checkout(
+        session=session,
+        actor=actor,
+        data=CheckoutIn(
+            serial=body.device,
+            officer_badge=body.officer,
+            check=PreUseCheck(
+                battery_pct=body.battery_pct,
+                free_hours=body.free_hours,
+                clock_offset_s=body.clock_offset_s,
+            ),
+            override_reason=body.override_reason,
+        ),
+        limits=check_limits(settings),
+    )
+    return PeriodOut.of(period)
+
+
+@router.post("/custody/return", response_model=PeriodOut)
+def return_device(body: ReturnCreate, actor: CurrentActor, session: SessionDep) -> PeriodOut:
+    period = service.return_device(
+        session=session, actor=actor, serial=body.device, condition=body.condition, note=body.note
+    )
+    return PeriodOut.of(period)
+
+
+@router.post("/custody/handover", response_model=PeriodOut, status_code=201)
+def handover(
+    body: HandoverCreate, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> PeriodOut:
+    period = service.handover(
+        session=session,
+        actor=actor,
+        serial=body.device,
+        to_badge=body.to_officer,
+        check=PreUseCheck(
+            battery_pct=body.battery_pct,
+            free_hours=body.free_hours,
+            clock_offset_s=body.clock_offset_s,
+        ),
+        limits=check_limits(settings),
+        override_reason=body.override_reason,
+    )
+    return PeriodOut.of(period)
+
+
+@router.get("/ledger", response_model=list[PeriodOut])
+def ledger(
+    actor: CurrentActor,
+    session: SessionDep,
+    unit_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[PeriodOut]:
+    actor.require(Action.EQUIPMENT_VIEW)
+    periods = queries.ledger(
+        session=session, actor=actor, unit_id=unit_id, since=_aware(since), until=_aware(until)
+    )
+    return [PeriodOut.of(p) for p in periods]
+
+
+# Faults and central repair (R16.1) ----------------------------------------------------------
+
+
+@router.post("/faults", response_model=FaultOut, status_code=201)
+def report_fault(body: FaultCreate, actor: CurrentActor, session: SessionDep) -> FaultOut:
+    fault = faults.report_fault(
+        session=session, actor=actor, serial=body.device, description=body.description
+    )
+    return FaultOut.of(fault)
+
+
+@router.post("/faults/{fault_id}/register", response_model=FaultOut)
+def register_fault(fault_id: int, actor: CurrentActor, session: SessionDep) -> FaultOut:
+    return FaultOut.of(faults.register_fault(session=session, actor=actor, fault_id=fault_id))
+
+
+@router.post("/faults/{fault_id}/repair", response_model=RepairOut, status_code=201)
+def order_repair(fault_id: int, actor: CurrentActor, session: SessionDep) -> RepairOut:
+    return RepairOut.of(faults.order_repair(session=session, actor=actor, fault_id=fault_id))
+
+
+@router.post("/repairs/{order_id}/complete", response_model=RepairOut)
+def complete_repair(
+    order_id: int, body: RepairComplete, actor: CurrentActor, session: SessionDep
+) -> RepairOut:
+    order = faults.complete_repair(
+        session=session,
+        actor=actor,
+        order_id=order_id,
+        diagnosis=body.diagnosis,
+        outcome=body.outcome,
+    )
+    return RepairOut.of(order)
+
+
+# Loss and damage (R17.1) --------------------------------------------------------------------
+
+
+@router.post("/loss-cases", response_model=LossCaseOut, status_code=201)
+def open_loss_case(body: LossCaseCreate, actor: CurrentActor, session: SessionDep) -> LossCaseOut:
+    case = faults.open_loss_case(
+        session=session,
+        actor=actor,
+        serial=body.device,
+        kind=body.kind,
+        description=body.description,
+    )
+    return LossCaseOut.of(case)
+
+
+@router.post("/loss-cases/{case_id}/decide", response_model=LossCaseOut)
+def decide_loss_case(
+    case_id: int, body: DecideIn, actor: CurrentActor, session: SessionDep
+) -> LossCaseOut:
+    case = faults.decide_loss_case(
+        session=session, actor=actor, case_id=case_id, cause=body.cause, decision=body.decision
+    )
+    return LossCaseOut.of(case)
+
+
+# The caller's own notifications ---------------------------------------------------------------
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def notifications(actor: CurrentActor, session: SessionDep) -> list[NotificationOut]:
+    notes = queries.notifications_for(session=session, person_id=actor.person_id)
+    return [NotificationOut.of(n) for n in notes]
