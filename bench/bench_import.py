@@ -35,7 +35,9 @@ def write_people(path: Path, rows: int, prefix: str) -> None:
     sheet = workbook.create_sheet("人员")
     sheet.append([c.header for c in COLUMNS[SheetKind.PEOPLE]])
     for i in range(rows):
-        sheet.append([f"人员{i}", f"{prefix}{i:07d}", f"单位{i % UNITS}", "是", "13800000000", None])
+        sheet.append(
+            [f"人员{i}", f"{prefix}{i:07d}", f"单位{i % UNITS}", "是", "13800000000", None]
+        )
     workbook.save(path)
 
 
@@ -50,12 +52,31 @@ def read_floor(path: Path) -> float:
 
 def insert_floor(database: Database, rows: int, unit_ids: list[int]) -> float:
     now = utcnow()
-    people = [{"name": f"底线{i}", "badge": f"F{i:07d}", "unit_id": unit_ids[i % UNITS],
-               "is_officer": True, "phone": "13800000000", "is_active": True, "created_at": now}
-              for i in range(rows)]
-    events = [{"seq": 10_000_000 + i, "occurred_at": now, "tag": "bench:floor:insert",
-               "actor_label": "bench", "actor_source": "cli", "subject_type": "person",
-               "subject_id": str(i), "entry": "{}"} for i in range(rows)]
+    people = [
+        {
+            "name": f"底线{i}",
+            "badge": f"F{i:07d}",
+            "unit_id": unit_ids[i % UNITS],
+            "is_officer": True,
+            "phone": "13800000000",
+            "is_active": True,
+            "created_at": now,
+        }
+        for i in range(rows)
+    ]
+    events = [
+        {
+            "seq": 10_000_000 + i,
+            "occurred_at": now,
+            "tag": "bench:floor:insert",
+            "actor_label": "bench",
+            "actor_source": "cli",
+            "subject_type": "person",
+            "subject_id": str(i),
+            "entry": "{}",
+        }
+        for i in range(rows)
+    ]
     started = time.perf_counter()
     with database.unit_of_work() as session:
         session.execute(insert(Person), people)
@@ -71,8 +92,14 @@ def main() -> None:
         upgrade(database.engine)
         actor = console_actor("bench")
         with database.unit_of_work() as session:
-            unit_ids = [service.create_unit(session=session, actor=actor, data=UnitIn(
-                name=f"单位{u}", unit_class=UnitClass.MANY)).id for u in range(UNITS)]
+            unit_ids = [
+                service.create_unit(
+                    session=session,
+                    actor=actor,
+                    data=UnitIn(name=f"单位{u}", unit_class=UnitClass.MANY),
+                ).id
+                for u in range(UNITS)
+            ]
         path = Path(tmp) / "people.xlsx"
         write_people(path, rows, "B")
         read_s = read_floor(path)

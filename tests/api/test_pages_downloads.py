@@ -35,3 +35,13 @@ def test_register_download_shows_only_what_the_actor_may_see(client, office: Off
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/devices.xlsx").content)).active
     serials = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert serials == ["T2-0001"]
+
+
+@pytest.mark.req("R9.2")
+def test_ledger_download_has_a_sheet_per_unit(client, office: Office) -> None:
+    login(client, office.user(Role.ENGINEERING))
+    response = client.get("/ledger.xlsx", params={"from": "2026-01-01", "to": "2026-12-31"})
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert "执法二处" in book.sheetnames
+    assert client.get("/ledger.xlsx", params={"from": "昨天"}).status_code == 422

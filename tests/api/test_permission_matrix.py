@@ -181,6 +181,7 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/cases"): EQUIPMENT_VIEWERS,
     ("POST", "/cases/{case_id}/decide"): NOBODY,
     ("GET", "/inbox"): ANY,
+    ("GET", "/ledger.xlsx"): EQUIPMENT_VIEWERS,
 }
 
 MATRIX = {**API, **PAGES}

@@ -77,6 +77,21 @@ FIELD_NAMES = {
     "overrun_reason": "超支理由",
     "commissioned_on": "启用日期",
     "firmware": "固件版本",
+    "device": "设备",
+    "officer": "执法人员",
+    "to_officer": "接收人",
+    "battery_pct": "电量",
+    "free_hours": "剩余存储",
+    "clock_offset_s": "时钟偏差",
+    "condition": "归还状况",
+    "description": "情况说明",
+    "diagnosis": "检测结论",
+    "outcome": "维修结果",
+    "kind": "类型",
+    "cause": "原因",
+    "decision": "处理决定",
+    "note": "备注",
+    "override_reason": "越权理由",
 }
 
 

@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from lawcam.authz import Action
+from lawcam.equipment.queries import list_devices
 from lawcam.reports.exports import export_device_register, export_ratio
+from lawcam.reports.ledger import ledger_rows, write_ledger_xlsx
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
+from lawcam.web.pages_forms import parse_date, parse_int
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,3 +61,27 @@ def ratio_sheet(auth: AuthDep, session: SessionDep, settings: SettingsDep) -> Re
             repair_days=settings.repair_count_days,
         )
         return _xlsx(path, f"配备比例-{_stamp()}.xlsx")
+
+
+@router.get("/ledger.xlsx")
+def ledger_sheet(
+    auth: AuthDep,
+    session: SessionDep,
+    unit_id: Annotated[str, Query(max_length=20)] = "",
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    to: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The ledger (R9.2) in the layout of the paper one: a sheet per unit."""
+    auth.actor.require(Action.EQUIPMENT_VIEW)
+    unit = parse_int(unit_id, "单位参数", field="unit_id")
+    first = parse_date(from_, "起始日期", field="from")
+    last = parse_date(to, "截止日期", field="to")
+    since = datetime.combine(first, time.min, tzinfo=SHANGHAI) if first else None
+    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=SHANGHAI) if last else None
+    rows = ledger_rows(session=session, actor=auth.actor, unit_id=unit, since=since, until=until)
+    devices = list_devices(session=session, actor=auth.actor, unit_id=unit)
+    units = sorted({d.unit.name for d in devices} | {str(r["unit"]) for r in rows})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.xlsx"
+        write_ledger_xlsx(path, rows, units)
+        return _xlsx(path, f"执法记录仪台账-{_stamp()}.xlsx")
