@@ -182,6 +182,7 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/cases/{case_id}/decide"): NOBODY,
     ("GET", "/inbox"): ANY,
     ("GET", "/ledger.xlsx"): EQUIPMENT_VIEWERS,
+    ("GET", "/reports/custody"): EQUIPMENT_VIEWERS,
 }
 
 MATRIX = {**API, **PAGES}

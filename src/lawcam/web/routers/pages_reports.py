@@ -10,8 +10,11 @@ from dataclasses import asdict, dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from lawcam.authz import Action
+from lawcam.custody.types import RepairOutcome
 from lawcam.equipment import queries
 from lawcam.equipment.types import FEATURE_LABELS, RatioRow
+from lawcam.reports.ledger import faults_by_model, loss_report
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_forms import page
@@ -105,4 +108,19 @@ def specs_page(request: Request, auth: AuthDep, session: SessionDep) -> Response
         limits=limits,
         limits_dict=asdict(limits),
         needs_labels=FEATURE_LABELS,
+    )
+
+
+@router.get("/reports/custody", response_class=HTMLResponse)
+def custody_report_page(request: Request, auth: AuthDep, session: SessionDep) -> Response:
+    """Faults and repair times per model (the ICT support quality view, R4.1, R16.1) and loss
+    and damage cases per person and unit (R17.1)."""
+    auth.actor.require(Action.EQUIPMENT_VIEW)
+    return page(
+        request,
+        "custody_report.html",
+        auth,
+        faults=faults_by_model(session=session, actor=auth.actor),
+        losses=loss_report(session=session, actor=auth.actor),
+        outcome_labels={o.value: o.label for o in RepairOutcome},
     )
