@@ -183,6 +183,7 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/inbox"): ANY,
     ("GET", "/ledger.xlsx"): EQUIPMENT_VIEWERS,
     ("GET", "/reports/custody"): EQUIPMENT_VIEWERS,
+    ("POST", "/inbox/{notification_id}/read"): NOBODY,
 }
 
 MATRIX = {**API, **PAGES}
@@ -221,6 +222,7 @@ def _fill(path: str, office: Office) -> str:
         "fault_id": office.equipment.get("fault", 0),
         "order_id": office.equipment.get("repair", 0),
         "case_id": office.equipment.get("case", 0),
+        "notification_id": 999_999,  # nobody's: only the addressee may mark a notice read
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 

@@ -66,6 +66,25 @@ def notify_unit_heads(session: Session, actor: Actor, unit_id: int, text: str, l
     return len(heads)
 
 
+def mark_read(*, session: Session, actor: Actor, notification_id: int) -> Notification:
+    """Only the addressee's own notices; anyone else's answer as not found."""
+    note = session.get(Notification, notification_id)
+    if note is None or actor.person_id is None or note.person_id != actor.person_id:
+        raise NotFound("未找到该消息。")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.flush()
+        record(
+            session,
+            actor,
+            CustodyEvent.NOTICE_READ,
+            ("notification", note.id),
+            None,
+            {"read_at": note.read_at.isoformat()},
+        )
+    return note
+
+
 def report_fault(*, session: Session, actor: Actor, serial: str, description: str) -> FaultReport:
     """An officer reports the device in their custody, or the administrator any of the unit's."""
     actor.require(Action.FAULT_REPORT)

@@ -54,6 +54,7 @@ class CustodyEvent(StrEnum):
     CASE_OPENED = "custody:loss_case:open"
     CASE_DECIDED = "custody:loss_case:decide"
     NOTIFIED = "custody:notification:create"
+    NOTICE_READ = "custody:notification:read"
 
 
 @dataclass(frozen=True)

@@ -427,3 +427,9 @@ def case_decide_submit(
 def inbox_page(request: Request, auth: AuthDep, session: SessionDep) -> Response:
     notes = queries.notifications_for(session=session, person_id=auth.actor.person_id)
     return page(request, "inbox.html", auth, notes=notes)
+
+
+@router.post("/inbox/{notification_id}/read")
+def inbox_mark_read(notification_id: int, auth: AuthDep, session: SessionDep) -> Response:
+    faults.mark_read(session=session, actor=auth.actor, notification_id=notification_id)
+    return redirect("/inbox")
