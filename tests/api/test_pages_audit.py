@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from lawcam.authz import console_actor
 from lawcam.org import service
 from lawcam.org.types import UnitIn
-from lawcam.timeutil import SHANGHAI
-from lawcam.web.routers.pages_audit import TAG_LABELS, shanghai_day_start
+from lawcam.timeutil import SHANGHAI, shanghai_day_start
+from lawcam.web.routers.pages_audit import TAG_LABELS
 from tests.api.conftest import login
 
 ROW = re.compile(r'<td class="num mono">(\d+)</td>')

@@ -4,7 +4,7 @@ cases with compensation per person and unit (R17.1). Reports only read."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,14 +31,13 @@ from lawcam.reports.ledger import (
     loss_report,
     write_ledger_xlsx,
 )
-from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import shanghai_day_start
 
 CONDITIONS = {"ok": "完好", "faulty": "故障", "damaged": "损坏", "lost": "丢失"}
 
 
 def _day_start(text: str, what: str, field: str) -> datetime:
-    """The start of a Shanghai calendar day (as an aware datetime)."""
-    return datetime.combine(date_from(text, what, field), time.min, tzinfo=SHANGHAI)
+    return shanghai_day_start(date_from(text, what, field))
 
 
 def _xlsx_path(path: Path) -> Path:

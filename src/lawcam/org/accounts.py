@@ -18,7 +18,7 @@ from lawcam.authz import Action, Actor, Role, system_actor
 from lawcam.config import Settings
 from lawcam.errors import Conflict, InvalidInput, NotFound
 from lawcam.org import queries
-from lawcam.org.models import Account, ApiToken, LoginSession, Person
+from lawcam.org.models import Account, ApiToken, LoginSession
 from lawcam.org.passwords import check_policy, dummy_hash, hash_password, verify_password
 from lawcam.org.service import clean_name
 from lawcam.org.types import OrgEvent
@@ -331,7 +331,3 @@ def resolve_token(*, session: Session, plain: str) -> Account | None:
         return None
     token.last_used_at = utcnow()
     return account
-
-
-def person_of(session: Session, account: Account) -> Person:
-    return account.person

@@ -27,12 +27,8 @@ def unit_scope(session: Session, unit_id: int) -> set[int]:
 
 
 def permitted_units(session: Session, stmt: Select[Unit], actor: Actor) -> Select[Unit]:
-    if not actor.can(Action.UNIT_VIEW):
-        return stmt.where(false())
-    if actor.org_wide:
-        return stmt
-    # Everybody may see the office's unit list (names only are shown to them).
-    return stmt
+    # Every role may see the office's list of units; people are what is restricted by unit.
+    return stmt if actor.can(Action.UNIT_VIEW) else stmt.where(false())
 
 
 def permitted_people(session: Session, stmt: Select[Person], actor: Actor) -> Select[Person]:

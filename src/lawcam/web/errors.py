@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lawcam.errors import LawcamError, Unauthenticated
+from lawcam.errors import LawcamError
 
 HTTP_MESSAGES = {
     400: "请求格式不正确。",
@@ -173,11 +173,3 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         return _render(request, 500, "internal", HTTP_MESSAGES[500])
-
-
-def not_logged_in() -> Unauthenticated:
-    return Unauthenticated("请先登录。")
-
-
-def html_ok(content: str) -> HTMLResponse:
-    return HTMLResponse(content)

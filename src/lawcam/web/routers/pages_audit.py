@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,7 +20,7 @@ from lawcam.audit.types import AuditFilter, AuthEvent
 from lawcam.authz import ROLE_LABELS, Action, Role
 from lawcam.errors import InvalidInput
 from lawcam.org.types import OrgEvent, UnitClass
-from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
 from lawcam.web.pages_common import render
 
@@ -167,11 +167,6 @@ def _day(value: str, what: str, field: str) -> date | None:
         raise InvalidInput(
             f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。", field=field
         ) from None
-
-
-def shanghai_day_start(day: date) -> datetime:
-    """The first instant of a Shanghai calendar day, as an aware UTC datetime."""
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 @router.get("/audit", response_class=HTMLResponse)

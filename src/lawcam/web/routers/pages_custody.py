@@ -8,7 +8,7 @@ discard the unit of work and show the form again with the Chinese message.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
@@ -27,7 +27,7 @@ from lawcam.custody.types import (
 )
 from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput, LawcamError
-from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import discard, redirect
 from lawcam.web.pages_forms import (
@@ -252,10 +252,6 @@ def loss_case_submit(
 # The ledger (台账, R9.2) -----------------------------------------------------------------------
 
 
-def _day_start(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(
     request: Request,
@@ -272,8 +268,8 @@ def ledger_page(
         unit_filter = parse_int(unit_id, "单位参数", field="unit_id")
         first = parse_date(from_, "起始日期", field="from")
         last = parse_date(to, "截止日期", field="to")
-        since = _day_start(first) if first else None
-        until = _day_start(last + timedelta(days=1)) if last else None
+        since = shanghai_day_start(first) if first else None
+        until = shanghai_day_start(last + timedelta(days=1)) if last else None
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status
         unit_filter, since, until = None, None, None

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -16,7 +16,7 @@ from lawcam.authz import Action
 from lawcam.equipment.queries import list_devices
 from lawcam.reports.exports import export_device_register, export_ratio
 from lawcam.reports.ledger import ledger_rows, write_ledger_xlsx
-from lawcam.timeutil import SHANGHAI, utcnow
+from lawcam.timeutil import SHANGHAI, shanghai_day_start, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_forms import parse_date, parse_int
 
@@ -76,8 +76,8 @@ def ledger_sheet(
     unit = parse_int(unit_id, "单位参数", field="unit_id")
     first = parse_date(from_, "起始日期", field="from")
     last = parse_date(to, "截止日期", field="to")
-    since = datetime.combine(first, time.min, tzinfo=SHANGHAI) if first else None
-    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=SHANGHAI) if last else None
+    since = shanghai_day_start(first) if first else None
+    until = shanghai_day_start(last + timedelta(days=1)) if last else None
     rows = ledger_rows(session=session, actor=auth.actor, unit_id=unit, since=since, until=until)
     devices = list_devices(session=session, actor=auth.actor, unit_id=unit)
     units = sorted({d.unit.name for d in devices} | {str(r["unit"]) for r in rows})
