@@ -1,0 +1,216 @@
+"""The write-once folder: objects at ``root/ab/cd/<sha256>``, mode 0444, published by hard link.
+
+A writer fills a temporary file in ``root/.tmp`` (same file system, so the link is atomic) and
+``publish`` links it to its address: ``os.link`` never replaces an existing name, so an object
+once published is never overwritten, even by two writers racing on the same address (R14.2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import stat
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from lawcam.storage.base import SHA256_HEX, StorageError, StoredObject, address
+
+TMP_DIR = ".tmp"
+_TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]+\.part$")
+_FANOUT = re.compile(r"^[0-9a-f]{2}$")
+
+
+def write_all(fd: int, block: bytes | memoryview) -> None:
+    """Write every byte of ``block``: os.write may write less than asked (signals, pipes)."""
+    view = memoryview(block)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (a new name, a new subdirectory) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def clean_pid_files(folder: Path, pattern: re.Pattern[str]) -> int:
+    """Remove the files in ``folder`` whose name (group 1 of ``pattern``) names a dead pid."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for entry in os.scandir(folder):
+        match = pattern.match(entry.name)
+        if match and not pid_alive(int(match.group(1))):
+            Path(entry.path).unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+class LocalWriter:
+    """One object on its way into a LocalStore."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self._store = store
+        name = f"{os.getpid()}-{secrets.token_hex(8)}.part"
+        self._tmp = store.root / TMP_DIR / name
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        self._fd: int | None = os.open(self._tmp, flags, 0o600)
+
+    def __enter__(self) -> LocalWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+    def write(self, block: bytes) -> None:
+        if self._fd is None:
+            raise StorageError("write after publish or abort")
+        try:
+            write_all(self._fd, block)
+        except OSError as exc:
+            raise StorageError(f"cannot write {self._tmp}: {exc}") from exc
+
+    def publish(self, sha256: str, retain_until: datetime) -> bool:
+        final = self._store.root / address(sha256)
+        fd = self._fd
+        if fd is None:
+            raise StorageError("publish after publish or abort")
+        try:
+            os.fsync(fd)
+            os.fchmod(fd, 0o444)  # before the link: the object is never writable at its address
+            self._store.make_dirs(final.parent)
+            created = _link(self._tmp, final)
+        except OSError as exc:
+            raise StorageError(f"cannot publish {sha256}: {exc}") from exc
+        finally:
+            self._close()
+            self._tmp.unlink(missing_ok=True)  # the address (if linked) keeps the inode
+        return created
+
+    def abort(self) -> None:
+        if self._fd is not None:
+            self._close()
+            self._tmp.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _link(tmp: Path, final: Path) -> bool:
+    """Atomically give the temporary file its address; False when the address is taken."""
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        return False
+    fsync_dir(final.parent)
+    return True
+
+
+class LocalStore:
+    """A folder of write-once objects (one machine: the default store)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.url = self.root.as_uri()
+        (self.root / TMP_DIR).mkdir(parents=True, exist_ok=True)
+
+    def writer(self) -> LocalWriter:
+        return LocalWriter(self)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / address(sha256)
+
+    def make_dirs(self, folder: Path) -> None:
+        """Create ``ab/`` and ``ab/cd/`` as needed, each made durable in its parent."""
+        for level in (folder.parent, folder):
+            try:
+                level.mkdir()
+            except FileExistsError:
+                continue
+            fsync_dir(level.parent)
+
+    def stat(self, sha256: str) -> StoredObject | None:
+        try:
+            info = os.lstat(self.path(sha256))
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(info.st_mode):  # a symlink could point at bytes that change
+            raise StorageError(f"{sha256} is not a regular file in the store")
+        return StoredObject(sha256, info.st_size)
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            fd = os.open(self.path(sha256), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise StorageError(f"cannot open {sha256}: {exc}") from exc
+        return os.fdopen(fd, "rb")
+
+    def local_path(self, sha256: str) -> Path | None:
+        """The object's path (which may not exist yet: check ``stat`` first)."""
+        return self.path(sha256)
+
+    def objects(self) -> Iterator[StoredObject]:
+        for _, found in self._scan():
+            if found is not None:
+                yield found
+
+    def strays(self) -> Iterator[Path]:
+        """Everything in the tree that is not an object at its right address (for verify)."""
+        for path, found in self._scan():
+            if found is None:
+                yield path
+
+    def retention(self, sha256: str) -> datetime | None:
+        return None  # a folder has no store-side lock: mode 0444 and no delete path in code
+
+    def clean_abandoned(self) -> int:
+        return clean_pid_files(self.root / TMP_DIR, _TMP_NAME)
+
+    def _scan(self) -> Iterator[tuple[Path, StoredObject | None]]:
+        """Every entry of the two-level tree: (path, object) or (path, None) for a stray."""
+        for top in _sorted_entries(self.root):
+            if top.name == TMP_DIR:
+                continue
+            if not (_FANOUT.match(top.name) and top.is_dir(follow_symlinks=False)):
+                yield Path(top.path), None
+                continue
+            for mid in _sorted_entries(Path(top.path)):
+                if not (_FANOUT.match(mid.name) and mid.is_dir(follow_symlinks=False)):
+                    yield Path(mid.path), None
+                    continue
+                for leaf in _sorted_entries(Path(mid.path)):
+                    yield Path(leaf.path), _object(leaf, top.name + mid.name)
+
+
+def _object(leaf: os.DirEntry[str], prefix: str) -> StoredObject | None:
+    """The object this leaf is, or None when its name, folder or type is wrong."""
+    if not (SHA256_HEX.match(leaf.name) and leaf.name.startswith(prefix)):
+        return None
+    if not leaf.is_file(follow_symlinks=False):
+        return None
+    return StoredObject(leaf.name, leaf.stat(follow_symlinks=False).st_size)
+
+
+def _sorted_entries(folder: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)

@@ -1,0 +1,370 @@
+"""S3 with Object Lock: each object is put once, locked COMPLIANCE until its retention date.
+
+The store itself then refuses deletion, bypass and shortening, whoever asks (R14.2, R15.1).
+A writer spools to a local temporary file (so ``write`` runs at disk speed while the digests
+are computed) and ``publish`` uploads it with ``If-None-Match: *``: the server, not a race-prone
+check, guarantees that an address is written once. Checked against SeaweedFS 4.48:
+
+- a single PUT carries the caller's SHA-256 (``ChecksumSHA256``) and the server refuses bytes
+  that do not match it (``BadDigest``); a multipart upload cannot carry a full-object SHA-256
+  (``InvalidRequest``), so its parts carry theirs (``ChecksumType: COMPOSITE``). Both also keep
+  the hex digest in the metadata (``x-amz-meta-sha256``);
+- retention is kept to the whole second, rounded down: publish rounds the date up first;
+- a conditional write that loses gets ``412 PreconditionFailed``, also on multipart complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import urlencode
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lawcam.storage.base import StorageError, StoredObject, address
+from lawcam.storage.local import clean_pid_files, write_all
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+MiB = 1024 * 1024
+MAX_PARTS = 10_000  # the S3 limit on parts per multipart upload
+_SPOOL_NAME = re.compile(r"^lawcam-s3-(\d+)-.*\.spool$")
+_KEY = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})$")
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})  # a HEAD has no body: just "404"
+# AWS answers NoSuchObjectLockConfiguration; SeaweedFS answers the bucket's code for an object.
+_NO_LOCK = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
+_TAKEN = frozenset({"PreconditionFailed"})  # If-None-Match: * lost: the address is taken
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _s3_errors(what: str) -> Iterator[None]:
+    """Any failure talking to S3 becomes a StorageError naming what was being done."""
+    try:
+        yield
+    except ClientError as exc:
+        raise StorageError(f"S3 {what}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"S3 {what}: {exc}") from exc
+
+
+def _call(what: str, call: Callable[..., Any], absent: frozenset[str], **kwargs: Any) -> Any:
+    """One S3 request: its answer, None when S3 answers one of the ``absent`` error codes,
+    StorageError for any other failure."""
+    try:
+        return call(**kwargs)
+    except ClientError as exc:
+        if _code(exc) in absent:
+            return None
+        raise StorageError(f"S3 {what}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"S3 {what}: {exc}") from exc
+
+
+def lock_date(retain_until: datetime) -> datetime:
+    """UTC, rounded up to the second: the store keeps whole seconds and must not keep less.
+    A naive datetime is taken as UTC (how the database hands them back)."""
+    if retain_until.tzinfo is None:
+        retain_until = retain_until.replace(tzinfo=UTC)
+    retain_until = retain_until.astimezone(UTC)
+    if retain_until.microsecond:
+        retain_until = retain_until.replace(microsecond=0) + timedelta(seconds=1)
+    return retain_until
+
+
+def make_client(
+    endpoint_url: str | None, region: str | None, access_key: str | None, secret_key: str | None
+) -> Any:
+    """A client of its own session (boto3's default session is not thread-safe). Missing
+    keys fall back to boto3's usual chain (environment, ~/.aws)."""
+    session = boto3.session.Session(
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
+    )
+    config = Config(
+        s3={"addressing_style": "path" if endpoint_url else "auto"},
+        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=10,
+        read_timeout=120,
+    )
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
+
+
+class _BodyReader(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so that io.BufferedReader can wrap it."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._body.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return bytes(self._body.read())
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+class S3Writer:
+    """One object on its way into an S3Store, spooled to a local temporary file."""
+
+    def __init__(self, store: S3Store) -> None:
+        self._store = store
+        prefix = f"lawcam-s3-{os.getpid()}-"
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".spool", dir=store.spool_dir)
+        self._fd: int | None = fd
+        self._path = Path(name)
+        self._size = 0
+
+    def __enter__(self) -> S3Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+    def write(self, block: bytes) -> None:
+        if self._fd is None:
+            raise StorageError("write after publish or abort")
+        try:
+            write_all(self._fd, block)  # no fsync: nothing is published from the spool
+        except OSError as exc:
+            raise StorageError(f"cannot spool to {self._path}: {exc}") from exc
+        self._size += len(block)
+
+    def publish(self, sha256: str, retain_until: datetime) -> bool:
+        address(sha256)  # refuse a malformed digest before any upload
+        if self._fd is None:
+            raise StorageError("publish after publish or abort")
+        self._close()
+        try:
+            return self._store.upload(self._path, self._size, sha256, retain_until)
+        finally:
+            self._path.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        if self._fd is not None:
+            self._close()
+            self._path.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class S3Store:
+    """A bucket with Object Lock (SeaweedFS for tests and small sites, any S3 in production)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        endpoint_url: str | None,
+        region: str | None,
+        access_key: str | None,
+        secret_key: str | None,
+        *,
+        spool_dir: Path | None = None,
+        part_size: int = 32 * MiB,
+        concurrency: int = 4,
+    ) -> None:
+        self.bucket = bucket
+        self.spool_dir = Path(spool_dir or tempfile.gettempdir())
+        self.part_size = part_size  # also the largest single PUT
+        self.concurrency = concurrency
+        params = {k: v for k, v in (("endpoint", endpoint_url), ("region", region)) if v}
+        self.url = f"s3://{bucket}" + (f"?{urlencode(params, safe=':/')}" if params else "")
+        self.region = region
+        self.client = make_client(endpoint_url, region, access_key, secret_key)
+
+    # -- the bucket ------------------------------------------------------------------------
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket with Object Lock if missing; refuse one without Object Lock."""
+        if not self._bucket_exists():
+            self._create_bucket()
+        if not self._lock_enabled():
+            raise StorageError(
+                f"bucket {self.bucket!r} has no Object Lock: originals there could be deleted; "
+                "use a bucket created with Object Lock enabled"
+            )
+
+    def _bucket_exists(self) -> bool:
+        what = f"head bucket {self.bucket}"
+        return _call(what, self.client.head_bucket, _MISSING, Bucket=self.bucket) is not None
+
+    def _create_bucket(self) -> None:
+        args: dict[str, Any] = {"Bucket": self.bucket, "ObjectLockEnabledForBucket": True}
+        if self.region and self.region != "us-east-1":  # AWS refuses the default region here
+            args["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        race = frozenset({"BucketAlreadyOwnedByYou"})  # another node created it meanwhile
+        _call(f"create bucket {self.bucket}", self.client.create_bucket, race, **args)
+
+    def _lock_enabled(self) -> bool:
+        what = f"object lock of {self.bucket}"
+        get = self.client.get_object_lock_configuration
+        config = _call(what, get, _NO_LOCK, Bucket=self.bucket) or {}
+        enabled = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled")
+        with _s3_errors(f"versioning of {self.bucket}"):
+            versioning = self.client.get_bucket_versioning(Bucket=self.bucket)
+        return bool(enabled == "Enabled" and versioning.get("Status") == "Enabled")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def writer(self) -> S3Writer:
+        return S3Writer(self)
+
+    def upload(self, path: Path, size: int, sha256: str, retain_until: datetime) -> bool:
+        """Put the spooled file at its address, locked; False when the address is taken."""
+        key = address(sha256)
+        if self._exists(key):  # cheap early answer: no upload of bytes already there
+            return False
+        lock = {
+            "ObjectLockMode": "COMPLIANCE",
+            "ObjectLockRetainUntilDate": lock_date(retain_until),
+            "Metadata": {"sha256": sha256},
+        }
+        if size <= self.part_size:
+            return self._put(path, size, key, sha256, lock)
+        return self._multipart(path, size, key, lock)
+
+    def _head(self, key: str) -> Any:
+        return _call(f"head {key}", self.client.head_object, _MISSING, Bucket=self.bucket, Key=key)
+
+    def _exists(self, key: str) -> bool:
+        return self._head(key) is not None
+
+    def _put(self, path: Path, size: int, key: str, sha256: str, lock: dict[str, Any]) -> bool:
+        """One PUT; the server checks the bytes against the caller's SHA-256. (If a retry
+        follows a lost answer, our own first attempt makes it 412: False, and the caller
+        reads the object back as one it did not write, which is still right.)"""
+        checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
+        with path.open("rb") as body:
+            done = _call(
+                f"put {key}", self.client.put_object, _TAKEN, Bucket=self.bucket, Key=key,
+                Body=body, ContentLength=size, IfNoneMatch="*", ChecksumSHA256=checksum, **lock,
+            )  # fmt: skip
+        return done is not None
+
+    def _multipart(self, path: Path, size: int, key: str, lock: dict[str, Any]) -> bool:
+        with _s3_errors(f"start upload of {key}"):
+            started = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ChecksumAlgorithm="SHA256", **lock
+            )
+        upload_id = started["UploadId"]
+        try:
+            parts = self._parts(path, size, key, upload_id)
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, IfNoneMatch="*",
+                MultipartUpload={"Parts": parts},
+            )  # fmt: skip
+        except ClientError as exc:
+            self._abort_upload(key, upload_id)
+            if _code(exc) in _TAKEN:
+                return False
+            raise StorageError(f"S3 upload {key}: {exc}") from exc
+        except BaseException:
+            self._abort_upload(key, upload_id)
+            raise
+        return True
+
+    def _parts(self, path: Path, size: int, key: str, upload_id: str) -> list[dict[str, Any]]:
+        part = max(self.part_size, -(-size // MAX_PARTS))
+        jobs = [(n, offset, min(part, size - offset)) for n, offset in
+                enumerate(range(0, size, part), start=1)]  # fmt: skip
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(lambda job: self._part(path, key, upload_id, *job), jobs))
+
+    def _part(
+        self, path: Path, key: str, upload_id: str, number: int, offset: int, length: int
+    ) -> dict[str, Any]:
+        with path.open("rb") as spool:
+            spool.seek(offset)
+            data = spool.read(length)
+        done = self.client.upload_part(
+            Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data,
+            ChecksumAlgorithm="SHA256",
+        )  # fmt: skip
+        return {
+            "PartNumber": number,
+            "ETag": done["ETag"],
+            "ChecksumSHA256": done["ChecksumSHA256"],
+        }
+
+    def _abort_upload(self, key: str, upload_id: str) -> None:
+        """Drop the parts of an upload that did not complete (never a completed object)."""
+        # The first error is the one to report; parts left behind only cost space.
+        with suppress(ClientError, BotoCoreError):
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def stat(self, sha256: str) -> StoredObject | None:
+        head = self._head(address(sha256))
+        return None if head is None else StoredObject(sha256, int(head["ContentLength"]))
+
+    def open(self, sha256: str) -> BinaryIO:
+        key = address(sha256)
+        with _s3_errors(f"get {key}"):
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        return io.BufferedReader(_BodyReader(body), buffer_size=MiB)
+
+    def local_path(self, sha256: str) -> Path | None:
+        return None
+
+    def objects(self) -> Iterator[StoredObject]:
+        for key, size in self._keys():
+            match = _KEY.match(key)
+            if match:
+                yield StoredObject(match.group(3), size)
+
+    def strays(self) -> Iterator[str]:
+        """Keys that are not objects at their right address (for verify)."""
+        for key, _ in self._keys():
+            if not _KEY.match(key):
+                yield key
+
+    def _keys(self) -> Iterator[tuple[str, int]]:
+        with _s3_errors(f"list {self.bucket}"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"], int(item["Size"])
+
+    def retention(self, sha256: str) -> datetime | None:
+        """Only COMPLIANCE counts: a GOVERNANCE lock can be bypassed by a privileged user."""
+        key = address(sha256)
+        get = self.client.get_object_retention
+        found = _call(f"retention of {key}", get, _NO_LOCK, Bucket=self.bucket, Key=key) or {}
+        retention = found.get("Retention", {})
+        if retention.get("Mode") != "COMPLIANCE":
+            return None
+        until: datetime = retention["RetainUntilDate"]
+        return until.astimezone(UTC)
+
+    def clean_abandoned(self) -> int:
+        """Spool files of dead writers. (Parts of an upload cut off by a crash stay on the
+        server, invisible, until a lifecycle rule or an operator aborts them.)"""
+        return clean_pid_files(self.spool_dir, _SPOOL_NAME)
