@@ -58,6 +58,10 @@ class Action(StrEnum):
     ROLE_ASSIGN = "role:assign"
     AUDIT_READ = "audit:read"
     EVIDENCE_VIEW = "evidence:view"
+    # A recording's facts (who, when, which device, digests); not its content (R15.2).
+    RECORDING_VIEW = "recording:view"
+    EVIDENCE_INGEST = "evidence:ingest"
+    RECORDING_CORRECT = "recording:correct"
     ACCESS_APPROVE = "access:approve"
     EQUIPMENT_VIEW = "equipment:view"
     MODEL_MANAGE = "model:manage"
@@ -78,11 +82,16 @@ _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
 _READ_EQUIPMENT = {*_READ_ORG, Action.EQUIPMENT_VIEW}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({*_READ_EQUIPMENT, Action.EVIDENCE_VIEW, Action.FAULT_REPORT}),
+    Role.OFFICER: frozenset(
+        {*_READ_EQUIPMENT, Action.EVIDENCE_VIEW, Action.RECORDING_VIEW, Action.FAULT_REPORT}
+    ),
     Role.DEVICE_ADMIN: frozenset(
         {
             *_READ_EQUIPMENT,
             Action.EVIDENCE_VIEW,
+            Action.RECORDING_VIEW,
+            Action.EVIDENCE_INGEST,
+            Action.RECORDING_CORRECT,
             Action.MODEL_MANAGE,
             Action.DEVICE_MANAGE,
             Action.UNIT_NEED_DECLARE,
@@ -95,6 +104,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         {
             *_READ_EQUIPMENT,
             Action.EVIDENCE_VIEW,
+            Action.RECORDING_VIEW,
+            Action.RECORDING_CORRECT,
             Action.ACCESS_APPROVE,
             Action.UNIT_NEED_DECLARE,
             Action.BUDGET_VIEW,
@@ -159,6 +170,10 @@ CONSOLE_ACTIONS = frozenset(
         Action.FAULT_REPORT,
         Action.REPAIR_COMPLETE,
         Action.LOSS_DECIDE,
+        # The workstation's console ingests and lists recording facts, never their content.
+        Action.EVIDENCE_INGEST,
+        Action.RECORDING_VIEW,
+        Action.RECORDING_CORRECT,
     }
 )
 

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     checkout_max_clock_offset_s: float = Field(default=30.0, ge=0)
     # R6.1: a device under repair still counts toward the ratio for this many days.
     repair_count_days: int = Field(default=30, ge=0, le=3650)
+    # Where originals are kept: file:///path (default: <home>/objects) or
+    # s3://bucket?endpoint=http://host:8333 (Object Lock COMPLIANCE).
+    storage_url: str | None = None
+    # R11.2: at upload, a device clock further than this from the workstation's is flagged.
+    ingest_max_clock_offset_s: float = Field(default=30.0, ge=0)
+    # R14.1: recordings must reach the workstation within this many hours of their end.
+    upload_deadline_hours: int = Field(default=24, ge=1)
+    # R14.2: originals are kept at least this many calendar years from recording.
+    retention_years: int = Field(default=2, ge=2, le=100)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
     @property
@@ -50,6 +59,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'lawcam.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.home / "objects").resolve().as_uri()
+
+    @property
+    def upload_spool(self) -> Path:
+        """Where remote uploads collect their bytes before they are verified and stored."""
+        return self.home / "uploads"
 
     @cached_property
     def secret_key(self) -> str:

@@ -4,8 +4,16 @@ from lawcam.audit import models as audit_models
 from lawcam.custody import models as custody_models
 from lawcam.db.base import Base
 from lawcam.equipment import models as equipment_models
+from lawcam.evidence import models as evidence_models
 from lawcam.org import models as org_models
 
-__all__ = ["Base", "audit_models", "custody_models", "equipment_models", "org_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "custody_models",
+    "equipment_models",
+    "evidence_models",
+    "org_models",
+]
 
 metadata = Base.metadata

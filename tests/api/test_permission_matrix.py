@@ -4,15 +4,18 @@ adding a route without deciding who may use it fails ``test_every_route_is_in_th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
 from lawcam.authz import Actor, Role
+from lawcam.config import Settings
 from lawcam.custody import faults
 from lawcam.custody.types import CaseKind
 from lawcam.db import Database
 from tests.api.conftest import login
+from tests.evidence_helpers import evidence_rows
 from tests.factories import Office
 
 PUBLIC = "public"
@@ -30,6 +33,8 @@ EQUIPMENT_VIEWERS = SUPERVISORS | {Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HE
 BUDGET_VIEWERS = frozenset({Role.FINANCE, Role.UNIT_HEAD, Role.DEVICE_ADMIN})
 # A unit-scoped change to 执法二处: its own roles may, and the office's unit roles are 执法一处's.
 NOBODY: frozenset[Role] = frozenset()
+# Recording facts: the officer (own), the unit's administrator and head (unit); never 三员.
+RECORDING_VIEWERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {
@@ -102,6 +107,17 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/loss-cases"): NOBODY,
     ("POST", "/api/v1/loss-cases/{case_id}/decide"): NOBODY,
     ("GET", "/api/v1/notifications"): ANY,
+    # Evidence (issue 5): the recording is 执法二处's; the run and the upload are another
+    # account's, so no one here may continue them. Any device administrator may dock a device.
+    ("GET", "/api/v1/recordings"): RECORDING_VIEWERS,
+    ("GET", "/api/v1/recordings/{recording_id}"): NOBODY,
+    ("POST", "/api/v1/recordings/{recording_id}/corrections"): NOBODY,
+    ("POST", "/api/v1/ingest-runs"): frozenset({Role.DEVICE_ADMIN}),
+    ("POST", "/api/v1/ingest-runs/{run_id}/refusals"): NOBODY,
+    ("POST", "/api/v1/uploads"): NOBODY,
+    ("GET", "/api/v1/uploads/{upload_id}"): NOBODY,
+    ("PUT", "/api/v1/uploads/{upload_id}"): NOBODY,
+    ("POST", "/api/v1/uploads/{upload_id}/complete"): NOBODY,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -184,6 +200,10 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/ledger.xlsx"): EQUIPMENT_VIEWERS,
     ("GET", "/reports/custody"): EQUIPMENT_VIEWERS,
     ("POST", "/inbox/{notification_id}/read"): NOBODY,
+    ("GET", "/recordings"): RECORDING_VIEWERS,
+    ("GET", "/recordings/late"): RECORDING_VIEWERS,
+    ("GET", "/recordings/{recording_id}"): NOBODY,
+    ("POST", "/recordings/{recording_id}/corrections"): NOBODY,
 }
 
 MATRIX = {**API, **PAGES}
@@ -223,6 +243,9 @@ def _fill(path: str, office: Office) -> str:
         "order_id": office.equipment.get("repair", 0),
         "case_id": office.equipment.get("case", 0),
         "notification_id": 999_999,  # nobody's: only the addressee may mark a notice read
+        "recording_id": office.equipment.get("recording", 0),
+        "run_id": office.equipment.get("run", 0),
+        "upload_id": office.equipment.get("upload", "0"),
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -295,13 +318,37 @@ BODIES = {
     ("POST", "/api/v1/repairs/{order_id}/complete"): {"diagnosis": "矩阵", "outcome": "repaired"},
     ("POST", "/api/v1/loss-cases"): {"device": "T2-0001", "kind": "loss", "description": "矩阵"},
     ("POST", "/api/v1/loss-cases/{case_id}/decide"): {"cause": "no_fault", "decision": "矩阵"},
+    ("POST", "/api/v1/recordings/{recording_id}/corrections"): {
+        "field": "note",
+        "value": "矩阵",
+        "reason": "矩阵",
+    },
+    ("POST", "/api/v1/ingest-runs"): {"device": "T2-0001", "workstation": "矩阵工作站"},
+    ("POST", "/api/v1/ingest-runs/{run_id}/refusals"): {
+        "path": "a.mp4",
+        "code": "unreadable",
+        "message": "矩阵",
+    },
+    ("POST", "/api/v1/uploads"): {
+        "run_id": 0,  # filled in: the other account's run
+        "name": "matrix.mp4",
+        "size": 3,
+        "sha256": "a" * 64,
+        "sm3": "b" * 64,
+        "mtime": "2026-11-30T08:00:00+08:00",
+    },
 }
 
 
 @pytest.fixture
-def office(office: Office, database: Database, console: Actor) -> Office:
+def office(
+    office: Office, database: Database, console: Actor, settings: Settings, tmp_path: Path
+) -> Office:
     """The office, and for the custody routes a fault, its repair order and a damage case of
-    执法二处's device (so that the ids name real rows)."""
+    执法二处's device; for the evidence routes a recording of that device, ingested by the
+    console, and an upload opened by the spare account (so that the ids name real rows)."""
+    recording, run, upload = evidence_rows(database, settings, console, tmp_path, office)
+    office.equipment.update(recording=recording, run=run, upload=upload)
     with database.unit_of_work() as session:
         fault = faults.report_fault(
             session=session, actor=console, serial="T2-0001", description="矩阵：无法开机"
@@ -321,8 +368,13 @@ def office(office: Office, database: Database, console: Actor) -> Office:
 
 def _call(client, method: str, path: str, office: Office):  # type: ignore[no-untyped-def]
     url = _fill(path, office)
+    if (method, path) == ("PUT", "/api/v1/uploads/{upload_id}"):
+        return client.put(url, params={"offset": 0}, content=b"abc")
     if path.startswith("/api/"):
-        return client.request(method, url, json=BODIES.get((method, path)))
+        body = BODIES.get((method, path))
+        if body and "run_id" in body:
+            body = {**body, "run_id": office.equipment["run"]}
+        return client.request(method, url, json=body)
     return client.request(
         method, url, data={"name": "x"} if method == "POST" else None, follow_redirects=False
     )

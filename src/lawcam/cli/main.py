@@ -10,6 +10,7 @@ from lawcam.cli import (
     audit,
     custody,
     devices,
+    evidence,
     ledger,
     models,
     people,
@@ -63,6 +64,7 @@ app.add_typer(reports.app, name="report")
 custody.register(app)
 ledger.register(reports.app)
 sheets.register(app)
+evidence.register(app)
 
 
 def run() -> None:

@@ -21,6 +21,7 @@ from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.db.migrate import current_revision, upgrade
 from lawcam.errors import InvalidInput
+from lawcam.storage import BlobStore, LocalStore, StorageError, open_store
 
 HostOpt = Annotated[str, typer.Option("--host", help="监听地址。")]
 WEB_APP_FACTORY = "lawcam.web.app:app_from_env"
@@ -47,11 +48,28 @@ def initialise(settings: Settings) -> dict[str, Any]:
         revision = current_revision(database.engine)
     finally:
         database.dispose()
+    prepare_store(settings.resolved_storage_url)
     return {
         "home": str(settings.home.resolve()),
         "database": display_url(settings.resolved_database_url),
         "revision": revision,
+        "storage": settings.resolved_storage_url,
     }
+
+
+def prepare_store(url: str) -> BlobStore:
+    """The local folder made, or the S3 bucket created with Object Lock (a bucket without it is
+    refused: originals must be write-once, R15.1)."""
+    store = open_store(url)
+    if isinstance(store, LocalStore):
+        store.root.mkdir(parents=True, exist_ok=True)
+    else:
+        ensure = getattr(store, "ensure_bucket")  # noqa: B009 (S3Store only; boto3 loads lazily)
+        try:
+            ensure()
+        except StorageError as exc:
+            raise InvalidInput(f"无法准备存储 {url}：{exc}") from exc
+    return store
 
 
 @command
@@ -111,6 +129,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
+    from lawcam.demo.evidence import evidence_summary, seed_evidence
     from lawcam.timeutil import utcnow
 
     settings = get_settings()
@@ -123,6 +142,14 @@ def demo(
                 logins = seed(session=session, actor=console, settings=settings)
             else:
                 logins = demo_logins(session=session, actor=console)
+        evidence = None
+        if seeded:  # after the seed commits: ingest runs one transaction per file
+            store = open_store(settings.resolved_storage_url)
+            reports = seed_evidence(
+                database=database, store=store, settings=settings, actor=console
+            )
+            evidence = evidence_summary(reports)
+        with database.read() as session:
             summary = equipment_summary(
                 session=session,
                 actor=console,
@@ -137,6 +164,7 @@ def demo(
                     "seeded": seeded,
                     "url": None if no_serve else url,
                     "equipment": summary,
+                    "evidence": evidence,
                     "logins": [
                         {
                             "username": x.username,
@@ -153,6 +181,11 @@ def demo(
             say("已生成演示数据。" if seeded else "数据目录中已有数据，未重复生成演示数据。")
             for line in summary_lines(summary):
                 say(f"  {line}")
+            if evidence:
+                say(
+                    f"  音像资料：导入 {evidence['ingested']} 个（有问题标记 {evidence['flagged']} 个），"
+                    f"重复 {evidence['duplicates']} 个；设备卡片在 {settings.home / 'demo-cards'}"
+                )
             table(
                 "演示账号",
                 ["用户名", "初始密码", "姓名", "角色", "单位"],

@@ -12,9 +12,17 @@ from lawcam import __version__
 from lawcam.authz import ROLE_LABELS
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
+from lawcam.storage import open_store
 from lawcam.timeutil import local
 from lawcam.web import errors
-from lawcam.web.routers import api_audit, api_custody, api_equipment, api_org, pages
+from lawcam.web.routers import (
+    api_audit,
+    api_custody,
+    api_equipment,
+    api_evidence,
+    api_org,
+    pages,
+)
 
 HERE = Path(__file__).parent
 
@@ -38,12 +46,14 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.templates = make_templates()
+    app.state.store = open_store(settings.resolved_storage_url)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_org.router)
     app.include_router(api_audit.router)
     app.include_router(api_equipment.router)
     app.include_router(api_custody.router)
+    app.include_router(api_evidence.router)
     app.include_router(pages.router)
     return app
 

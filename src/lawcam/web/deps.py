@@ -15,6 +15,7 @@ from lawcam.db import Database
 from lawcam.errors import Forbidden, Unauthenticated
 from lawcam.org import accounts
 from lawcam.org.models import LoginSession
+from lawcam.storage import BlobStore
 from lawcam.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -116,3 +117,14 @@ def current_actor(auth: AuthDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def get_store(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[BlobStore, Depends(get_store)]

@@ -92,6 +92,15 @@ FIELD_NAMES = {
     "decision": "处理决定",
     "note": "备注",
     "override_reason": "越权理由",
+    "sha256": "SHA-256 摘要",
+    "sm3": "SM3 摘要",
+    "size": "文件大小",
+    "offset": "偏移量",
+    "device_time": "设备时钟",
+    "workstation": "工作站",
+    "value": "更正值",
+    "field": "更正项",
+    "path": "路径",
 }
 
 
@@ -153,7 +162,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LawcamError)
     async def lawcam_error(request: Request, exc: LawcamError) -> Response:
         field = exc.details.get("field")
-        return _render(request, exc.http_status, exc.code, exc.message, field=field)
+        # A resumable upload tells the workstation where to continue.
+        offset = exc.details.get("offset")
+        return _render(request, exc.http_status, exc.code, exc.message, field=field, offset=offset)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -20,6 +20,7 @@ from lawcam.web.routers import (
     pages_custody,
     pages_devices,
     pages_downloads,
+    pages_evidence,
     pages_models,
     pages_org,
     pages_reports,
@@ -36,6 +37,7 @@ router.include_router(pages_budgets.router)
 router.include_router(pages_reports.router)
 router.include_router(pages_downloads.router)
 router.include_router(pages_custody.router)
+router.include_router(pages_evidence.router)
 
 
 @router.get("/login", response_class=HTMLResponse)

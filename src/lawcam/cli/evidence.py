@@ -1,0 +1,282 @@
+"""``lawcam ingest`` (R14.1, R15) and ``lawcam recording``: docking a device's folder into the
+write-once store, locally or to a remote server, and reading the recordings' facts."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from lawcam.cli.common import (
+    JsonOpt,
+    actor,
+    command,
+    get_settings,
+    open_database,
+    print_json,
+    say,
+    table,
+    unit_named,
+)
+from lawcam.cli.ingest_progress import RichProgress
+from lawcam.equipment.queries import device_by_serial
+from lawcam.errors import InvalidInput, NotFound
+from lawcam.evidence import queries, remote, service
+from lawcam.evidence.ingest import IngestReport, IngestRequest, ingest_folder
+from lawcam.evidence.types import CorrectableField, FileStatus
+from lawcam.org.queries import person_by_badge
+from lawcam.storage import open_store
+from lawcam.timeutil import SHANGHAI
+
+recording_app = typer.Typer(
+    help="执法音像资料（记录）的查询与更正（R14.1、R14.2）。", no_args_is_help=True
+)
+
+
+def parse_time(text: str | None, field: str) -> datetime | None:
+    """ISO 8601; a time without a zone is Beijing time, as the device's screen shows it."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"时间“{text}”格式无效，应为 ISO 8601，例如 2026-11-30T08:00:00+08:00。", field=field
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    document = report.as_dict()
+    if as_json:
+        print_json(document)
+        return
+    rows = [
+        [r.path, r.status.label, r.recording_id, "；".join(p.message for p in r.problems)]
+        for r in report.files
+        if r.status is not FileStatus.DUPLICATE or r.problems
+    ]
+    if rows:
+        table("导入结果", ["文件", "结果", "记录编号", "问题"], rows)
+    say(
+        f"新导入 {document['ingested']} 个（其中有问题标记 {document['flagged']} 个），"
+        f"重复 {document['duplicates']} 个，未导入 {document['refused']} 个，"
+        f"共 {document['bytes']} 字节。"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "ingest", help="从工作站导入设备文件夹中的全部文件（R14.1；只接受已登记设备，R15）。"
+    )(ingest)
+    app.add_typer(recording_app, name="recording")
+
+
+@command
+def ingest(
+    path: Annotated[Path, typer.Argument(help="设备挂载的文件夹（或单个文件）。")],
+    device: Annotated[str, typer.Option("--device", help="设备序列号（必须已登记）。")],
+    device_time: Annotated[
+        str | None,
+        typer.Option(
+            "--device-time", help="对接时读到的设备时钟（ISO 8601），用于计算时钟偏差（R11.2）。"
+        ),
+    ] = None,
+    workstation: Annotated[
+        str | None, typer.Option("--workstation", help="工作站名称（默认为本机名）。")
+    ] = None,
+    officer: Annotated[
+        str | None,
+        typer.Option("--officer", help="执法证号；录制时没有领用记录时，以此确定执法人员。"),
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", help="远程服务器地址（远程工作站上传时使用）。")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="工作站 API 令牌（与 --server 一起使用）。")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    request = IngestRequest(
+        path=path,
+        device_serial=device,
+        workstation=workstation or socket.gethostname(),
+        device_time=parse_time(device_time, "device_time"),
+        officer_badge=officer,
+    )
+    progress = RichProgress() if sys.stderr.isatty() and not as_json else None
+    if server is not None or token is not None:
+        if not (server and token):
+            raise InvalidInput("远程上传须同时指定 --server 和 --token。", field="server")
+        report = remote.upload_folder(
+            server=server, token=token, request=request, progress=progress
+        )
+    else:
+        settings = get_settings()
+        with open_database(settings) as database:
+            report = ingest_folder(
+                database=database,
+                store=open_store(settings.resolved_storage_url),
+                settings=settings,
+                actor=actor(),
+                request=request,
+                progress=progress,
+            )
+    if progress:
+        progress.stop()
+    _print_report(report, as_json)
+    if report.count(FileStatus.REFUSED):
+        raise typer.Exit(1)
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"日期“{text}”格式无效，应为 2026-11-30。", field=field) from None
+
+
+@recording_app.command("list", help="列出资料（按单位、执法人员、设备、日期、标记、迟交筛选）。")
+@command
+def list_recordings(
+    unit: Annotated[str | None, typer.Option("--unit", help="单位名称。")] = None,
+    officer: Annotated[str | None, typer.Option("--officer", help="执法证号。")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="设备序列号。")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="开始日期（含）。")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="结束日期（含）。")] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="只列有问题标记的。")] = False,
+    late: Annotated[bool, typer.Option("--late", help="只列超过24小时才上传的（R14.1）。")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="最多列出条数。")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        where = queries.RecordingFilter(
+            unit_id=_unit_id(session, unit),
+            officer_id=_officer_id(session, officer),
+            device_id=_device_id(session, device),
+            date_from=_day(date_from, "from"),
+            date_to=_day(date_to, "to"),
+            flagged=True if flagged else None,
+            late=True if late else None,
+        )
+        rows, total = queries.list_recordings(
+            session=session, actor=actor(), where=where, limit=limit
+        )
+        documents = [queries.recording_row(r) for r in rows]
+    if as_json:
+        print_json({"total": total, "recordings": documents})
+        return
+    table(
+        f"资料（共 {total} 条）",
+        ["编号", "开始时间", "时长(秒)", "设备", "执法人员", "单位", "迟交", "问题"],
+        [
+            [
+                d["id"],
+                d["start_at"],
+                d["duration_s"],
+                d["device"],
+                d["officer"],
+                d["unit"],
+                "是" if d["uploaded_late"] else "",
+                "；".join(p["code"] for p in d["problems"]),  # type: ignore[attr-defined]
+            ]
+            for d in documents
+        ],
+    )
+
+
+def _unit_id(session: Session, name: str | None) -> int | None:
+    return unit_named(session, name).id if name else None
+
+
+def _officer_id(session: Session, badge: str | None) -> int | None:
+    if not badge:
+        return None
+    person = person_by_badge(session, badge)
+    if person is None:
+        raise NotFound(f"执法证号为 {badge.strip()} 的人员不存在。")
+    return person.id
+
+
+def _device_id(session: Session, serial: str | None) -> int | None:
+    if not serial:
+        return None
+    return device_by_serial(session=session, actor=actor(), serial=serial).id
+
+
+@recording_app.command("late", help="迟交清单：结束后超过24小时才上传的资料（R14.1）。")
+@command
+def late(as_json: JsonOpt = False) -> None:
+    list_recordings(late=True, as_json=as_json)
+
+
+@recording_app.command("show", help="显示一条资料的全部事实（不含播放，R15.2）。")
+@command
+def show(
+    recording_id: Annotated[int, typer.Argument(help="资料编号。")], as_json: JsonOpt = False
+) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
+        document = queries.recording_row(recording)
+        document["sightings"] = [
+            {"path": s.source_path, "seen_at": s.seen_at.isoformat(), "duplicate": s.duplicate}
+            for s in queries.sightings_of(session, recording.id)
+        ]
+        document["corrections"] = [
+            {
+                "field": c.field,
+                "value": c.value,
+                "reason": c.reason,
+                "by": c.corrected_by,
+                "at": c.corrected_at.isoformat(),
+            }
+            for c in queries.corrections_of(session, recording.id)
+        ]
+    if as_json:
+        print_json(document)
+        return
+    for key, value in document.items():
+        say(f"{key}: {value}")
+
+
+@recording_app.command("correct", help="更正资料的元数据（作为新的记录保存，原始值不变）。")
+@command
+def correct(
+    recording_id: Annotated[int, typer.Argument(help="资料编号。")],
+    field: Annotated[str, typer.Option("--field", help="officer、start_at 或 note。")],
+    value: Annotated[str, typer.Option("--value", help="更正后的值。")],
+    reason: Annotated[str, typer.Option("--reason", help="更正理由（必填）。")],
+    as_json: JsonOpt = False,
+) -> None:
+    try:
+        chosen = CorrectableField(field.strip())
+    except ValueError:
+        raise InvalidInput("--field 应为 officer、start_at 或 note。", field="field") from None
+    with open_database(get_settings()) as database, database.unit_of_work() as session:
+        recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
+        correction = service.correct(
+            session=session,
+            actor=actor(),
+            recording=recording,
+            field=chosen,
+            value=value,
+            reason=reason,
+        )
+        document = {
+            "id": correction.id,
+            "recording_id": recording_id,
+            "field": correction.field,
+            "value": correction.value,
+            "reason": correction.reason,
+        }
+    if as_json:
+        print_json(document)
+    else:
+        say(f"已记录更正：{chosen.label} → {document['value']}（原始值保持不变）。")

@@ -1,0 +1,417 @@
+"""The ingest path (R14.1, R15.1): preflight → stream each file once into both digests and the
+store → probe → publish under the content address → the recording row and its audit entry in
+one transaction → read back.
+
+A crash anywhere leaves either nothing visible or a complete recording: the store publishes only
+whole, fsynced objects, and a blob whose row never committed is adopted by the next run (after
+its bytes are checked again). The source is opened read-only and never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from lawcam.authz import Actor
+from lawcam.config import Settings
+from lawcam.db import Database
+from lawcam.errors import Conflict
+from lawcam.evidence import service, uploads
+from lawcam.evidence.models import IngestRun, Recording
+from lawcam.evidence.probe import probe
+from lawcam.evidence.sources import Candidate, find_files, printable, remote_name_problems
+from lawcam.evidence.stream import Digests, stream
+from lawcam.evidence.types import FileStatus, MediaFacts, Problem
+from lawcam.org.models import Person
+from lawcam.storage import BlobStore, BlobWriter, StorageError
+from lawcam.timeutil import SHANGHAI, utcnow
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: FileStatus
+    size: int = 0
+    sha256: str | None = None
+    sm3: str | None = None
+    recording_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "sm3": self.sm3,
+            "status": str(self.status),
+            "recording_id": self.recording_id,
+            "size": self.size,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+@dataclass
+class IngestReport:
+    run_id: int
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for result in self.files if result.status is status)
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for r in self.files if r.status is FileStatus.INGESTED and r.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "ingested": self.count(FileStatus.INGESTED),
+            "duplicates": self.count(FileStatus.DUPLICATE),
+            "flagged": self.flagged,
+            "refused": self.count(FileStatus.REFUSED),
+            "bytes": sum(r.size for r in self.files if r.status is FileStatus.INGESTED),
+            "files": [result.as_dict() for result in self.files],
+        }
+
+
+class Progress(Protocol):
+    def start(self, files: int, total_bytes: int) -> None: ...
+    def advance(self, nbytes: int) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Digests a remote workstation computed; the server's own pass must agree."""
+
+    sha256: str
+    sm3: str
+
+
+class _SourceChanged(Exception):
+    pass
+
+
+def lock_until(retain_until: date) -> datetime:
+    """The store keeps the object locked through the whole retention day, Shanghai time."""
+    return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
+
+
+class Ingestor:
+    """One docking: a device's files into the store and the database, one file at a time."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        store: BlobStore,
+        settings: Settings,
+        actor: Actor,
+        run_id: int,
+    ) -> None:
+        self.database, self.store, self.actor = database, store, actor
+        self.run_id = run_id
+        self.limits = service.Limits(
+            max_clock_offset_s=settings.ingest_max_clock_offset_s,
+            deadline_hours=settings.upload_deadline_hours,
+            retention_years=settings.retention_years,
+        )
+
+    def ingest(
+        self,
+        candidate: Candidate,
+        on_bytes: Callable[[int], None] | None = None,
+        expected: Expected | None = None,
+    ) -> FileResult:
+        if candidate.refusal is not None:
+            return self._refuse(candidate, candidate.refusal)
+        try:
+            fd = os.open(candidate.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            return self._refuse(candidate, Problem("unreadable", f"无法打开文件：{exc.strerror}。"))
+        try:
+            return self._ingest_open(candidate, fd, on_bytes, expected)
+        except _SourceChanged:
+            return self._refuse(
+                candidate,
+                Problem(
+                    "changed_while_read",
+                    "读取过程中文件被修改，未导入；请在设备停止写入后重新导入（原文件未动）。",
+                ),
+            )
+        except OSError as exc:
+            return self._refuse(candidate, Problem("unreadable", f"读取文件失败：{exc.strerror}。"))
+        finally:
+            os.close(fd)
+
+    def _ingest_open(
+        self,
+        candidate: Candidate,
+        fd: int,
+        on_bytes: Callable[[int], None] | None,
+        expected: Expected | None,
+    ) -> FileResult:
+        before = os.fstat(fd)
+        known = self._known(candidate, before)
+        if known is not None:
+            digests = self._read(fd, before, None, on_bytes)
+            if digests.sha256 == known.sha256 and expected is None:
+                return self._duplicate(candidate, known.id, digests)
+            os.lseek(fd, 0, os.SEEK_SET)
+        writer = self.store.writer()
+        try:
+            digests = self._read(fd, before, writer, on_bytes)
+            if expected and (expected.sha256, expected.sm3) != (digests.sha256, digests.sm3):
+                writer.abort()
+                return self._refuse(candidate, _digest_mismatch(), digests)
+            return self._store(candidate, digests, writer)
+        finally:
+            writer.abort()  # after publish it does nothing
+
+    def _known(self, candidate: Candidate, info: os.stat_result) -> Recording | None:
+        with self.database.read() as session:
+            run = session.get(IngestRun, self.run_id)
+            assert run is not None
+            found = service.known_file(
+                session, run.device_id, candidate.display, info.st_size, info.st_mtime_ns
+            )
+            if found is not None:
+                session.expunge(found)
+            return found
+
+    def _read(
+        self,
+        fd: int,
+        before: os.stat_result,
+        writer: BlobWriter | None,
+        on_bytes: Callable[[int], None] | None,
+    ) -> Digests:
+        digests = stream(fd, writer, on_bytes)
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise _SourceChanged
+        if digests.size != after.st_size:
+            raise _SourceChanged
+        return digests
+
+    def _store(self, candidate: Candidate, digests: Digests, writer: BlobWriter) -> FileResult:
+        existing = self._recording_id(digests.sha256)
+        if existing is not None:
+            return self._duplicate(candidate, existing, digests)
+        facts = probe(
+            candidate.path,
+            name=candidate.name,
+            mtime=datetime.fromtimestamp(candidate.mtime_ns / 1e9, UTC),
+            now=utcnow(),
+        )
+        facts.problems.extend(candidate.name_problems)
+        try:
+            recording_id, planned = self._commit(candidate, digests, writer, facts)
+        except Conflict:  # another workstation stored the same bytes a moment ago
+            existing = self._recording_id(digests.sha256)
+            if existing is None:
+                raise
+            return self._duplicate(candidate, existing, digests)
+        problems = [Problem(p["code"], p["message"]) for p in planned.problems]
+        return FileResult(
+            candidate.display,
+            FileStatus.INGESTED,
+            digests.size,
+            digests.sha256,
+            digests.sm3,
+            recording_id,
+            problems,
+        )
+
+    def _commit(
+        self, candidate: Candidate, digests: Digests, writer: BlobWriter, facts: MediaFacts
+    ) -> tuple[int, Recording]:
+        """Publish, read back, then the row and its audit entry: one transaction. A crash
+        after publish leaves a blob without a row, which the next run adopts."""
+        with self.database.unit_of_work() as session:
+            run = session.get(IngestRun, self.run_id)
+            assert run is not None
+            officer = session.get(Person, run.officer_id) if run.officer_id else None
+            planned = service.plan_recording(session, run, facts, officer, self.limits)
+            created = writer.publish(digests.sha256, lock_until(planned.retain_until))
+            self._read_back(digests, adopted=not created)
+            source = _source_facts(candidate, digests)
+            recording = service.add_recording(
+                session=session,
+                actor=self.actor,
+                planned=planned,
+                digests=digests,
+                source=source,
+                adopted=not created,
+            )
+            return recording.id, planned
+
+    def _read_back(self, digests: Digests, *, adopted: bool) -> None:
+        """The store holds what was read. An adopted blob (left by a crash, or put there by
+        someone else) is hashed again in full before any row points to it."""
+        stored = self.store.stat(digests.sha256)
+        if stored is None or stored.size != digests.size:
+            raise StorageError(f"read-back of {digests.sha256} failed: {stored}")
+        if adopted:
+            with self.store.open(digests.sha256) as handle:
+                again = _hash_stream(handle)
+            if again != digests:
+                raise StorageError(f"the stored object {digests.sha256} differs from the source")
+
+    def _recording_id(self, sha256: str) -> int | None:
+        with self.database.read() as session:
+            recording = service.recording_by_sha(session, sha256)
+            return recording.id if recording else None
+
+    def _duplicate(self, candidate: Candidate, recording_id: int, digests: Digests) -> FileResult:
+        with self.database.unit_of_work() as session:
+            recording = session.get(Recording, recording_id)
+            assert recording is not None
+            service.add_sighting(
+                session=session,
+                actor=self.actor,
+                recording=recording,
+                run_id=self.run_id,
+                source=_source_facts(candidate, digests),
+            )
+        return FileResult(
+            candidate.display,
+            FileStatus.DUPLICATE,
+            digests.size,
+            digests.sha256,
+            digests.sm3,
+            recording_id,
+        )
+
+    def _refuse(
+        self, candidate: Candidate, problem: Problem, digests: Digests | None = None
+    ) -> FileResult:
+        with self.database.unit_of_work() as session:
+            service.record_refusal(
+                session=session,
+                actor=self.actor,
+                run_id=self.run_id,
+                path=candidate.display,
+                problem=problem,
+            )
+        result = FileResult(candidate.display, FileStatus.REFUSED, candidate.size)
+        if digests is not None:
+            result.sha256, result.sm3 = digests.sha256, digests.sm3
+        result.problems = [problem]
+        return result
+
+
+def _digest_mismatch() -> Problem:
+    return Problem(
+        "digest_mismatch",
+        "服务器收到的内容与工作站计算的摘要不一致（传输出错或被篡改），未导入；请重新上传。",
+    )
+
+
+def _source_facts(candidate: Candidate, digests: Digests) -> service.SourceFacts:
+    return service.SourceFacts(candidate.display, candidate.name, digests.size, candidate.mtime_ns)
+
+
+def _hash_stream(handle: Any) -> Digests:
+    sha256, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+    while block := handle.read(8 * 1024 * 1024):
+        sha256.update(block)
+        sm3.update(block)
+        size += len(block)
+    return Digests(sha256.hexdigest(), sm3.hexdigest(), size)
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    path: Path
+    device_serial: str
+    workstation: str
+    device_time: datetime | None = None
+    officer_badge: str | None = None
+
+
+def ingest_folder(
+    *,
+    database: Database,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    request: IngestRequest,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """``lawcam ingest``: every file under the folder, each in its own transaction."""
+    candidates = find_files(request.path)  # refuses a missing path before anything is written
+    with database.unit_of_work() as session:
+        docking = service.Docking(
+            device=service.docking_device(session, actor, request.device_serial),
+            workstation=request.workstation,
+            source=printable(str(request.path.resolve())),
+            device_time=request.device_time,
+            officer=service.given_officer(session, request.officer_badge),
+        )
+        run = service.open_run(session=session, actor=actor, docking=docking)
+        run_id = run.id
+    store.clean_abandoned()
+    ingestor = Ingestor(
+        database=database,
+        store=store,
+        settings=settings,
+        actor=actor,
+        run_id=run_id,
+    )
+    report = IngestReport(run_id)
+    if progress:
+        progress.start(len(candidates), sum(c.size for c in candidates if c.refusal is None))
+    for candidate in candidates:
+        result = ingestor.ingest(candidate, progress.advance if progress else None)
+        report.files.append(result)
+        if progress:
+            progress.file_done(result)
+    return report
+
+
+def complete_upload(
+    *,
+    database: Database,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    upload_id: str,
+) -> FileResult:
+    """A remote upload's bytes, all received, through the same path as a local file."""
+    spool = settings.upload_spool
+    with database.read() as session:
+        upload = uploads.own_upload(session, actor, upload_id)
+        if upload.status != "open":
+            raise Conflict("该上传已结束。", field="upload")
+        have = uploads.received(spool, upload)
+        if have != upload.size:
+            raise Conflict(
+                f"尚未收齐：已收到 {have} 字节，共 {upload.size} 字节。",
+                field="offset",
+                offset=have,
+            )
+        candidate = Candidate(
+            uploads.spool_path(spool, upload),
+            printable(upload.name),
+            printable(upload.name.replace("\\", "/").rsplit("/", 1)[-1]),
+            upload.size,
+            int(upload.mtime.timestamp() * 1e9),
+            name_problems=remote_name_problems(upload.name),
+        )
+        expected = Expected(upload.sha256, upload.sm3)
+        run_id = upload.ingest_run_id
+    ingestor = Ingestor(
+        database=database, store=store, settings=settings, actor=actor, run_id=run_id
+    )
+    result = ingestor.ingest(candidate, expected=expected)
+    with database.unit_of_work() as session:
+        upload = uploads.own_upload(session, actor, upload_id)
+        upload.status = "failed" if result.status is FileStatus.REFUSED else "done"
+        upload.recording_id = result.recording_id
+    candidate.path.unlink(missing_ok=True)  # a copy: the original is in the store (or refused)
+    return result

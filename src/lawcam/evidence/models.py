@@ -1,0 +1,157 @@
+"""Recordings and what happens around them. A recording row is written once and never updated
+or deleted (database triggers refuse it, R15.1); corrections are rows beside it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lawcam.db.base import Base, UTCDateTime
+from lawcam.equipment.models import Device
+from lawcam.org.models import Person, Unit
+
+
+class IngestRun(Base):
+    """One ``lawcam ingest`` (or one remote upload): where the files came from and who docked."""
+
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    workstation: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(1000))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(200))
+    # R11.2: the device clock read at docking, and its offset from the workstation clock.
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)
+    # The officer named at docking, for recordings made outside any custody period.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class Recording(Base):
+    """One original file, stored once under its SHA-256 (R14.1, R14.2)."""
+
+    __tablename__ = "recording"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sm3: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    original_name: Mapped[str] = mapped_column(String(1000))
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    officer_source: Mapped[str] = mapped_column(String(20))  # custody | given | unknown
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    container: Mapped[str | None] = mapped_column(String(100))
+    video_codec: Mapped[str | None] = mapped_column(String(50))
+    audio_codec: Mapped[str | None] = mapped_column(String(50))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    frame_rate: Mapped[float | None] = mapped_column(Float)
+    # As the device recorded them; never overwritten.
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_source: Mapped[str] = mapped_column(String(20))
+    # R11.2: the device clock offset at docking and the times corrected by it, beside the originals.
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)
+    corrected_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    workstation: Mapped[str] = mapped_column(String(200))
+    upload_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_late: Mapped[bool] = mapped_column(Boolean, index=True)
+    retain_until: Mapped[date] = mapped_column(Date)
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+    device: Mapped[Device] = relationship()
+    officer: Mapped[Person | None] = relationship()
+    unit: Mapped[Unit] = relationship()
+    ingest_run: Mapped[IngestRun] = relationship()
+
+    @property
+    def effective_start_at(self) -> datetime:
+        return self.corrected_start_at or self.start_at
+
+    @property
+    def effective_end_at(self) -> datetime:
+        return self.corrected_end_at or self.end_at
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "sha256": self.sha256,
+            "sm3": self.sm3,
+            "size": self.size,
+            "original_name": self.original_name,
+            "device_id": self.device_id,
+            "officer_id": self.officer_id,
+            "officer_source": self.officer_source,
+            "unit_id": self.unit_id,
+            "ingest_run_id": self.ingest_run_id,
+            "kind": self.kind,
+            "duration_s": self.duration_s,
+            "start_at": self.start_at.isoformat(),
+            "end_at": self.end_at.isoformat(),
+            "start_source": self.start_source,
+            "clock_offset_s": self.clock_offset_s,
+            "upload_deadline": self.upload_deadline.isoformat(),
+            "uploaded_late": self.uploaded_late,
+            "retain_until": self.retain_until.isoformat(),
+            "flagged": self.flagged,
+            "problems": list(self.problems),
+        }
+
+
+class Sighting(Base):
+    """A file seen at ingest: the first time (it made the recording) or again (a duplicate).
+    Also what lets a re-run skip writing a file it has already stored."""
+
+    __tablename__ = "recording_sighting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    source_path: Mapped[str] = mapped_column(String(1000))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duplicate: Mapped[bool] = mapped_column(Boolean)
+
+
+class Correction(Base):
+    """A metadata correction: a new fact beside the original, with who, when and why."""
+
+    __tablename__ = "recording_correction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
+    field: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(1000))
+    reason: Mapped[str] = mapped_column(String(1000))
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Upload(Base):
+    """A remote workstation's resumable upload: bytes arrive in pieces at ``received``."""
+
+    __tablename__ = "evidence_upload"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
+    name: Mapped[str] = mapped_column(String(1000))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sm3: Mapped[str] = mapped_column(String(64))
+    mtime: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # open | done | failed
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))

@@ -1,0 +1,166 @@
+"""Reads of recordings, with permission inside the query: an officer sees the recordings made
+while a device was in their custody, a unit's administrator and head see their unit's, the
+console sees all; nobody else sees any (三员 never see evidence)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from lawcam.authz import Action, Actor, Role
+from lawcam.errors import NotFound
+from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting
+from lawcam.org.queries import unit_scope
+from lawcam.timeutil import SHANGHAI
+
+UNIT_WIDE = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+
+
+def permitted_recordings(
+    session: Session, stmt: Select[Recording], actor: Actor
+) -> Select[Recording]:
+    if not actor.can(Action.RECORDING_VIEW):
+        return stmt.where(false())
+    if actor.console:
+        return stmt
+    allowed: list[ColumnElement[bool]] = []
+    if actor.roles & UNIT_WIDE and actor.unit_id is not None:
+        allowed.append(Recording.unit_id.in_(unit_scope(session, actor.unit_id)))
+    if Role.OFFICER in actor.roles and actor.person_id is not None:
+        allowed.append(Recording.officer_id == actor.person_id)
+    return stmt.where(or_(*allowed)) if allowed else stmt.where(false())
+
+
+@dataclass(frozen=True)
+class RecordingFilter:
+    unit_id: int | None = None
+    officer_id: int | None = None
+    device_id: int | None = None
+    date_from: date | None = None  # Shanghai days, inclusive
+    date_to: date | None = None
+    flagged: bool | None = None
+    late: bool | None = None
+
+
+def _filtered(stmt: Select[Recording], where: RecordingFilter) -> Select[Recording]:
+    if where.unit_id is not None:
+        stmt = stmt.where(Recording.unit_id == where.unit_id)
+    if where.officer_id is not None:
+        stmt = stmt.where(Recording.officer_id == where.officer_id)
+    if where.device_id is not None:
+        stmt = stmt.where(Recording.device_id == where.device_id)
+    if where.date_from is not None:
+        stmt = stmt.where(Recording.start_at >= _day_start(where.date_from))
+    if where.date_to is not None:
+        stmt = stmt.where(Recording.start_at < _day_start(where.date_to + timedelta(days=1)))
+    if where.flagged is not None:
+        stmt = stmt.where(Recording.flagged.is_(where.flagged))
+    if where.late is not None:
+        stmt = stmt.where(Recording.uploaded_late.is_(where.late))
+    return stmt
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), SHANGHAI)
+
+
+def list_recordings(
+    *,
+    session: Session,
+    actor: Actor,
+    where: RecordingFilter | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> tuple[Sequence[Recording], int]:
+    """A page of recordings, newest first, and how many match in all."""
+    actor.require(Action.RECORDING_VIEW)
+    stmt = _filtered(
+        permitted_recordings(session, select(Recording), actor), where or RecordingFilter()
+    )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = stmt.options(
+        selectinload(Recording.device),
+        selectinload(Recording.officer),
+        selectinload(Recording.unit),
+    )
+    rows = session.scalars(
+        page.order_by(Recording.start_at.desc(), Recording.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def get_recording(*, session: Session, actor: Actor, recording_id: int) -> Recording:
+    stmt = permitted_recordings(
+        session, select(Recording).where(Recording.id == recording_id), actor
+    )
+    recording = session.scalars(stmt).first()
+    if recording is None:
+        raise NotFound("资料不存在，或您无权查看。")
+    return recording
+
+
+def sightings_of(session: Session, recording_id: int) -> Sequence[Sighting]:
+    stmt = select(Sighting).where(Sighting.recording_id == recording_id).order_by(Sighting.id)
+    return session.scalars(stmt).all()
+
+
+def corrections_of(session: Session, recording_id: int) -> Sequence[Correction]:
+    stmt = select(Correction).where(Correction.recording_id == recording_id).order_by(Correction.id)
+    return session.scalars(stmt).all()
+
+
+def current_values(session: Session, recording: Recording) -> dict[str, str]:
+    """The latest correction of each field; the original stays on the recording row."""
+    return {c.field: c.value for c in corrections_of(session, recording.id)}
+
+
+def run_of(session: Session, recording: Recording) -> IngestRun:
+    run = session.get(IngestRun, recording.ingest_run_id)
+    assert run is not None
+    return run
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(SHANGHAI).isoformat() if value else None
+
+
+def recording_row(recording: Recording) -> dict[str, object]:
+    """A recording's facts for the CLI and spreadsheets: times in Shanghai, ISO 8601."""
+    officer = recording.officer
+    return {
+        "id": recording.id,
+        "sha256": recording.sha256,
+        "sm3": recording.sm3,
+        "size": recording.size,
+        "original_name": recording.original_name,
+        "kind": recording.kind,
+        "device": recording.device.serial,
+        "officer": officer.name if officer else None,
+        "officer_badge": officer.badge if officer else None,
+        "officer_source": recording.officer_source,
+        "unit": recording.unit.name,
+        "start_at": _iso(recording.start_at),
+        "end_at": _iso(recording.end_at),
+        "start_source": recording.start_source,
+        "duration_s": recording.duration_s,
+        "clock_offset_s": recording.clock_offset_s,
+        "corrected_start_at": _iso(recording.corrected_start_at),
+        "corrected_end_at": _iso(recording.corrected_end_at),
+        "container": recording.container,
+        "video_codec": recording.video_codec,
+        "audio_codec": recording.audio_codec,
+        "width": recording.width,
+        "height": recording.height,
+        "frame_rate": recording.frame_rate,
+        "ingested_at": _iso(recording.ingested_at),
+        "workstation": recording.workstation,
+        "upload_deadline": _iso(recording.upload_deadline),
+        "uploaded_late": recording.uploaded_late,
+        "retain_until": recording.retain_until.isoformat(),
+        "flagged": recording.flagged,
+        "problems": list(recording.problems),
+    }

@@ -1,0 +1,351 @@
+"""Changes to evidence records. Each writes its audit row in the caller's transaction and
+never commits; ``ingest`` drives them one file per transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lawcam.audit.service import record
+from lawcam.authz import Action, Actor
+from lawcam.custody.models import CustodyPeriod
+from lawcam.equipment.models import Device
+from lawcam.errors import InvalidInput
+from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting
+from lawcam.evidence.stream import Digests
+from lawcam.evidence.timing import (
+    clock_offset,
+    corrected,
+    retention_date,
+    upload_deadline,
+)
+from lawcam.evidence.types import (
+    CorrectableField,
+    EvidenceEvent,
+    MediaFacts,
+    Problem,
+    StartSource,
+)
+from lawcam.org.models import Person
+from lawcam.org.queries import person_by_badge
+from lawcam.timeutil import utcnow
+
+
+def docking_device(session: Session, actor: Actor, serial: str) -> Device:
+    """R15: only the office's registered devices connect to a workstation."""
+    actor.require(Action.EVIDENCE_INGEST)
+    serial = serial.strip()
+    device = session.scalars(select(Device).where(Device.serial == serial)).first()
+    if device is None:
+        raise InvalidInput(
+            f"设备序列号“{serial}”未在本办登记，拒绝导入：只有登记在册的执法记录仪才能接入工作站。"
+            "请执法记录仪管理员先登记该设备（“设备”页面的“登记设备”，或命令 "
+            f"lawcam device add --serial {serial} --asset 资产编号 --model 型号 --unit 单位 --price 价格 --need 执法需求），再重新导入。",
+            field="device",
+        )
+    return device
+
+
+def given_officer(session: Session, badge: str | None) -> Person | None:
+    if not badge:
+        return None
+    officer = person_by_badge(session, badge)
+    if officer is None or not officer.is_officer:
+        raise InvalidInput(f"执法证号 {badge.strip()} 不是本办登记的执法人员。", field="officer")
+    return officer
+
+
+@dataclass(frozen=True)
+class Docking:
+    """What the workstation knows when a device is docked."""
+
+    device: Device
+    workstation: str
+    source: str
+    device_time: datetime | None
+    officer: Person | None
+
+
+def open_run(*, session: Session, actor: Actor, docking: Docking) -> IngestRun:
+    now = utcnow()
+    offset = clock_offset(docking.device_time, now) if docking.device_time else None
+    run = IngestRun(
+        device_id=docking.device.id,
+        workstation=docking.workstation[:200],
+        source=docking.source[:1000],
+        started_at=now,
+        started_by=actor.label,
+        device_time=docking.device_time,
+        clock_offset_s=offset,
+        officer_id=docking.officer.id if docking.officer else None,
+    )
+    session.add(run)
+    session.flush()
+    after = {
+        "device": docking.device.serial,
+        "workstation": run.workstation,
+        "source": run.source,
+        "clock_offset_s": offset,
+    }
+    record(session, actor, EvidenceEvent.INGEST_RUN, ("ingest_run", run.id), after=after)
+    return run
+
+
+def officer_in_custody(session: Session, device_id: int, at: datetime) -> Person | None:
+    """Who held the device when the recording started, from the ledger (R9.2)."""
+    stmt = (
+        select(CustodyPeriod)
+        .where(CustodyPeriod.device_id == device_id, CustodyPeriod.issued_at <= at)
+        .where((CustodyPeriod.returned_at.is_(None)) | (CustodyPeriod.returned_at >= at))
+        .order_by(CustodyPeriod.issued_at.desc())
+    )
+    period = session.scalars(stmt).first()
+    return period.officer if period else None
+
+
+def recording_by_sha(session: Session, sha256: str) -> Recording | None:
+    return session.scalars(select(Recording).where(Recording.sha256 == sha256)).first()
+
+
+def known_file(
+    session: Session, device_id: int, source_path: str, size: int, mtime_ns: int
+) -> Recording | None:
+    """A file this device delivered before, unchanged by size and time: a re-run hashes it
+    to confirm, but need not write it again."""
+    stmt = select(Sighting).where(
+        Sighting.device_id == device_id,
+        Sighting.source_path == source_path,
+        Sighting.size == size,
+        Sighting.mtime_ns == mtime_ns,
+    )
+    sighting = session.scalars(stmt).first()
+    return session.get(Recording, sighting.recording_id) if sighting else None
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """The file as found on the device."""
+
+    path: str  # relative to the docked folder, for people
+    name: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_clock_offset_s: float
+    deadline_hours: int
+    retention_years: int
+
+
+def plan_recording(
+    session: Session,
+    run: IngestRun,
+    facts: MediaFacts,
+    fallback_officer: Person | None,
+    limits: Limits,
+) -> Recording:
+    """The recording row for a file, not yet added: times, officer, deadline and retention."""
+    if facts.start_at is None:  # probe always falls back to mtime; guard the type anyway
+        raise ValueError("probe gave no start time")
+    start = facts.start_at
+    end = start + _duration(facts)
+    offset = run.clock_offset_s
+    corrected_start, corrected_end = corrected(start, offset), corrected(end, offset)
+    problems = list(facts.problems)
+    if offset is not None and abs(offset) > limits.max_clock_offset_s:
+        problems.append(
+            Problem(
+                "clock_offset",
+                f"设备时钟与工作站相差 {offset:+.0f} 秒，超过允许的 {limits.max_clock_offset_s:.0f} 秒"
+                "（R11.2）；已按偏差计算校正时间，原始时间不变。",
+            )
+        )
+    officer = officer_in_custody(session, run.device_id, corrected_start or start)
+    officer_source = "custody"
+    if officer is None:
+        officer, officer_source = fallback_officer, "given"
+    if officer is None:
+        officer_source = "unknown"
+        problems.append(
+            Problem(
+                "officer_unknown", "录制时该设备没有领用记录，也未指定执法人员：无法确定执法人员。"
+            )
+        )
+    device = session.get(Device, run.device_id)
+    assert device is not None
+    now = utcnow()
+    deadline = upload_deadline(corrected_end or end, limits.deadline_hours)
+    return Recording(
+        officer_id=officer.id if officer else None,
+        officer_source=officer_source,
+        unit_id=officer.unit_id if officer else device.unit_id,
+        device_id=run.device_id,
+        ingest_run_id=run.id,
+        kind=str(facts.kind),
+        container=facts.container,
+        video_codec=facts.video_codec,
+        audio_codec=facts.audio_codec,
+        duration_s=facts.duration_s,
+        width=facts.width,
+        height=facts.height,
+        frame_rate=facts.frame_rate,
+        start_at=start,
+        end_at=end,
+        start_source=str(facts.start_source or StartSource.MTIME),
+        clock_offset_s=offset,
+        corrected_start_at=corrected_start,
+        corrected_end_at=corrected_end,
+        ingested_at=now,
+        workstation=run.workstation,
+        upload_deadline=deadline,
+        uploaded_late=now > deadline,
+        retain_until=_retention(start, corrected_start, now, problems, limits.retention_years),
+        flagged=bool(problems),
+        problems=[problem.as_dict() for problem in problems],
+    )
+
+
+def _retention(
+    start: datetime,
+    corrected_start: datetime | None,
+    now: datetime,
+    problems: list[Problem],
+    years: int,
+) -> date:
+    """R14.2: two calendar years from the recording day, by whichever clock gives the later
+    day. A start time the device cannot have meant (before 2000) counts from the ingest day."""
+    candidates = [start, corrected_start or start]
+    if any(problem.code == "ancient_start" for problem in problems):
+        candidates.append(now)
+    return max(retention_date(at, years) for at in candidates)
+
+
+def _duration(facts: MediaFacts) -> timedelta:
+    return timedelta(seconds=max(facts.duration_s or 0.0, 0.0))
+
+
+def add_recording(
+    *,
+    session: Session,
+    actor: Actor,
+    planned: Recording,
+    digests: Digests,
+    source: SourceFacts,
+    adopted: bool,
+) -> Recording:
+    planned.sha256, planned.sm3, planned.size = digests.sha256, digests.sm3, digests.size
+    planned.original_name = source.name[:1000]
+    session.add(planned)
+    session.flush()
+    _add_sighting(session, planned, source, duplicate=False)
+    tag = EvidenceEvent.RECORDING_ADOPTED if adopted else EvidenceEvent.RECORDING_INGESTED
+    record(session, actor, tag, ("recording", planned.id), after=planned.snapshot())
+    return planned
+
+
+def add_sighting(
+    *, session: Session, actor: Actor, recording: Recording, run_id: int, source: SourceFacts
+) -> bool:
+    """A duplicate: the same bytes seen again. The same file seen again by the same device at
+    the same place adds nothing, so that running an ingest twice adds nothing."""
+    if known_file(session, recording.device_id, source.path, source.size, source.mtime_ns):
+        return False
+    sighting = _add_sighting(session, recording, source, duplicate=True, run_id=run_id)
+    after = {
+        "path": sighting.source_path,
+        "ingest_run_id": run_id,
+        "device_id": recording.device_id,
+    }
+    record(
+        session, actor, EvidenceEvent.RECORDING_SIGHTED, ("recording", recording.id), after=after
+    )
+    return True
+
+
+def _add_sighting(
+    session: Session,
+    recording: Recording,
+    source: SourceFacts,
+    *,
+    duplicate: bool,
+    run_id: int | None = None,
+) -> Sighting:
+    sighting = Sighting(
+        recording_id=recording.id,
+        ingest_run_id=run_id or recording.ingest_run_id,
+        device_id=recording.device_id,
+        source_path=source.path[:1000],
+        size=source.size,
+        mtime_ns=source.mtime_ns,
+        seen_at=utcnow(),
+        duplicate=duplicate,
+    )
+    session.add(sighting)
+    session.flush()
+    return sighting
+
+
+def record_refusal(
+    *, session: Session, actor: Actor, run_id: int, path: str, problem: Problem
+) -> None:
+    """A file not stored: the reason is audited; the source stays as it was on the device."""
+    after = {"path": path[:1000], "ingest_run_id": run_id, **problem.as_dict()}
+    record(session, actor, EvidenceEvent.FILE_REFUSED, ("ingest_run", run_id), after=after)
+
+
+def correct(
+    *,
+    session: Session,
+    actor: Actor,
+    recording: Recording,
+    field: CorrectableField,
+    value: str,
+    reason: str,
+) -> Correction:
+    """A new fact beside the original; the recording row itself is never changed."""
+    actor.require(Action.RECORDING_CORRECT)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("更正必须说明理由。", field="reason")
+    value = _checked_value(session, field, value)
+    correction = Correction(
+        recording_id=recording.id,
+        field=str(field),
+        value=value,
+        reason=reason[:1000],
+        corrected_by=actor.label,
+        corrected_at=utcnow(),
+    )
+    session.add(correction)
+    session.flush()
+    after = {"field": str(field), "value": value, "reason": correction.reason}
+    record(
+        session, actor, EvidenceEvent.RECORDING_CORRECTED, ("recording", recording.id), after=after
+    )
+    return correction
+
+
+def _checked_value(session: Session, field: CorrectableField, value: str) -> str:
+    value = value.strip()
+    if field is CorrectableField.OFFICER:
+        officer = given_officer(session, value)
+        assert officer is not None
+        return officer.badge or value
+    if field is CorrectableField.START_AT:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                "开始时间格式应为 ISO 8601，例如 2026-11-30T08:00:00+08:00。", field="value"
+            ) from None
+        if parsed.tzinfo is None:
+            raise InvalidInput("开始时间须带时区，例如 +08:00。", field="value")
+        return parsed.isoformat()
+    if not value:
+        raise InvalidInput("备注不能为空。", field="value")
+    return value[:1000]

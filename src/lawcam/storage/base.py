@@ -1,0 +1,80 @@
+"""The write-once blob store: one small protocol, a local folder and S3 with Object Lock behind it.
+
+Objects are addressed by their SHA-256 (``ab/cd/<sha256>``). The protocol has no delete and no
+way to shorten a retention: no code path can remove or alter an original (R14.2, R15.1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (disk full, server refused, address malformed)."""
+
+
+def address(sha256: str) -> str:
+    """The content address of a digest: ``ab/cd/<sha256>``."""
+    if not SHA256_HEX.match(sha256):
+        raise StorageError(f"not a lowercase SHA-256 hex digest: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    sha256: str
+    size: int
+
+
+class BlobWriter(Protocol):
+    """One object being written. Nothing is visible at any address until ``publish``."""
+
+    def write(self, block: bytes) -> None: ...
+
+    def publish(self, sha256: str, retain_until: datetime) -> bool:
+        """Make the bytes written so far durable and visible at ``address(sha256)``, locked
+        until ``retain_until``. Returns False (and keeps the existing object untouched) when the
+        address already holds an object. The caller vouches that ``sha256`` is the digest of
+        what it wrote; the store does not re-read it."""
+        ...
+
+    def abort(self) -> None:
+        """Forget the bytes written; safe to call after publish (then it does nothing)."""
+        ...
+
+
+class BlobStore(Protocol):
+    url: str
+
+    def writer(self) -> BlobWriter: ...
+
+    def stat(self, sha256: str) -> StoredObject | None:
+        """The object at this address, or None when there is none."""
+        ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A binary stream of the object's bytes; raises StorageError when it is missing."""
+        ...
+
+    def local_path(self, sha256: str) -> Path | None:
+        """A file path for readers that need one (media probing); None for remote stores."""
+        ...
+
+    def objects(self) -> Iterator[StoredObject]:
+        """Every object in the store (for verify and for adopting blobs without a row)."""
+        ...
+
+    def retention(self, sha256: str) -> datetime | None:
+        """The date until which the store itself refuses deletion (None: no store-side lock)."""
+        ...
+
+    def clean_abandoned(self) -> int:
+        """Remove temporary files of writers that died (never a published object)."""
+        ...

@@ -1,0 +1,130 @@
+"""API shapes for recordings (Art. 14, 15) and the remote workstation's resumable upload."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lawcam.evidence.types import CorrectableField
+
+
+class RecordingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sha256: str
+    sm3: str
+    size: int
+    original_name: str
+    kind: str
+    device_id: int
+    officer_id: int | None
+    officer_source: str
+    unit_id: int
+    container: str | None
+    video_codec: str | None
+    audio_codec: str | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    frame_rate: float | None
+    start_at: datetime
+    end_at: datetime
+    start_source: str
+    clock_offset_s: float | None
+    corrected_start_at: datetime | None
+    corrected_end_at: datetime | None
+    ingested_at: datetime
+    workstation: str
+    upload_deadline: datetime
+    uploaded_late: bool
+    retain_until: date
+    flagged: bool
+    problems: list[dict[str, str]]
+
+
+class RecordingPage(BaseModel):
+    total: int
+    items: list[RecordingOut]
+
+
+class SightingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    source_path: str
+    seen_at: datetime
+    duplicate: bool
+    ingest_run_id: int
+
+
+class CorrectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    field: str
+    value: str
+    reason: str
+    corrected_by: str
+    corrected_at: datetime
+
+
+class RecordingDetail(RecordingOut):
+    sightings: list[SightingOut]
+    corrections: list[CorrectionOut]
+
+
+class CorrectionCreate(BaseModel):
+    field: CorrectableField
+    value: str = Field(max_length=1000)
+    reason: str = Field(max_length=1000)
+
+
+class RunCreate(BaseModel):
+    device: str = Field(max_length=64, description="设备序列号")
+    workstation: str = Field(max_length=200)
+    device_time: datetime | None = Field(default=None, description="对接时的设备时钟")
+    officer: str | None = Field(default=None, max_length=64, description="执法证号")
+    source: str = Field(default="", max_length=1000)
+
+
+class RunOut(BaseModel):
+    id: int
+    clock_offset_s: float | None
+
+
+class RefusalCreate(BaseModel):
+    path: str = Field(max_length=1000)
+    code: str = Field(max_length=50, pattern=r"^[a-z_]+$")
+    message: str = Field(max_length=500)
+
+
+class UploadCreate(BaseModel):
+    run_id: int
+    name: str = Field(min_length=1, max_length=1000)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sm3: str = Field(pattern=r"^[0-9a-f]{64}$")
+    mtime: datetime
+
+
+class UploadOut(BaseModel):
+    status: str  # open | duplicate | done | failed
+    id: str | None = None
+    offset: int = 0
+    size: int = 0
+    recording_id: int | None = None
+
+
+class OffsetOut(BaseModel):
+    offset: int
+
+
+class FileResultOut(BaseModel):
+    path: str
+    status: str
+    size: int
+    sha256: str | None
+    sm3: str | None
+    recording_id: int | None
+    problems: list[dict[str, str]]
