@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     upload_deadline_hours: int = Field(default=24, ge=1)
     # R14.2: originals are kept at least this many calendar years from recording.
     retention_years: int = Field(default=2, ge=2, le=100)
+    # Signed tree heads of the audit log at this interval while the server runs (0: only on
+    # demand: ``lawcam audit sth``, the auditor's page, ``lawcam verify``).
+    tree_head_minutes: int = Field(default=60, ge=0)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
     @property

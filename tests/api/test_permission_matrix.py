@@ -69,6 +69,10 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/accounts/{account_id}/tokens"): SYS,
     ("POST", "/api/v1/tokens/{token_id}/revoke"): SYS,
     ("GET", "/api/v1/audit"): AUD,
+    ("GET", "/api/v1/audit/sth"): AUD,
+    ("GET", "/api/v1/audit/public-key"): AUD,
+    ("GET", "/api/v1/audit/proof"): AUD,
+    ("GET", "/api/v1/audit/consistency"): AUD,
     ("GET", "/api/v1/models"): EQUIPMENT_VIEWERS,
     ("POST", "/api/v1/models"): frozenset({Role.DEVICE_ADMIN, Role.ICT}),
     ("GET", "/api/v1/models/{model_id}"): EQUIPMENT_VIEWERS,
@@ -156,6 +160,8 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/roles/{person_id}/assign"): SEC,
     ("POST", "/roles/{person_id}/revoke"): SEC,
     ("GET", "/audit"): AUD,
+    ("POST", "/audit/sth"): AUD,
+    ("GET", "/audit/proof"): AUD,
     ("GET", "/devices"): EQUIPMENT_VIEWERS,
     ("GET", "/devices/new"): frozenset({Role.DEVICE_ADMIN}),
     ("POST", "/devices/new"): frozenset({Role.DEVICE_ADMIN}),
@@ -366,17 +372,29 @@ def office(
     return office
 
 
+QUERIES = {
+    ("GET", "/api/v1/audit/proof"): {"leaf": 0},
+    ("GET", "/api/v1/audit/consistency"): {"from": 1, "to": 2},
+    ("GET", "/audit/proof"): {"leaf": 0},
+}
+
+
 def _call(client, method: str, path: str, office: Office):  # type: ignore[no-untyped-def]
     url = _fill(path, office)
     if (method, path) == ("PUT", "/api/v1/uploads/{upload_id}"):
         return client.put(url, params={"offset": 0}, content=b"abc")
+    params = QUERIES.get((method, path))
     if path.startswith("/api/"):
         body = BODIES.get((method, path))
         if body and "run_id" in body:
             body = {**body, "run_id": office.equipment["run"]}
-        return client.request(method, url, json=body)
+        return client.request(method, url, json=body, params=params)
     return client.request(
-        method, url, data={"name": "x"} if method == "POST" else None, follow_redirects=False
+        method,
+        url,
+        data={"name": "x"} if method == "POST" else None,
+        params=params,
+        follow_redirects=False,
     )
 
 

@@ -216,11 +216,6 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
     assert cli.refused("recording", "show", "999999")["code"] == "not_found"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: recording show --json gives sightings' seen_at and corrections' at in UTC "
-    "(+00:00) while every other time in the document is Asia/Shanghai (+08:00)",
-)
 @pytest.mark.req("R14.1")
 def test_show_times_are_all_shanghai(office: Cli, tmp_path: Path) -> None:
     cli = office

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -21,8 +22,13 @@ def test_init_json_is_idempotent(cli: Cli) -> None:
     first = cli.ok("init")
     second = cli.ok("init")
     assert first == second
-    assert set(first) == {"home", "database", "revision"}
+    assert set(first) == {"home", "database", "revision", "storage", "audit_public_key"}
     assert first["home"] == str(cli.home.resolve())
+    assert first["storage"] == (cli.home / "objects").resolve().as_uri()
+    assert (cli.home / "objects").is_dir()
+    assert re.fullmatch(r"[0-9a-f]{64}", first["audit_public_key"])
+    signing_key = cli.home / "audit_signing_key.pem"
+    assert stat.S_IMODE(signing_key.stat().st_mode) == 0o600
     database = cli.database()
     try:
         assert first["revision"] == current_revision(database.engine)

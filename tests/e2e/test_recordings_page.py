@@ -91,11 +91,6 @@ DIGEST_EDGES = """() => [...document.querySelectorAll('dd.mono.small')].map(dd =
 ])"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: recording.html: the 64-character SHA-256 and SM3 (dd.mono.small) do not wrap "
-    "and run past the right edge of their card (and of a 1280 px window)",
-)
 @pytest.mark.e2e
 @pytest.mark.req("R14.1")
 def test_digests_fit_their_card(page: Page, live_server: str, evidence: Evidence) -> None:

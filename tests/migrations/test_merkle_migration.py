@@ -30,11 +30,9 @@ from lawcam.storage.local import LocalStore
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
 from tests.unit.audit.test_merkle import ref_mth, ref_proof
 
-TUPLES_DEPRECATED = "ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"
 pytestmark = [
     pytest.mark.req("R15.1"),
     pytest.mark.req("R18.1"),
-    pytest.mark.filterwarnings(TUPLES_DEPRECATED),
 ]
 
 ACTOR = console_actor("tester")

@@ -33,3 +33,34 @@ class AuditEvent(Base):
         Index("ix_audit_event_subject", "subject_type", "subject_id"),
         Index("ix_audit_event_tag", "tag"),
     )
+
+
+class MerkleNode(Base):
+    """The hash of one perfect subtree of the audit log's Merkle tree (RFC 9162): level 0 is a
+    leaf (the SHA-256 of 0x00 and the row's canonical JSON), level l covers 2**l leaves from
+    ``index << l``. Kept so that tree heads and proofs never re-read the log."""
+
+    __tablename__ = "audit_merkle_node"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    level: Mapped[int] = mapped_column(Integer)
+    idx: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    @staticmethod
+    def key_of(level: int, index: int) -> int:
+        return (index << 6) | level
+
+
+class TreeHead(Base):
+    """A signed tree head: the log's size and root at a moment, signed with the home's Ed25519
+    key (the signed bytes are ``audit.signing.head_message``)."""
+
+    __tablename__ = "audit_tree_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str] = mapped_column(String(128))
+    key_id: Mapped[str] = mapped_column(String(16))

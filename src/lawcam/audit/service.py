@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from lawcam.audit import log
 from lawcam.audit.models import AuditEvent
 from lawcam.audit.types import TAG_PATTERN
 from lawcam.authz import Actor
@@ -69,6 +70,7 @@ def record(
     )
     session.add(event)
     session.flush()
+    log.append(session, seq, event.entry)
     return event
 
 
@@ -77,13 +79,17 @@ def _next_seq(session: Session) -> int:
     (PostgreSQL advisory lock; SQLite allows one writer at a time anyway). Within a transaction
     the lock is already held, so the next number is counted on, not asked for again: a bulk
     import of 100,000 rows saves two round trips a row."""
-    transaction = session.get_transaction()
+    transaction = log.current_transaction(session)
     cached = session.info.get(_SEQ_KEY)
     if cached is not None and cached[0] is transaction:
         seq = int(cached[1])
     else:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        else:
+            # SQLite's driver begins the transaction only at the first write: take the write
+            # lock now (a write that touches no row), so no other writer reads the same max.
+            session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
         current = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
         seq = 0 if current is None else int(current) + 1
     session.info[_SEQ_KEY] = (transaction, seq + 1)

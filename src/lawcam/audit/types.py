@@ -17,6 +17,11 @@ class AuthEvent(StrEnum):
     ACCOUNT_LOCKED = "auth:account:lock"
 
 
+class IntegrityEvent(StrEnum):
+    VERIFY_RUN = "audit:verify:run"
+    ANCHOR_PRINTED = "audit:anchor:print"
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     tag_prefix: str | None = None

@@ -1,15 +1,20 @@
 """``lawcam audit``: read the audit log (the local console may read it)."""
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lawcam.audit import queries
+from lawcam.audit import log, queries
 from lawcam.audit.models import AuditEvent
-from lawcam.audit.types import AuditFilter
-from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json
+from lawcam.audit.service import record
+from lawcam.audit.signing import load_signer
+from lawcam.audit.types import AuditFilter, IntegrityEvent
+from lawcam.authz import Action
+from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.cli.common import table as show_table
+from lawcam.reports.anchor import anchor_pdf
 from lawcam.timeutil import local
 
 app = typer.Typer(help="审计日志。", no_args_is_help=True)
@@ -55,3 +60,104 @@ def list_(
             for e, when in zip(rows, times, strict=True)
         ],
     )
+
+
+# The Merkle log (RFC 9162): tree heads, proofs, the paper anchor --------------------------
+
+
+@app.command(
+    "sth", help="当前签名树头（大小、根哈希、时间、签名、公钥）；日志有新记录时先签一个新树头。"
+)
+@command
+def sth(as_json: JsonOpt = False) -> None:
+    settings = get_settings()
+    signer = load_signer(settings.home)
+    with open_database(settings) as database, database.unit_of_work() as session:
+        actor().require(Action.AUDIT_READ)
+        document = log.head_document(
+            log.make_head(session=session, signer=signer), signer.public_key
+        )
+    if as_json:
+        print_json(document)
+        return
+    for key in ("size", "root", "timestamp", "signature", "public_key"):
+        say(f"{key}: {document[key]}")
+
+
+@app.command("proof", help="某条审计记录（叶）在给定大小的树中的包含证明（RFC 9162）。")
+@command
+def proof(
+    leaf: Annotated[int, typer.Option("--leaf", help="叶序号（从 0 开始，即审计记录序号）。")],
+    size: Annotated[
+        int | None, typer.Option("--size", help="树大小（默认为当前日志大小）。")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        document = log.inclusion_proof(session=session, actor=actor(), leaf_index=leaf, size=size)
+    _print_document(document, as_json)
+
+
+@app.command("consistency", help="两个树大小之间的一致性证明（RFC 9162）。")
+@command
+def consistency(
+    first: Annotated[int, typer.Option("--from", help="较早的树大小。")],
+    second: Annotated[int, typer.Option("--to", help="较晚的树大小。")],
+    as_json: JsonOpt = False,
+) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        document = log.consistency_proof(session=session, actor=actor(), first=first, second=second)
+    _print_document(
+        {"from": document["from"], "to": document["to"], "path": document["path"]}, as_json
+    )
+
+
+@app.command("public-key", help="导出签名树头的公钥（PEM），供离线核验。")
+@command
+def public_key(as_json: JsonOpt = False) -> None:
+    signer = load_signer(get_settings().home)
+    if as_json:
+        print_json(
+            {
+                "public_key": signer.public_key.hex(),
+                "pem": signer.public_key_pem,
+                "key_id": signer.key_id,
+            }
+        )
+        return
+    typer.echo(signer.public_key_pem, nl=False)
+
+
+@app.command("anchor", help="打印当日树头的纸质锚定页（PDF，含二维码），随纸质台账归档。")
+@command
+def anchor(
+    out: Annotated[Path, typer.Option("--out", help="输出 PDF 文件。")],
+    as_json: JsonOpt = False,
+) -> None:
+    settings = get_settings()
+    signer = load_signer(settings.home)
+    with open_database(settings) as database, database.unit_of_work() as session:
+        actor().require(Action.AUDIT_READ)
+        head = log.make_head(session=session, signer=signer)
+        document = log.head_document(head, signer.public_key)
+        out.write_bytes(anchor_pdf(document, signer.key_id))
+        record(
+            session, actor(), IntegrityEvent.ANCHOR_PRINTED, ("tree_head", head.id), after=document
+        )
+    if as_json:
+        print_json({"file": str(out), **document})
+    else:
+        say(f"已生成纸质锚定页：{out}（树大小 {document['size']}，根哈希 {document['root']}）")
+
+
+def _print_document(document: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(document)
+        return
+    for key, value in document.items():
+        if isinstance(value, list):
+            say(f"{key}:")
+            for item in value:
+                say(f"  {item}")
+        else:
+            say(f"{key}: {value}")

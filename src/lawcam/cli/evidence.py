@@ -28,6 +28,7 @@ from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence import queries, remote, service
 from lawcam.evidence.ingest import IngestReport, IngestRequest, ingest_folder
+from lawcam.evidence.queries import shanghai_iso
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.storage import open_store
@@ -226,7 +227,7 @@ def show(
         recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
         document = queries.recording_row(recording)
         document["sightings"] = [
-            {"path": s.source_path, "seen_at": s.seen_at.isoformat(), "duplicate": s.duplicate}
+            {"path": s.source_path, "seen_at": shanghai_iso(s.seen_at), "duplicate": s.duplicate}
             for s in queries.sightings_of(session, recording.id)
         ]
         document["corrections"] = [
@@ -235,7 +236,7 @@ def show(
                 "value": c.value,
                 "reason": c.reason,
                 "by": c.corrected_by,
-                "at": c.corrected_at.isoformat(),
+                "at": shanghai_iso(c.corrected_at),
             }
             for c in queries.corrections_of(session, recording.id)
         ]

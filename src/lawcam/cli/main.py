@@ -20,6 +20,7 @@ from lawcam.cli import (
     sheets,
     system,
     units,
+    verify,
 )
 from lawcam.cli.common import STATE
 
@@ -65,6 +66,7 @@ custody.register(app)
 ledger.register(reports.app)
 sheets.register(app)
 evidence.register(app)
+verify.register(app)
 
 
 def run() -> None:

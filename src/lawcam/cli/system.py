@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
+from lawcam.audit.log import make_head
+from lawcam.audit.signing import load_signer
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -42,6 +44,7 @@ def initialise(settings: Settings) -> dict[str, Any]:
     except OSError as exc:
         raise InvalidInput(f"无法创建数据目录 {settings.home}：{exc.strerror}。") from exc
     _ = settings.secret_key  # created on first use, mode 0600
+    signer = load_signer(settings.home)  # the audit log's Ed25519 key, mode 0600
     database = Database(settings.resolved_database_url)
     try:
         upgrade(database.engine)
@@ -54,6 +57,7 @@ def initialise(settings: Settings) -> dict[str, Any]:
         "database": display_url(settings.resolved_database_url),
         "revision": revision,
         "storage": settings.resolved_storage_url,
+        "audit_public_key": signer.public_key.hex(),
     }
 
 
@@ -149,6 +153,8 @@ def demo(
                 database=database, store=store, settings=settings, actor=console
             )
             evidence = evidence_summary(reports)
+            with database.unit_of_work() as session:  # the auditor's page opens on a signed head
+                make_head(session=session, signer=load_signer(settings.home))
         with database.read() as session:
             summary = equipment_summary(
                 session=session,

@@ -20,13 +20,19 @@ from typing import Any, Protocol
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
-from lawcam.errors import Conflict
+from lawcam.errors import Conflict, LawcamError
 from lawcam.evidence import service, uploads
 from lawcam.evidence.models import IngestRun, Recording
 from lawcam.evidence.probe import probe
-from lawcam.evidence.sources import Candidate, find_files, printable, remote_name_problems
+from lawcam.evidence.sources import (
+    Candidate,
+    find_files,
+    os_reason,
+    printable,
+    remote_name_problems,
+)
 from lawcam.evidence.stream import Digests, stream
-from lawcam.evidence.types import FileStatus, MediaFacts, Problem
+from lawcam.evidence.types import FileStatus, MediaFacts, Problem, StartSource
 from lawcam.org.models import Person
 from lawcam.storage import BlobStore, BlobWriter, StorageError
 from lawcam.timeutil import SHANGHAI, utcnow
@@ -98,6 +104,8 @@ class _SourceChanged(Exception):
 
 def lock_until(retain_until: date) -> datetime:
     """The store keeps the object locked through the whole retention day, Shanghai time."""
+    if retain_until >= date.max - timedelta(days=1):
+        return datetime.combine(date.max, time(), UTC)
     return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
 
 
@@ -132,7 +140,9 @@ class Ingestor:
         try:
             fd = os.open(candidate.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as exc:
-            return self._refuse(candidate, Problem("unreadable", f"无法打开文件：{exc.strerror}。"))
+            return self._refuse(
+                candidate, Problem("unreadable", f"无法打开文件：{os_reason(exc)}。")
+            )
         try:
             return self._ingest_open(candidate, fd, on_bytes, expected)
         except _SourceChanged:
@@ -144,7 +154,9 @@ class Ingestor:
                 ),
             )
         except OSError as exc:
-            return self._refuse(candidate, Problem("unreadable", f"读取文件失败：{exc.strerror}。"))
+            return self._refuse(
+                candidate, Problem("unreadable", f"读取文件失败：{os_reason(exc)}。")
+            )
         finally:
             os.close(fd)
 
@@ -202,12 +214,7 @@ class Ingestor:
         existing = self._recording_id(digests.sha256)
         if existing is not None:
             return self._duplicate(candidate, existing, digests)
-        facts = probe(
-            candidate.path,
-            name=candidate.name,
-            mtime=datetime.fromtimestamp(candidate.mtime_ns / 1e9, UTC),
-            now=utcnow(),
-        )
+        facts = _probe_written(writer, candidate)
         facts.problems.extend(candidate.name_problems)
         try:
             recording_id, planned = self._commit(candidate, digests, writer, facts)
@@ -268,16 +275,19 @@ class Ingestor:
             return recording.id if recording else None
 
     def _duplicate(self, candidate: Candidate, recording_id: int, digests: Digests) -> FileResult:
-        with self.database.unit_of_work() as session:
-            recording = session.get(Recording, recording_id)
-            assert recording is not None
-            service.add_sighting(
-                session=session,
-                actor=self.actor,
-                recording=recording,
-                run_id=self.run_id,
-                source=_source_facts(candidate, digests),
-            )
+        try:
+            with self.database.unit_of_work() as session:
+                recording = session.get(Recording, recording_id)
+                assert recording is not None
+                service.add_sighting(
+                    session=session,
+                    actor=self.actor,
+                    recording=recording,
+                    run_id=self.run_id,
+                    source=_source_facts(candidate, digests),
+                )
+        except Conflict:  # another workstation recorded this very sighting a moment ago
+            pass
         return FileResult(
             candidate.display,
             FileStatus.DUPLICATE,
@@ -303,6 +313,20 @@ class Ingestor:
             result.sha256, result.sm3 = digests.sha256, digests.sm3
         result.problems = [problem]
         return result
+
+
+def _probe_written(writer: BlobWriter, candidate: Candidate) -> MediaFacts:
+    """The media facts of the very bytes that were hashed and will be stored (the writer's
+    temporary file), not of the source, which may have changed or been swapped since."""
+    mtime = datetime.fromtimestamp(candidate.mtime_ns / 1e9, UTC)
+    try:
+        return probe(writer.written_path, name=candidate.name, mtime=mtime, now=utcnow())
+    except Exception as exc:
+        facts = MediaFacts(start_at=mtime, start_source=StartSource.MTIME)
+        facts.problems.append(
+            Problem("probe_failed", f"无法解析媒体信息（{type(exc).__name__}），已按原样保存。")
+        )
+        return facts
 
 
 def _digest_mismatch() -> Problem:
@@ -367,7 +391,14 @@ def ingest_folder(
     if progress:
         progress.start(len(candidates), sum(c.size for c in candidates if c.refusal is None))
     for candidate in candidates:
-        result = ingestor.ingest(candidate, progress.advance if progress else None)
+        try:
+            result = ingestor.ingest(candidate, progress.advance if progress else None)
+        except StorageError as exc:  # the store, not this file: every later file would fail too
+            raise LawcamError(
+                f"存储出错，导入在“{candidate.display}”处中止：{exc}。"
+                "已导入的文件不受影响；排除故障后重新运行同一命令即可继续。",
+                code="storage_error",
+            ) from exc
         report.files.append(result)
         if progress:
             progress.file_done(result)

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawcam.db.base import Base, UTCDateTime
@@ -113,12 +123,26 @@ class Sighting(Base):
     Also what lets a re-run skip writing a file it has already stored."""
 
     __tablename__ = "recording_sighting"
+    # Two workstations docking the same card at once record one sighting, not two.
+    __table_args__ = (
+        Index(
+            "uq_sighting_once",
+            "device_id",
+            "source_hash",
+            "size",
+            "mtime_ns",
+            "recording_id",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), index=True)
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
     source_path: Mapped[str] = mapped_column(String(1000))
+    # SHA-256 of source_path: what the uniqueness is checked on (paths are too long to index).
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     mtime_ns: Mapped[int] = mapped_column(BigInteger)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -199,7 +199,7 @@ def _facts_from_container(container: InputContainer, name: str) -> MediaFacts:
     if video is not None:
         _read_video(facts, video)
     if audio is not None:
-        facts.audio_codec = audio.codec_context.name
+        facts.audio_codec = _codec_name(audio)
     _read_duration(facts, container)
     _take_embedded_start(facts, _start_from_container(container), StartSource.CONTAINER)
     _check_extension(facts, name, _av_extensions(container.format), container.format.name)
@@ -226,8 +226,17 @@ def _container_name(demuxer: str, name: str) -> str:
     return ext if ext in names else names[0]
 
 
+def _codec_name(stream: av.VideoStream | av.AudioStream) -> str | None:
+    """None for a codec this ffmpeg does not know (PyAV then gives no codec context)."""
+    context = stream.codec_context
+    return context.name if context is not None else None
+
+
 def _read_video(facts: MediaFacts, stream: av.VideoStream) -> None:
     context = stream.codec_context
+    if context is None:
+        facts.problems.append(Problem("unknown_codec", "视频编码无法识别，只能保存原文件"))
+        return
     facts.video_codec = context.name
     facts.width = context.width or None
     facts.height = context.height or None
@@ -272,7 +281,14 @@ def _parse_container_time(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: held at the calendar's end, flagged
+        return (
+            datetime.min.replace(tzinfo=UTC)
+            if moment.year == 1
+            else datetime.max.replace(tzinfo=UTC)
+        )
 
 
 def _av_extensions(fmt: av.ContainerFormat) -> set[str]:

@@ -124,7 +124,7 @@ def run_of(session: Session, recording: Recording) -> IngestRun:
     return run
 
 
-def _iso(value: datetime | None) -> str | None:
+def shanghai_iso(value: datetime | None) -> str | None:
     return value.astimezone(SHANGHAI).isoformat() if value else None
 
 
@@ -143,22 +143,22 @@ def recording_row(recording: Recording) -> dict[str, object]:
         "officer_badge": officer.badge if officer else None,
         "officer_source": recording.officer_source,
         "unit": recording.unit.name,
-        "start_at": _iso(recording.start_at),
-        "end_at": _iso(recording.end_at),
+        "start_at": shanghai_iso(recording.start_at),
+        "end_at": shanghai_iso(recording.end_at),
         "start_source": recording.start_source,
         "duration_s": recording.duration_s,
         "clock_offset_s": recording.clock_offset_s,
-        "corrected_start_at": _iso(recording.corrected_start_at),
-        "corrected_end_at": _iso(recording.corrected_end_at),
+        "corrected_start_at": shanghai_iso(recording.corrected_start_at),
+        "corrected_end_at": shanghai_iso(recording.corrected_end_at),
         "container": recording.container,
         "video_codec": recording.video_codec,
         "audio_codec": recording.audio_codec,
         "width": recording.width,
         "height": recording.height,
         "frame_rate": recording.frame_rate,
-        "ingested_at": _iso(recording.ingested_at),
+        "ingested_at": shanghai_iso(recording.ingested_at),
         "workstation": recording.workstation,
-        "upload_deadline": _iso(recording.upload_deadline),
+        "upload_deadline": shanghai_iso(recording.upload_deadline),
         "uploaded_late": recording.uploaded_late,
         "retain_until": recording.retain_until.isoformat(),
         "flagged": recording.flagged,

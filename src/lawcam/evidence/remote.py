@@ -14,7 +14,7 @@ import httpx
 
 from lawcam.errors import LawcamError
 from lawcam.evidence.ingest import FileResult, IngestReport, IngestRequest, Progress
-from lawcam.evidence.sources import Candidate, find_files
+from lawcam.evidence.sources import Candidate, find_files, os_reason
 from lawcam.evidence.stream import BLOCK, Digests, stream
 from lawcam.evidence.types import FileStatus, Problem
 
@@ -91,7 +91,7 @@ def _send(
     try:
         fd = os.open(candidate.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
-        problem = Problem("unreadable", f"无法打开文件：{exc.strerror}。")
+        problem = Problem("unreadable", f"无法打开文件：{os_reason(exc)}。")
         return _refused_here(remote, run_id, candidate, problem)
     try:
         digests = stream(fd, None)

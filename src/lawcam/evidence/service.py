@@ -3,6 +3,7 @@ never commits; ``ingest`` drives them one file per transaction."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,7 @@ from lawcam.evidence.timing import (
     clock_offset,
     corrected,
     retention_date,
+    shifted,
     upload_deadline,
 )
 from lawcam.evidence.types import (
@@ -110,6 +112,11 @@ def recording_by_sha(session: Session, sha256: str) -> Recording | None:
     return session.scalars(select(Recording).where(Recording.sha256 == sha256)).first()
 
 
+def source_key(path: str) -> str:
+    """A path as the sightings table keeps it (the column holds 1000 characters)."""
+    return path[:1000]
+
+
 def known_file(
     session: Session, device_id: int, source_path: str, size: int, mtime_ns: int
 ) -> Recording | None:
@@ -117,7 +124,7 @@ def known_file(
     to confirm, but need not write it again."""
     stmt = select(Sighting).where(
         Sighting.device_id == device_id,
-        Sighting.source_path == source_path,
+        Sighting.source_path == source_key(source_path),
         Sighting.size == size,
         Sighting.mtime_ns == mtime_ns,
     )
@@ -153,7 +160,7 @@ def plan_recording(
     if facts.start_at is None:  # probe always falls back to mtime; guard the type anyway
         raise ValueError("probe gave no start time")
     start = facts.start_at
-    end = start + _duration(facts)
+    end = shifted(start, _duration(facts))
     offset = run.clock_offset_s
     corrected_start, corrected_end = corrected(start, offset), corrected(end, offset)
     problems = list(facts.problems)
@@ -242,7 +249,9 @@ def add_recording(
     planned.original_name = source.name[:1000]
     session.add(planned)
     session.flush()
-    _add_sighting(session, planned, source, duplicate=False)
+    run = session.get(IngestRun, planned.ingest_run_id)
+    assert run is not None
+    _add_sighting(session, planned, run, source, duplicate=False)
     tag = EvidenceEvent.RECORDING_ADOPTED if adopted else EvidenceEvent.RECORDING_INGESTED
     record(session, actor, tag, ("recording", planned.id), after=planned.snapshot())
     return planned
@@ -251,16 +260,15 @@ def add_recording(
 def add_sighting(
     *, session: Session, actor: Actor, recording: Recording, run_id: int, source: SourceFacts
 ) -> bool:
-    """A duplicate: the same bytes seen again. The same file seen again by the same device at
-    the same place adds nothing, so that running an ingest twice adds nothing."""
-    if known_file(session, recording.device_id, source.path, source.size, source.mtime_ns):
+    """A duplicate: the same bytes seen again, on the device docked now. The same file seen
+    again by the same device at the same place adds nothing, so that running an ingest twice
+    adds nothing (a unique index settles two workstations racing on it)."""
+    run = session.get(IngestRun, run_id)
+    assert run is not None
+    if known_file(session, run.device_id, source.path, source.size, source.mtime_ns):
         return False
-    sighting = _add_sighting(session, recording, source, duplicate=True, run_id=run_id)
-    after = {
-        "path": sighting.source_path,
-        "ingest_run_id": run_id,
-        "device_id": recording.device_id,
-    }
+    sighting = _add_sighting(session, recording, run, source, duplicate=True)
+    after = {"path": sighting.source_path, "ingest_run_id": run_id, "device_id": run.device_id}
     record(
         session, actor, EvidenceEvent.RECORDING_SIGHTED, ("recording", recording.id), after=after
     )
@@ -268,18 +276,14 @@ def add_sighting(
 
 
 def _add_sighting(
-    session: Session,
-    recording: Recording,
-    source: SourceFacts,
-    *,
-    duplicate: bool,
-    run_id: int | None = None,
+    session: Session, recording: Recording, run: IngestRun, source: SourceFacts, *, duplicate: bool
 ) -> Sighting:
     sighting = Sighting(
         recording_id=recording.id,
-        ingest_run_id=run_id or recording.ingest_run_id,
-        device_id=recording.device_id,
-        source_path=source.path[:1000],
+        ingest_run_id=run.id,
+        device_id=run.device_id,
+        source_path=source_key(source.path),
+        source_hash=hashlib.sha256(source_key(source.path).encode("utf-8")).hexdigest(),
         size=source.size,
         mtime_ns=source.mtime_ns,
         seen_at=utcnow(),
@@ -333,7 +337,10 @@ def correct(
 def _checked_value(session: Session, field: CorrectableField, value: str) -> str:
     value = value.strip()
     if field is CorrectableField.OFFICER:
-        officer = given_officer(session, value)
+        try:
+            officer = given_officer(session, value)
+        except InvalidInput as exc:  # the form's field is the value, not "officer"
+            raise InvalidInput(exc.message, field="value") from None
         assert officer is not None
         return officer.badge or value
     if field is CorrectableField.START_AT:

@@ -6,6 +6,7 @@ path out of the folder, a FIFO that blocks)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -29,6 +30,25 @@ class Candidate:
     mtime_ns: int = 0
     refusal: Problem | None = None
     name_problems: list[Problem] = field(default_factory=list)
+
+
+_OS_REASONS = {
+    errno.EACCES: "权限不足",
+    errno.EPERM: "不允许的操作",
+    errno.ENOENT: "文件已不存在",
+    errno.ELOOP: "符号链接过多或形成循环",
+    errno.EIO: "设备读写错误（存储卡可能损坏或已拔出）",
+    errno.ENXIO: "设备不存在或已断开",
+    errno.ENAMETOOLONG: "路径过长",
+    errno.EISDIR: "这是一个文件夹",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason, in Chinese where it is a common one."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return exc.strerror or type(exc).__name__
 
 
 def printable(raw: str) -> str:
@@ -61,12 +81,12 @@ def _walk(root: Path) -> Iterator[Candidate]:
             try:
                 info = path.lstat()
             except OSError as exc:
-                yield _refused(root, path, "unreadable", f"无法读取文件信息：{exc.strerror}。")
+                yield _refused(root, path, "unreadable", f"无法读取文件信息：{os_reason(exc)}。")
                 continue
             yield _candidate(path, str(path.relative_to(root)), info)
     for error in errors:
         path = Path(error.filename or root)
-        yield _refused(root, path, "unreadable_folder", f"无法读取文件夹：{error.strerror}。")
+        yield _refused(root, path, "unreadable_folder", f"无法读取文件夹：{os_reason(error)}。")
 
 
 def _refused(root: Path, path: Path, code: str, message: str) -> Candidate:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from lawcam.timeutil import SHANGHAI
 
@@ -13,19 +13,35 @@ def clock_offset(device_time: datetime, workstation_time: datetime) -> float:
     return (device_time - workstation_time).total_seconds()
 
 
+LATEST = datetime.max.replace(tzinfo=UTC)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def shifted(at: datetime, delta: timedelta) -> datetime:
+    """``at + delta``, held at the ends of the calendar: a device can claim year 9999, and its
+    file must still be stored and flagged, not crash the ingest."""
+    try:
+        return at + delta
+    except OverflowError:
+        return LATEST if delta > timedelta(0) else EARLIEST
+
+
 def corrected(at: datetime, offset_s: float | None) -> datetime | None:
     """A device-clock time put on the workstation's clock; None without a measured offset."""
     if offset_s is None:
         return None
-    return at - timedelta(seconds=offset_s)
+    return shifted(at, -timedelta(seconds=offset_s))
 
 
 def upload_deadline(end_at: datetime, hours: int) -> datetime:
-    return end_at + timedelta(hours=hours)
+    return shifted(end_at, timedelta(hours=hours))
 
 
 def add_years(day: date, years: int) -> date:
-    """Calendar years; 29 February moves to 1 March so that the period is never shorter."""
+    """Calendar years; 29 February moves to 1 March so that the period is never shorter.
+    Past the calendar's end, the last day there is (kept for ever, in practice)."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:
@@ -34,4 +50,8 @@ def add_years(day: date, years: int) -> date:
 
 def retention_date(start_at: datetime, years: int) -> date:
     """Kept at least ``years`` calendar years from the recording day in Shanghai (R14.2)."""
-    return add_years(start_at.astimezone(SHANGHAI).date(), years)
+    try:
+        day = start_at.astimezone(SHANGHAI).date()
+    except OverflowError:  # the last hours of year 9999 in UTC are past the calendar in Shanghai
+        return date.max
+    return add_years(day, years)

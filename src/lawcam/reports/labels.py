@@ -80,7 +80,7 @@ def render_labels(
     ]
     if not devices:
         raise InvalidInput("没有可打印标签的设备（丢失和报废的设备不打印标签）。")
-    font = _font()
+    font = cjk_font()
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas = Canvas(str(path), pagesize=A4, pageCompression=1)
     canvas.setTitle("执法记录设备资产标签")
@@ -94,7 +94,7 @@ def render_labels(
     return len(devices)
 
 
-def _font() -> str:
+def cjk_font() -> str:
     if FONT_NAME in pdfmetrics.getRegisteredFontNames():
         return FONT_NAME
     if not FONT_PATH.is_file():
@@ -115,7 +115,7 @@ def _draw_label(canvas: Canvas, font: str, slot: int, device: Device, url: str) 
     canvas.rect(x, y, LABEL_WIDTH, LABEL_HEIGHT, stroke=1, fill=0)
 
     qx, qy, size = qr_box(slot)
-    _draw_qr(canvas, segno.make(url, error=QR_ERROR).matrix, qx, qy, size)
+    draw_qr(canvas, segno.make(url, error=QR_ERROR).matrix, qx, qy, size)
 
     left = qx + size + TEXT_GAP
     width = x + LABEL_WIDTH - PADDING - left
@@ -151,7 +151,7 @@ def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
     return text + "…", size
 
 
-def _draw_qr(canvas: Canvas, matrix: Sequence[bytearray], x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, matrix: Sequence[bytearray], x: float, y: float, size: float) -> None:
     """Each row's runs of dark modules as one filled rectangle, on a white square."""
     count = len(matrix)
     module = size / (count + 2 * QR_QUIET)

@@ -38,6 +38,12 @@ class BlobWriter(Protocol):
 
     def write(self, block: bytes) -> None: ...
 
+    @property
+    def written_path(self) -> Path:
+        """The local temporary file holding the bytes written so far, for reading them back
+        (probing the very bytes that will be stored); valid until publish or abort."""
+        ...
+
     def publish(self, sha256: str, retain_until: datetime) -> bool:
         """Make the bytes written so far durable and visible at ``address(sha256)``, locked
         until ``retain_until``. Returns False (and keeps the existing object untouched) when the

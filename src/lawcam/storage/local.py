@@ -72,7 +72,16 @@ class LocalWriter:
         name = f"{os.getpid()}-{secrets.token_hex(8)}.part"
         self._tmp = store.root / TMP_DIR / name
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-        self._fd: int | None = os.open(self._tmp, flags, 0o600)
+        try:
+            self._fd: int | None = os.open(self._tmp, flags, 0o600)
+        except OSError as exc:  # the store's fault (missing folder, disk full), not the source's
+            raise StorageError(
+                f"cannot create a temporary file in {self._tmp.parent}: {exc}"
+            ) from exc
+
+    @property
+    def written_path(self) -> Path:
+        return self._tmp
 
     def __enter__(self) -> LocalWriter:
         return self

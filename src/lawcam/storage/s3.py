@@ -139,6 +139,10 @@ class S3Writer:
         self._path = Path(name)
         self._size = 0
 
+    @property
+    def written_path(self) -> Path:
+        return self._path
+
     def __enter__(self) -> S3Writer:
         return self
 

@@ -9,12 +9,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from lawcam import __version__
+from lawcam.audit.signing import load_signer
 from lawcam.authz import ROLE_LABELS
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
 from lawcam.storage import open_store
 from lawcam.timeutil import local
-from lawcam.web import errors
+from lawcam.web import errors, tree_heads
 from lawcam.web.routers import (
     api_audit,
     api_custody,
@@ -42,11 +43,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # the Swagger UI loads assets from a CDN; offline (R15.3) we serve none
         redoc_url=None,
+        lifespan=tree_heads.lifespan,
     )
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.templates = make_templates()
     app.state.store = open_store(settings.resolved_storage_url)
+    app.state.signer = load_signer(settings.home)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_org.router)

@@ -22,17 +22,15 @@ from lawcam.audit.signing import Signer, head_message, load_signer
 from lawcam.authz import Actor, Role
 from lawcam.config import Settings
 from lawcam.db import Database
-from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lawcam.errors import Forbidden, InvalidInput, NotFound
 from lawcam.org import service as org
 from lawcam.org.types import UnitIn
 from tests.conftest import BACKEND
 from tests.unit.audit.test_merkle import ref_mth, ref_path, ref_proof
 
-TUPLES_DEPRECATED = "ignore:The Result.tuples:sqlalchemy.exc.SADeprecationWarning"
 pytestmark = [
     pytest.mark.req("R15.1"),
     pytest.mark.req("R18.1"),
-    pytest.mark.filterwarnings(TUPLES_DEPRECATED),
 ]
 
 TAG = "test:leaf:write"
@@ -138,7 +136,7 @@ def test_empty_log(database: Database, signer: Signer, console: Actor) -> None:
         "first_root": first.root,
         "second_root": first.root,
     }
-    with pytest.raises(InvalidInput, match="叶序号"):
+    with pytest.raises(InvalidInput, match="审计日志还是空的"):
         inclusion(database, console, 0)
     assert problems(database, signer) == ([], 0)
 
@@ -258,12 +256,6 @@ def test_rolled_back_writes_leave_no_leaves(
     merkle.verify_consistency(20, 23, bytes.fromhex(first.root), bytes.fromhex(second.root), path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: audit/service._next_seq and log.append cache the next seq and the frontier per "
-    "outer transaction; a rolled-back SAVEPOINT does not reset them, so the next record() "
-    "skips a seq (a gap verify reports as audit_row_missing)",
-)
 def test_rolled_back_savepoint_leaves_no_gap(
     database: Database, signer: Signer, console: Actor
 ) -> None:
@@ -351,14 +343,6 @@ def test_concurrent_writers_get_dense_seqs(
     assert problems(database, signer) == ([], len(leaves))
 
 
-@pytest.mark.xfail(
-    BACKEND == "sqlite",
-    strict=True,
-    raises=Conflict,
-    reason="BUG (SQLite): audit/service._next_seq reads max(seq) before the transaction holds "
-    "SQLite's write lock (pysqlite begins only at the first INSERT), so a writer whose first "
-    "statement is record() races another: seq unique violation -> Conflict",
-)
 def test_writer_recording_first_waits_for_another(
     database: Database, signer: Signer, console: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

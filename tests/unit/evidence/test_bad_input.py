@@ -941,17 +941,6 @@ def video_of_unknown_codec(path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason=(
-        "BUG: a video stream with an unknown codec has codec_context None in PyAV; "
-        "evidence/probe.py _read_video reads stream.codec_context.name and the AttributeError "
-        "(not caught by _probe_av, which catches FFmpegError, OSError, ValueError) escapes "
-        "ingest_folder: the run stops at this file, on every rerun (about 1 in 50 randomly "
-        "corrupted MP4s does this)"
-    ),
-)
 def test_a_video_of_an_unknown_codec_is_stored_and_the_run_goes_on(
     dock: Dock, folder: Path
 ) -> None:
@@ -963,34 +952,26 @@ def test_a_video_of_an_unknown_codec_is_stored_and_the_run_goes_on(
     assert results["VID_0002.wav"].status is FileStatus.INGESTED
 
 
-def swapped_before_probing(monkeypatch: pytest.MonkeyPatch, swap: Callable[[Path], None]) -> None:
+def swapped_before_probing(
+    monkeypatch: pytest.MonkeyPatch, source: Path, swap: Callable[[Path], None]
+) -> None:
     """``swap`` replaces the source file after its bytes were read and hashed, just before the
     media is probed (a device or another process still at work in the folder)."""
     real = ingest_module.probe
 
     def swap_then_probe(path: Path, **kwargs: Any) -> Any:
-        swap(path)
+        swap(source)
         return real(path, **kwargs)
 
     monkeypatch.setattr(ingest_module, "probe", swap_then_probe)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: evidence/ingest.py _store probes candidate.path, the source opened again by name, "
-        "not the bytes it read (the fd, the temporary file or the published object; DESIGN.md "
-        "puts the probe after the publish): a file replaced after the read gets the other "
-        "file's kind, duration and size beside the first file's digests"
-    ),
-)
 def test_the_facts_describe_the_bytes_stored_even_if_the_source_changes_after_the_read(
     dock: Dock, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clip = media.make_mp4(folder / "VID_0001.MP4", seconds=1.0, width=320, height=240)
     other = media.make_mp4(tmp_path / "other.mp4", seconds=4.0, width=176, height=144)
-    swapped_before_probing(monkeypatch, lambda path: os.replace(other, path))
+    swapped_before_probing(monkeypatch, clip, lambda path: os.replace(other, path))
     read = file_digests(clip)[0]
     [result] = dock.ingest(folder, officer_badge=OFFICER).files
     assert result.sha256 == read  # the bytes read before the swap
@@ -999,16 +980,6 @@ def test_the_facts_describe_the_bytes_stored_even_if_the_source_changes_after_th
     assert recording.duration_s == pytest.approx(1.0, abs=0.1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: the probe opens the source again by name, without O_NONBLOCK or O_NOFOLLOW "
-        "(evidence/probe.py _probe_media path.open, called by ingest.py _store with "
-        "candidate.path): a file replaced by a FIFO after the read blocks the whole ingest "
-        "until someone writes to the pipe"
-    ),
-)
 def test_a_source_replaced_by_a_fifo_after_the_read_does_not_block_the_ingest(
     dock: Dock, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1022,7 +993,7 @@ def test_a_source_replaced_by_a_fifo_after_the_read_does_not_block_the_ingest(
     def unblock() -> None:  # a writer that opens and leaves: the blocked reader sees the end
         os.close(os.open(clip, os.O_WRONLY | os.O_NONBLOCK))
 
-    swapped_before_probing(monkeypatch, to_fifo)
+    swapped_before_probing(monkeypatch, clip, to_fifo)
     report = in_time(lambda: dock.ingest(folder, officer_badge=OFFICER), 5.0, unblock)
     [result] = report.files
     assert result.status is FileStatus.INGESTED and result.sha256 == read

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from lawcam.audit import queries
+from lawcam.audit import log, queries
+from lawcam.audit.signing import Signer
 from lawcam.audit.types import AuditFilter
+from lawcam.authz import Action
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CurrentActor, SessionDep
-from lawcam.web.schemas.audit import AuditEventOut, AuditPage
+from lawcam.web.schemas.audit import (
+    AuditEventOut,
+    AuditPage,
+    ConsistencyOut,
+    InclusionOut,
+    PublicKeyOut,
+    TreeHeadOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -43,3 +52,53 @@ def list_audit(
         session=session, actor=actor, flt=flt, limit=limit, offset=offset
     )
     return AuditPage(total=total, items=[AuditEventOut.of(e) for e in rows])
+
+
+# The Merkle log (RFC 9162) -------------------------------------------------------------------
+
+
+def _signer(request: Request) -> Signer:
+    signer: Signer = request.app.state.signer
+    return signer
+
+
+@router.get("/audit/sth", response_model=TreeHeadOut)
+def current_head(request: Request, actor: CurrentActor, session: SessionDep) -> TreeHeadOut:
+    """The newest signed tree head, signed now if the log has grown since the last one."""
+    actor.require(Action.AUDIT_READ)
+    signer = _signer(request)
+    return TreeHeadOut(
+        **log.head_document(log.make_head(session=session, signer=signer), signer.public_key)
+    )
+
+
+@router.get("/audit/public-key", response_model=PublicKeyOut)
+def public_key(request: Request, actor: CurrentActor) -> PublicKeyOut:
+    actor.require(Action.AUDIT_READ)
+    signer = _signer(request)
+    return PublicKeyOut(
+        public_key=signer.public_key.hex(), pem=signer.public_key_pem, key_id=signer.key_id
+    )
+
+
+@router.get("/audit/proof", response_model=InclusionOut)
+def inclusion_proof(
+    actor: CurrentActor,
+    session: SessionDep,
+    leaf: int = Query(ge=0),
+    size: int | None = Query(default=None, ge=0),
+) -> InclusionOut:
+    return InclusionOut(
+        **log.inclusion_proof(session=session, actor=actor, leaf_index=leaf, size=size)
+    )
+
+
+@router.get("/audit/consistency", response_model=ConsistencyOut)
+def consistency_proof(
+    actor: CurrentActor,
+    session: SessionDep,
+    first: int = Query(alias="from", ge=0),
+    second: int = Query(alias="to", ge=0),
+) -> ConsistencyOut:
+    proof = log.consistency_proof(session=session, actor=actor, first=first, second=second)
+    return ConsistencyOut.model_validate(proof)

@@ -16,6 +16,7 @@ from lawcam.web.pages_common import discard, redirect, render, safe_next
 from lawcam.web.routers import (
     pages_accounts,
     pages_audit,
+    pages_audit_tree,
     pages_budgets,
     pages_custody,
     pages_devices,
@@ -31,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages_org.router)
 router.include_router(pages_accounts.router)
 router.include_router(pages_audit.router)
+router.include_router(pages_audit_tree.router)
 router.include_router(pages_devices.router)
 router.include_router(pages_models.router)
 router.include_router(pages_budgets.router)

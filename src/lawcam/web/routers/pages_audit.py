@@ -14,11 +14,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lawcam.audit import queries
+from lawcam.audit import log, queries
 from lawcam.audit.models import AuditEvent
-from lawcam.audit.types import AuditFilter, AuthEvent
+from lawcam.audit.types import AuditFilter, AuthEvent, IntegrityEvent
 from lawcam.authz import ROLE_LABELS, Action, Role
 from lawcam.errors import InvalidInput
+from lawcam.evidence.types import EvidenceEvent
 from lawcam.org.types import OrgEvent, UnitClass
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
@@ -53,6 +54,15 @@ TAG_LABELS: dict[str, str] = {
     AuthEvent.LOGIN_FAILED: "登录失败",
     AuthEvent.LOGGED_OUT: "退出登录",
     AuthEvent.ACCOUNT_LOCKED: "账号被锁定",
+    EvidenceEvent.INGEST_RUN: "工作站导入批次",
+    EvidenceEvent.RECORDING_INGESTED: "导入音像资料",
+    EvidenceEvent.RECORDING_ADOPTED: "接管已存储的资料",
+    EvidenceEvent.RECORDING_SIGHTED: "重复导入（未再保存）",
+    EvidenceEvent.RECORDING_CORRECTED: "更正资料信息",
+    EvidenceEvent.FILE_REFUSED: "文件未导入",
+    EvidenceEvent.UPLOAD_OPENED: "远程上传开始",
+    IntegrityEvent.VERIFY_RUN: "完整性校验",
+    IntegrityEvent.ANCHOR_PRINTED: "打印纸质锚定页",
 }
 
 # Prefixes offered in the filter (a tag filter matches by prefix).
@@ -66,6 +76,9 @@ TAG_PREFIXES: list[tuple[str, str]] = [
     ("org:token:", "API 令牌"),
     ("auth:", "登录与安全（全部）"),
     ("auth:session:", "登录会话"),
+    ("custody:", "领用与维修（全部）"),
+    ("evidence:", "音像资料（全部）"),
+    ("audit:verify:", "完整性校验"),
 ]
 
 SUBJECT_LABELS = {
@@ -74,6 +87,12 @@ SUBJECT_LABELS = {
     "person": "人员",
     "account": "账号",
     "api_token": "API 令牌",
+    "device": "设备",
+    "recording": "音像资料",
+    "ingest_run": "导入批次",
+    "upload": "远程上传",
+    "verify": "完整性校验",
+    "tree_head": "签名树头",
 }
 
 SOURCE_LABELS = {"web": "网页", "api": "接口", "cli": "命令行", "system": "系统"}
@@ -243,4 +262,6 @@ def audit_page(
         tag_prefixes=TAG_PREFIXES,
         subject_labels=SUBJECT_LABELS,
         source_labels=SOURCE_LABELS,
+        head=log.latest_head(session),
+        log_size=log.log_size(session),
     )

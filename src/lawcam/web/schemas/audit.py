@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from lawcam.audit.models import AuditEvent
 
@@ -38,3 +38,35 @@ class AuditEventOut(BaseModel):
 class AuditPage(BaseModel):
     total: int
     items: list[AuditEventOut]
+
+
+class TreeHeadOut(BaseModel):
+    size: int
+    root: str
+    timestamp: str
+    signature: str
+    public_key: str
+
+
+class PublicKeyOut(BaseModel):
+    public_key: str
+    pem: str
+    key_id: str
+
+
+class InclusionOut(BaseModel):
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root: str
+
+
+class ConsistencyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: int = Field(alias="from")
+    to: int
+    path: list[str]
+    first_root: str
+    second_root: str

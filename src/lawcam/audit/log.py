@@ -1,0 +1,166 @@
+"""The audit log's Merkle tree in the database: leaves appended in the caller's transaction,
+signed tree heads, and inclusion and consistency proofs from O(log n) stored subtrees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from lawcam.audit import merkle
+from lawcam.audit.models import AuditEvent, MerkleNode, TreeHead
+from lawcam.audit.signing import Signer, head_message
+from lawcam.authz import Action, Actor
+from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.timeutil import utcnow
+
+_FRONTIER_KEY = "lawcam.audit.frontier"
+
+
+class TreeDamaged(LawcamError, LookupError):
+    """Subtree hashes the log needs are not stored: the database was changed behind its back."""
+
+    code = "audit_tree_damaged"
+    http_status = 409
+
+
+def current_transaction(session: Session) -> object:
+    """What a per-transaction cache is keyed on: the innermost transaction, so that a rolled-back
+    savepoint never leaves a cached sequence number or frontier behind."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def fetcher(session: Session) -> merkle.Fetch:
+    def fetch(keys: Iterable[merkle.NodeKey]) -> Mapping[merkle.NodeKey, bytes]:
+        wanted = {MerkleNode.key_of(level, index): (level, index) for level, index in keys}
+        if not wanted:
+            return {}
+        stmt = select(MerkleNode.key, MerkleNode.hash).where(MerkleNode.key.in_(wanted))
+        found = {wanted[key]: bytes.fromhex(value) for key, value in session.execute(stmt)}
+        missing = [wanted[key] for key in wanted if wanted[key] not in found]
+        if missing:
+            raise TreeDamaged(
+                f"审计日志默克尔树缺少节点 {missing[:5]}（数据库可能被改动），请运行 lawcam verify 检查。",
+                missing=[list(key) for key in missing[:5]],
+            )
+        return found
+
+    return fetch
+
+
+def append(session: Session, seq: int, entry: str) -> None:
+    """Leaf ``seq`` and the subtrees it completes, in the same transaction as the row. The
+    caller holds the log's write lock (``audit.service._next_seq``), so the frontier read here
+    is the one this transaction extends."""
+    transaction = current_transaction(session)
+    cached = session.info.get(_FRONTIER_KEY)
+    if cached is not None and cached[0] is transaction and cached[1] == seq:
+        frontier = cached[2]
+    else:
+        nodes = fetcher(session)(merkle.frontier_keys(seq))
+        frontier = [(key[0], nodes[key]) for key in merkle.frontier_keys(seq)]
+    new = merkle.append_leaf(frontier, seq, merkle.leaf_hash(entry.encode("utf-8")))
+    rows = [
+        {"key": MerkleNode.key_of(level, index), "level": level, "idx": index, "hash": h.hex()}
+        for (level, index), h in new
+    ]
+    session.execute(insert(MerkleNode), rows)
+    session.info[_FRONTIER_KEY] = (transaction, seq + 1, frontier)
+
+
+def log_size(session: Session) -> int:
+    current = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
+    return 0 if current is None else int(current) + 1
+
+
+def latest_head(session: Session) -> TreeHead | None:
+    return session.scalars(select(TreeHead).order_by(TreeHead.id.desc()).limit(1)).first()
+
+
+def make_head(*, session: Session, signer: Signer, force: bool = False) -> TreeHead:
+    """Signs the log as it stands. Without ``force``, a log that has not grown since the last
+    head keeps that head (heads at intervals need not pile up while nothing happens)."""
+    size = log_size(session)
+    latest = latest_head(session)
+    if latest is not None and latest.size == size and not force:
+        return latest
+    root = merkle.tree_root(fetcher(session), size).hex()
+    timestamp = utcnow()
+    head = TreeHead(
+        size=size,
+        root=root,
+        timestamp=timestamp,
+        signature=signer.sign(head_message(size, root, timestamp)).hex(),
+        key_id=signer.key_id,
+    )
+    session.add(head)
+    session.flush()
+    return head
+
+
+def head_document(head: TreeHead, signer_public_key: bytes) -> dict[str, object]:
+    return {
+        "size": head.size,
+        "root": head.root,
+        "timestamp": head.timestamp.isoformat(),
+        "signature": head.signature,
+        "public_key": signer_public_key.hex(),
+    }
+
+
+def _checked_size(session: Session, size: int | None) -> int:
+    current = log_size(session)
+    if size is None:
+        return current
+    if not 0 <= size <= current:
+        raise InvalidInput(
+            f"树大小应在 0 到 {current} 之间（当前日志共 {current} 条）。", field="size"
+        )
+    return size
+
+
+def inclusion_proof(
+    *, session: Session, actor: Actor, leaf_index: int, size: int | None = None
+) -> dict[str, object]:
+    actor.require(Action.AUDIT_READ)
+    tree_size = _checked_size(session, size)
+    if tree_size == 0:
+        raise InvalidInput("审计日志还是空的，没有可以证明的记录。", field="leaf")
+    if not 0 <= leaf_index < tree_size:
+        raise InvalidInput(
+            f"叶序号应在 0 到 {tree_size - 1} 之间（树大小 {tree_size}）。", field="leaf"
+        )
+    fetch = fetcher(session)
+    leaf = fetch([(0, leaf_index)])[(0, leaf_index)]
+    return {
+        "leaf_index": leaf_index,
+        "tree_size": tree_size,
+        "leaf_hash": leaf.hex(),
+        "path": [h.hex() for h in merkle.inclusion_path(fetch, leaf_index, tree_size)],
+        "root": merkle.tree_root(fetch, tree_size).hex(),
+    }
+
+
+def consistency_proof(
+    *, session: Session, actor: Actor, first: int, second: int
+) -> dict[str, object]:
+    actor.require(Action.AUDIT_READ)
+    second = _checked_size(session, second)
+    if not 0 <= first <= second:
+        raise InvalidInput("起始大小不能大于结束大小，也不能为负数。", field="from")
+    fetch = fetcher(session)
+    return {
+        "from": first,
+        "to": second,
+        "path": [h.hex() for h in merkle.consistency_path(fetch, first, second)],
+        "first_root": merkle.tree_root(fetch, first).hex(),
+        "second_root": merkle.tree_root(fetch, second).hex(),
+    }
+
+
+def head_by_size(session: Session, size: int) -> TreeHead:
+    head = session.scalars(select(TreeHead).where(TreeHead.size == size)).first()
+    if head is None:
+        raise NotFound(f"没有大小为 {size} 的树头。")
+    return head

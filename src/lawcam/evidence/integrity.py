@@ -1,0 +1,214 @@
+"""``lawcam verify``: the stored originals re-hashed (SHA-256 and SM3, on every core), rows
+and store cross-checked both ways, recording rows checked against the audit entries that
+recorded them, and the audit log checked (``audit.integrity``). Whatever is found is listed
+and audited; it will become a finding (Art. 18 (4)(5))."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lawcam.audit.integrity import Collector
+from lawcam.audit.integrity import check_log as check_audit_log
+from lawcam.audit.models import AuditEvent
+from lawcam.audit.service import record
+from lawcam.audit.types import IntegrityEvent
+from lawcam.authz import Actor
+from lawcam.db import Database
+from lawcam.errors import Conflict
+from lawcam.evidence.models import Recording
+from lawcam.evidence.stream import BLOCK
+from lawcam.evidence.types import EvidenceEvent
+from lawcam.storage import BlobStore, StorageError, StoredObject
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    id: int
+    sha256: str
+    sm3: str
+    size: int
+
+
+def _rows(session: Session) -> dict[str, RowFacts]:
+    stmt = select(Recording.id, Recording.sha256, Recording.sm3, Recording.size)
+    return {sha: RowFacts(i, sha, sm3, size) for i, sha, sm3, size in session.execute(stmt)}
+
+
+def _rehash(store: BlobStore, sha256: str, on_bytes: Progress | None) -> tuple[str, str, int]:
+    digest, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+    with store.open(sha256) as handle:
+        while block := handle.read(BLOCK):
+            digest.update(block)
+            sm3.update(block)
+            size += len(block)
+            if on_bytes:
+                on_bytes(len(block))
+    return digest.hexdigest(), sm3.hexdigest(), size
+
+
+def _check_presence(
+    rows: dict[str, RowFacts], stored: dict[str, StoredObject], found: Collector
+) -> None:
+    """Both ways: a row whose blob is gone, a blob no row points to, a size that differs."""
+    for sha, row in rows.items():
+        blob = stored.get(sha)
+        if blob is None:
+            found.add("object_missing", f"recording:{row.id}", f"no stored object {sha}")
+        elif blob.size != row.size:
+            found.add(
+                "object_size_differs",
+                f"recording:{row.id}",
+                f"stored {blob.size} bytes, recorded {row.size}",
+            )
+    for sha, blob in stored.items():
+        if sha not in rows:
+            found.add("object_without_row", f"object:{sha}", f"{blob.size} bytes, no recording")
+
+
+def _check_strays(store: BlobStore, found: Collector) -> None:
+    strays: Iterator[object] = getattr(store, "strays", lambda: iter(()))()
+    for stray in strays:
+        found.add("object_stray", f"store:{stray}", "a file in the store that is not an object")
+
+
+def _check_contents(
+    store: BlobStore,
+    rows: dict[str, RowFacts],
+    stored: dict[str, StoredObject],
+    found: Collector,
+    on_bytes: Progress | None,
+) -> None:
+    """Every object re-hashed in parallel (hashlib releases the GIL, so threads use all cores)."""
+    common = [rows[sha] for sha in rows if sha in stored]
+    workers = max(os.cpu_count() or 1, 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(lambda row: _safe_rehash(store, row, on_bytes), common)
+        for row, result in zip(common, results, strict=True):
+            found.objects_checked += 1
+            if isinstance(result, str):
+                found.add("object_unreadable", f"recording:{row.id}", result)
+                continue
+            sha, sm3, size = result
+            found.bytes_checked += size
+            if sha != row.sha256:
+                found.add("object_altered", f"recording:{row.id}", f"SHA-256 is now {sha}")
+            if sm3 != row.sm3:
+                found.add("object_sm3_differs", f"recording:{row.id}", f"SM3 is now {sm3}")
+
+
+def _safe_rehash(
+    store: BlobStore, row: RowFacts, on_bytes: Progress | None
+) -> tuple[str, str, int] | str:
+    try:
+        return _rehash(store, row.sha256, on_bytes)
+    except (OSError, StorageError) as exc:
+        return str(exc)
+
+
+def _check_rows_against_audit(
+    session: Session, rows: dict[str, RowFacts], found: Collector
+) -> None:
+    """A recording row says what its (tamper-evident) ingest audit entry said: an edited
+    digest or size in the row is named as such."""
+    tags = (str(EvidenceEvent.RECORDING_INGESTED), str(EvidenceEvent.RECORDING_ADOPTED))
+    stmt = select(AuditEvent.subject_id, AuditEvent.entry).where(
+        AuditEvent.subject_type == "recording", AuditEvent.tag.in_(tags)
+    )
+    # The hashed entry, not the convenience columns beside it, is what the tree protects.
+    audited = {
+        int(sid): json.loads(entry).get("after") or {} for sid, entry in session.execute(stmt)
+    }
+    present = {row.id for row in rows.values()}
+    for recording_id, entry in audited.items():
+        if recording_id not in present:
+            found.add(
+                "recording_missing",
+                f"recording:{recording_id}",
+                f"its row is gone; ingested as {entry.get('sha256')} ({entry.get('size')} bytes)",
+            )
+    for row in rows.values():
+        entry = audited.get(row.id)
+        if entry is None:
+            found.add("recording_not_audited", f"recording:{row.id}", "no ingest audit entry")
+            continue
+        for key in ("sha256", "sm3", "size"):
+            if entry.get(key) != getattr(row, key):
+                found.add(
+                    "recording_row_altered",
+                    f"recording:{row.id}",
+                    f"{key} is {getattr(row, key)}, the audit entry recorded {entry.get(key)}",
+                )
+
+
+def check_objects(
+    *, session: Session, store: BlobStore, found: Collector, on_bytes: Progress | None = None
+) -> None:
+    rows = _rows(session)
+    stored = {blob.sha256: blob for blob in store.objects()}
+    _check_presence(rows, stored, found)
+    _check_strays(store, found)
+    _check_rows_against_audit(session, rows, found)
+    _check_contents(store, rows, stored, found, on_bytes)
+
+
+def total_bytes(store: BlobStore) -> int:
+    return sum(blob.size for blob in store.objects())
+
+
+def verify(
+    *,
+    database: Database,
+    store: BlobStore,
+    public_key: bytes,
+    actor: Actor,
+    log: bool = True,
+    objects: bool = True,
+    on_event: Progress | None = None,
+    on_bytes: Progress | None = None,
+) -> Collector:
+    """Checks, then one audit entry with what was checked and found (never skipped)."""
+    found = Collector()
+    with database.read() as session:
+        if log:
+            check_audit_log(session=session, public_key=public_key, found=found, on_event=on_event)
+        if objects:
+            check_objects(session=session, store=store, found=found, on_bytes=on_bytes)
+    _record_run(database, actor, store, log, objects, found)
+    return found
+
+
+def _record_run(
+    database: Database, actor: Actor, store: BlobStore, log: bool, objects: bool, found: Collector
+) -> None:
+    """The run and what it found, audited. A log broken badly enough may refuse the entry
+    (a leaf already stored at the next index, subtrees missing): the findings still stand."""
+    try:
+        _append_run(database, actor, store, log, objects, found)
+    except (Conflict, LookupError) as exc:
+        found.add("verify_not_audited", "audit_log", f"the verify run could not be audited: {exc}")
+
+
+def _append_run(
+    database: Database, actor: Actor, store: BlobStore, log: bool, objects: bool, found: Collector
+) -> None:
+    with database.unit_of_work() as session:
+        after = {
+            "log": log,
+            "objects": objects,
+            "events_checked": found.events_checked,
+            "objects_checked": found.objects_checked,
+            "bytes_checked": found.bytes_checked,
+            "problems": [p.as_dict() for p in found.problems[:200]],
+            "problem_count": len(found.problems),
+        }
+        record(session, actor, IntegrityEvent.VERIFY_RUN, ("verify", store.url), after=after)

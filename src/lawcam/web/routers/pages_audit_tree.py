@@ -1,0 +1,64 @@
+"""The auditor's view of the Merkle log: sign a new tree head now, and the inclusion proof of
+one entry, checked on the page against the head (RFC 9162 §2.1.3.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lawcam.audit import log, merkle
+from lawcam.authz import Action
+from lawcam.web.deps import AuthDep, SessionDep
+from lawcam.web.pages_common import redirect, render
+from lawcam.web.pages_forms import parse_int, with_notice
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/audit/sth", response_class=HTMLResponse)
+def sign_head(request: Request, auth: AuthDep, session: SessionDep) -> Response:
+    auth.actor.require(Action.AUDIT_READ)
+    head = log.make_head(session=session, signer=request.app.state.signer)
+    return redirect(
+        with_notice("/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…")
+    )
+
+
+@router.get("/audit/proof", response_class=HTMLResponse)
+def proof_page(
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    leaf: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    auth.actor.require(Action.AUDIT_READ)
+    head = log.latest_head(session)
+    size = head.size if head else log.log_size(session)
+    index = parse_int(leaf, "叶序号", field="leaf", required=True)
+    assert index is not None
+    if head is None or index >= head.size:
+        head = log.make_head(session=session, signer=request.app.state.signer)
+        size = head.size
+    proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=size)
+    verified, reason = _verified(proof, head.root)
+    return render(
+        request, "audit_proof.html", auth, proof=proof, head=head, verified=verified, reason=reason
+    )
+
+
+def _verified(proof: dict[str, object], root: str) -> tuple[bool, str]:
+    path = proof["path"]
+    assert isinstance(path, list)
+    try:
+        merkle.verify_inclusion(
+            int(str(proof["leaf_index"])),
+            int(str(proof["tree_size"])),
+            bytes.fromhex(str(proof["leaf_hash"])),
+            [bytes.fromhex(h) for h in path],
+            bytes.fromhex(root),
+        )
+    except (merkle.ProofError, ValueError) as exc:
+        return False, str(exc)
+    return True, ""
