@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import text
 
+from lawcam.audit import merkle  # the attacker rebuilds the tree with our own code
 from tests.cli.conftest import Cli
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
 from tests.unit.audit.test_merkle import ref_mth, ref_path, ref_proof
@@ -454,3 +455,70 @@ def test_proof_on_an_empty_log_says_the_log_is_empty(cli: Cli) -> None:
     cli.ok("init")
     error = cli.refused("audit", "proof", "--leaf", "0")
     assert "-1" not in error["message"]
+
+
+# A rewrite of the whole database, signing key included: only what is kept outside catches it
+
+
+def _rewrite_everything(cli: Cli, seq: int) -> None:
+    """An attacker with the database and the home: one entry changed (its shown columns too),
+    the tree rebuilt from the rows, every head deleted, a new key made and a new head signed."""
+    for table in ("audit_event", "audit_merkle_node", "audit_tree_head"):
+        unguard(cli, table)
+    [(entry,)] = sql(cli, "SELECT entry FROM audit_event WHERE seq = :s", s=seq)
+    forged = json.loads(entry)
+    forged["after"] = {"name": "改写后的记录"}
+    text_entry = json.dumps(forged, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    after = json.dumps(forged["after"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    sql(
+        cli,
+        "UPDATE audit_event SET entry = :e, after = :a WHERE seq = :s",
+        e=text_entry,
+        a=after,
+        s=seq,
+    )
+    sql(cli, "DELETE FROM audit_merkle_node")
+    sql(cli, "DELETE FROM audit_tree_head")
+    frontier: list[tuple[int, bytes]] = []
+    for index, data in enumerate(entries(cli)):
+        for (level, idx), value in merkle.append_leaf(frontier, index, merkle.leaf_hash(data)):
+            sql(
+                cli,
+                "INSERT INTO audit_merkle_node (key, level, idx, hash) VALUES (:k, :l, :i, :h)",
+                k=(idx << 6) | level,
+                l=level,
+                i=idx,
+                h=value.hex(),
+            )
+    (cli.home / "audit_signing_key.pem").unlink()
+    cli.ok("audit", "sth")
+
+
+def test_a_full_rewrite_is_caught_by_the_paper_anchor_and_the_kept_public_key(clone: Cli) -> None:
+    paper = clone.ok("audit", "sth")
+    kept_key = clone.ok("audit", "public-key")["public_key"]
+    seq = int(paper["size"]) // 2
+    _rewrite_everything(clone, seq)
+
+    code, fooled = run_verify(clone, "--log")
+    assert code == 0 and fooled["ok"] is True  # the database and home alone now agree
+
+    code, found = run_verify(clone, "--log", "--anchor", f"{paper['size']}:{paper['root']}")
+    assert code == 1
+    assert {(p["kind"], p["subject"]) for p in found["problems"]} >= {
+        ("anchor_mismatch", f"anchor:{paper['size']}")
+    }
+
+    code, found = run_verify(clone, "--log", "--public-key", kept_key)
+    assert code == 1 and "tree_head_bad_signature" in {p["kind"] for p in found["problems"]}
+
+
+def test_an_anchor_the_untouched_log_matches_verifies_clean(demo: Cli) -> None:
+    paper = demo.ok("audit", "sth")
+    code, document = run_verify(demo, "--log", "--anchor", f"{paper['size']}:{paper['root']}")
+    assert code == 0 and document["ok"] is True
+
+
+def test_bad_anchor_and_key_values_exit_2_in_chinese(demo: Cli) -> None:
+    assert "锚定值" in demo.refused("verify", "--anchor", "12:xyz")["message"]
+    assert "公钥" in demo.refused("verify", "--public-key", "00")["message"]

@@ -249,16 +249,34 @@ def _check_frontier(session: Session, replay: _Replay, found: Collector) -> None
             )
 
 
+def _check_anchors(anchors: dict[int, bytes], replay: _Replay, found: Collector) -> None:
+    """Roots kept outside the database (the paper anchor, an auditor's copy): a rewrite of the
+    whole database, heads and key file included, cannot give them back."""
+    for size, root in sorted(anchors.items()):
+        if size > replay.size:
+            found.add("anchor_beyond_log", f"anchor:{size}", f"the log now holds {replay.size}")
+        elif replay.roots.get(size) != root:
+            found.add(
+                "anchor_mismatch",
+                f"anchor:{size}",
+                f"the rows give {replay.roots.get(size, b'').hex()}, the anchor says {root.hex()}",
+            )
+
+
 def check_log(
     *,
     session: Session,
     public_key: bytes,
     found: Collector,
     on_event: Callable[[int], None] | None = None,
+    anchors: dict[int, bytes] | None = None,
 ) -> None:
+    anchors = anchors or {}
     heads = list(session.scalars(select(TreeHead).order_by(TreeHead.id)))
-    replay = _check_rows(session, found, {head.size for head in heads}, on_event)
+    sizes = {head.size for head in heads} | set(anchors)
+    replay = _check_rows(session, found, sizes, on_event)
     _check_frontier(session, replay, found)
+    _check_anchors(anchors, replay, found)
     previous: TreeHead | None = None
     for head in heads:
         _check_signature(head, public_key, found)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from lawcam.cli.common import (
     say,
     table,
 )
+from lawcam.errors import InvalidInput
 from lawcam.evidence import integrity
 from lawcam.storage import open_store
 
@@ -37,12 +39,29 @@ def register(app: typer.Typer) -> None:
 def verify(
     log: Annotated[bool, typer.Option("--log", help="只校验审计日志。")] = False,
     objects: Annotated[bool, typer.Option("--objects", help="只校验原始文件。")] = False,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--anchor",
+            help="纸质锚定页上的“大小:根哈希”，可重复；日志在该大小处的根哈希必须与之相同。",
+        ),
+    ] = None,
+    public_key_hex: Annotated[
+        str | None,
+        typer.Option(
+            "--public-key",
+            help="在系统之外保存的公钥（64 位十六进制）；给出时用它而不是数据目录中的密钥核验树头。",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     both = not (log or objects)
     settings = get_settings()
     store = open_store(settings.resolved_storage_url)
-    public_key = load_signer(settings.home).public_key
+    anchors = parse_anchors(anchor or [])
+    public_key = (
+        parse_key(public_key_hex) if public_key_hex else load_signer(settings.home).public_key
+    )
     with open_database(settings) as database:
         bar = _bar() if sys.stderr.isatty() and not as_json else None
         events = bar.add_task("审计记录", total=None) if bar else TaskID(0)
@@ -59,6 +78,7 @@ def verify(
                 objects=objects or both,
                 on_event=(lambda n: bar.advance(events, n)) if bar else None,
                 on_bytes=(lambda n: bar.advance(objects_bytes, n)) if bar else None,
+                anchors=anchors,
             )
         finally:
             if bar:
@@ -76,6 +96,31 @@ def verify(
         _print(document)
     if found.problems:
         raise typer.Exit(1)
+
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_anchors(values: list[str]) -> dict[int, bytes]:
+    anchors = {}
+    for value in values:
+        size, _, root = value.strip().lower().partition(":")
+        if not size.isdigit() or not HEX64.match(root):
+            raise InvalidInput(
+                f"锚定值“{value}”格式不正确，应为“大小:根哈希”，如 150:c71ff865…（64 位十六进制）。",
+                field="anchor",
+            )
+        anchors[int(size)] = bytes.fromhex(root)
+    return anchors
+
+
+def parse_key(value: str) -> bytes:
+    if not HEX64.match(value.strip().lower()):
+        raise InvalidInput(
+            "公钥应为 64 位十六进制（lawcam audit public-key --json 的 public_key）。",
+            field="public_key",
+        )
+    return bytes.fromhex(value.strip().lower())
 
 
 def _bar() -> Progress:

@@ -175,12 +175,19 @@ def verify(
     objects: bool = True,
     on_event: Progress | None = None,
     on_bytes: Progress | None = None,
+    anchors: dict[int, bytes] | None = None,
 ) -> Collector:
     """Checks, then one audit entry with what was checked and found (never skipped)."""
     found = Collector()
     with database.read() as session:
         if log:
-            check_audit_log(session=session, public_key=public_key, found=found, on_event=on_event)
+            check_audit_log(
+                session=session,
+                public_key=public_key,
+                found=found,
+                on_event=on_event,
+                anchors=anchors,
+            )
         if objects:
             check_objects(session=session, store=store, found=found, on_bytes=on_bytes)
     _record_run(database, actor, store, log, objects, found)
