@@ -47,3 +47,18 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_head_read_from_the_files_is_alembics_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Commands check the head without loading Alembic; it must agree with Alembic's."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from lawcam.db.migrate import head_revision
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    assert current_revision(engine) is None
+    expected = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head_revision() == expected
+    upgrade(engine)
+    assert current_revision(engine) == expected

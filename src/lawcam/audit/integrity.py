@@ -75,8 +75,11 @@ def _batches(session: Session) -> Iterator[list[Any]]:
 
 
 def _stored_leaves(session: Session, first: int, count: int) -> dict[int, bytes]:
+    # By primary key range (key = idx << 6 | level): a scan of level and idx has no index.
     stmt = select(MerkleNode.idx, MerkleNode.hash).where(
-        MerkleNode.level == 0, MerkleNode.idx >= first, MerkleNode.idx < first + count
+        MerkleNode.key >= MerkleNode.key_of(0, first),
+        MerkleNode.key < MerkleNode.key_of(0, first + count),
+        MerkleNode.level == 0,
     )
     return {int(i): bytes.fromhex(h) for i, h in session.execute(stmt)}
 

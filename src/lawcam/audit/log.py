@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from lawcam.audit import merkle
@@ -16,6 +16,7 @@ from lawcam.errors import InvalidInput, LawcamError, NotFound
 from lawcam.timeutil import utcnow
 
 _FRONTIER_KEY = "lawcam.audit.frontier"
+NODES: Table = MerkleNode.__table__  # type: ignore[assignment]
 
 
 class TreeDamaged(LawcamError, LookupError):
@@ -36,8 +37,11 @@ def fetcher(session: Session) -> merkle.Fetch:
         wanted = {MerkleNode.key_of(level, index): (level, index) for level, index in keys}
         if not wanted:
             return {}
-        stmt = select(MerkleNode.key, MerkleNode.hash).where(MerkleNode.key.in_(wanted))
-        found = {wanted[key]: bytes.fromhex(value) for key, value in session.execute(stmt)}
+        # Core on the session's connection: the ORM's per-statement bookkeeping would cost more
+        # than the query itself on every audited change.
+        stmt = select(NODES.c.key, NODES.c.hash).where(NODES.c.key.in_(wanted))
+        rows = session.connection().execute(stmt)
+        found = {wanted[key]: bytes.fromhex(value) for key, value in rows}
         missing = [wanted[key] for key in wanted if wanted[key] not in found]
         if missing:
             raise TreeDamaged(
@@ -65,7 +69,7 @@ def append(session: Session, seq: int, entry: str) -> None:
         {"key": MerkleNode.key_of(level, index), "level": level, "idx": index, "hash": h.hex()}
         for (level, index), h in new
     ]
-    session.execute(insert(MerkleNode), rows)
+    session.connection().execute(insert(NODES), rows)
     session.info[_FRONTIER_KEY] = (transaction, seq + 1, frontier)
 
 

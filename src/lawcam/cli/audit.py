@@ -14,7 +14,6 @@ from lawcam.audit.types import AuditFilter, IntegrityEvent
 from lawcam.authz import Action
 from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.cli.common import table as show_table
-from lawcam.reports.anchor import anchor_pdf
 from lawcam.timeutil import local
 
 app = typer.Typer(help="审计日志。", no_args_is_help=True)
@@ -134,6 +133,8 @@ def anchor(
     out: Annotated[Path, typer.Option("--out", help="输出 PDF 文件。")],
     as_json: JsonOpt = False,
 ) -> None:
+    from lawcam.reports.anchor import anchor_pdf  # reportlab loads only for this command
+
     settings = get_settings()
     signer = load_signer(settings.home)
     with open_database(settings) as database, database.unit_of_work() as session:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Actor, Role, console_actor
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
-from lawcam.db.migrate import alembic_config, current_revision
+from lawcam.db.migrate import current_revision, head_revision
 from lawcam.errors import InvalidInput, LawcamError, NotFound
 from lawcam.org import queries
 from lawcam.org.models import Account, Person, Unit
@@ -63,13 +63,6 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def head_revision(database: Database) -> str | None:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(alembic_config(database.engine))
-    return script.get_current_head()
-
-
 def _sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
@@ -93,7 +86,7 @@ def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[
             revision = current_revision(database.engine)
             if revision is None:
                 raise LawcamError(NOT_INITIALISED, code="not_initialised")
-            head = head_revision(database)
+            head = head_revision()
             if revision != head:
                 raise LawcamError(
                     f"数据库版本（{revision}）与程序版本（{head}）不一致，"

@@ -26,7 +26,7 @@ from lawcam.cli.common import (
 from lawcam.cli.ingest_progress import RichProgress
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
-from lawcam.evidence import queries, remote, service
+from lawcam.evidence import queries, service
 from lawcam.evidence.ingest import IngestReport, IngestRequest, ingest_folder
 from lawcam.evidence.queries import shanghai_iso
 from lawcam.evidence.types import CorrectableField, FileStatus
@@ -114,6 +114,8 @@ def ingest(
     if server is not None or token is not None:
         if not (server and token):
             raise InvalidInput("远程上传须同时指定 --server 和 --token。", field="server")
+        from lawcam.evidence import remote  # httpx loads only for remote workstations
+
         report = remote.upload_folder(
             server=server, token=token, request=request, progress=progress
         )
