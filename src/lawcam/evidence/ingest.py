@@ -9,7 +9,6 @@ its bytes are checked again). The source is opened read-only and never changed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from lawcam.evidence.sources import (
     printable,
     remote_name_problems,
 )
-from lawcam.evidence.stream import Digests, stream
+from lawcam.evidence.stream import Digests, read_digests, stream
 from lawcam.evidence.types import FileStatus, MediaFacts, Problem, StartSource
 from lawcam.org.models import Person
 from lawcam.storage import BlobStore, BlobWriter, StorageError
@@ -265,7 +264,7 @@ class Ingestor:
             raise StorageError(f"read-back of {digests.sha256} failed: {stored}")
         if adopted:
             with self.store.open(digests.sha256) as handle:
-                again = _hash_stream(handle)
+                again = read_digests(handle)
             if again != digests:
                 raise StorageError(f"the stored object {digests.sha256} differs from the source")
 
@@ -338,15 +337,6 @@ def _digest_mismatch() -> Problem:
 
 def _source_facts(candidate: Candidate, digests: Digests) -> service.SourceFacts:
     return service.SourceFacts(candidate.display, candidate.name, digests.size, candidate.mtime_ns)
-
-
-def _hash_stream(handle: Any) -> Digests:
-    sha256, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
-    while block := handle.read(8 * 1024 * 1024):
-        sha256.update(block)
-        sm3.update(block)
-        size += len(block)
-    return Digests(sha256.hexdigest(), sm3.hexdigest(), size)
 
 
 @dataclass(frozen=True)

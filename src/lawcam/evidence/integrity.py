@@ -5,7 +5,6 @@ and audited; it will become a finding (Art. 18 (4)(5))."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from lawcam.authz import Actor
 from lawcam.db import Database
 from lawcam.errors import Conflict
 from lawcam.evidence.models import Recording
-from lawcam.evidence.stream import BLOCK
+from lawcam.evidence.stream import read_digests
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, StorageError, StoredObject
 
@@ -42,18 +41,6 @@ class RowFacts:
 def _rows(session: Session) -> dict[str, RowFacts]:
     stmt = select(Recording.id, Recording.sha256, Recording.sm3, Recording.size)
     return {sha: RowFacts(i, sha, sm3, size) for i, sha, sm3, size in session.execute(stmt)}
-
-
-def _rehash(store: BlobStore, sha256: str, on_bytes: Progress | None) -> tuple[str, str, int]:
-    digest, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
-    with store.open(sha256) as handle:
-        while block := handle.read(BLOCK):
-            digest.update(block)
-            sm3.update(block)
-            size += len(block)
-            if on_bytes:
-                on_bytes(len(block))
-    return digest.hexdigest(), sm3.hexdigest(), size
 
 
 def _check_presence(
@@ -110,9 +97,11 @@ def _safe_rehash(
     store: BlobStore, row: RowFacts, on_bytes: Progress | None
 ) -> tuple[str, str, int] | str:
     try:
-        return _rehash(store, row.sha256, on_bytes)
+        with store.open(row.sha256) as handle:
+            digests = read_digests(handle, on_bytes)
     except (OSError, StorageError) as exc:
         return str(exc)
+    return digests.sha256, digests.sm3, digests.size
 
 
 def _check_rows_against_audit(
@@ -159,10 +148,6 @@ def check_objects(
     _check_strays(store, found)
     _check_rows_against_audit(session, rows, found)
     _check_contents(store, rows, stored, found, on_bytes)
-
-
-def total_bytes(store: BlobStore) -> int:
-    return sum(blob.size for blob in store.objects())
 
 
 def verify(

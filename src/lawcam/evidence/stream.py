@@ -13,7 +13,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 BLOCK = 8 * 1024 * 1024
 _DEPTH = 4  # blocks in flight per consumer: bounds memory at about 3 × 4 × 8 MiB
@@ -101,3 +101,16 @@ def _stream_parallel(
         if thread.error is not None:
             raise thread.error
     return size
+
+
+def read_digests(handle: BinaryIO, on_bytes: Callable[[int], None] | None = None) -> Digests:
+    """Both digests of a stream already stored (read-back, verify): one thread per stream, the
+    parallelism being across streams."""
+    sha256, sm3, size = hashlib.sha256(), hashlib.new("sm3"), 0
+    while block := handle.read(BLOCK):
+        sha256.update(block)
+        sm3.update(block)
+        size += len(block)
+        if on_bytes:
+            on_bytes(len(block))
+    return Digests(sha256.hexdigest(), sm3.hexdigest(), size)

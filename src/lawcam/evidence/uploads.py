@@ -19,7 +19,6 @@ from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
 from lawcam.errors import Conflict, InvalidInput, NotFound
 from lawcam.evidence.models import IngestRun, Recording, Upload
-from lawcam.evidence.sources import remote_name_problems
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage.base import SHA256_HEX
 from lawcam.timeutil import utcnow
@@ -128,7 +127,3 @@ def append(spool: Path, upload: Upload, offset: int, data: bytes) -> int:
     finally:
         os.close(fd)
     return have + len(data)
-
-
-def name_problems(upload: Upload) -> list[dict[str, str]]:
-    return [problem.as_dict() for problem in remote_name_problems(upload.name)]

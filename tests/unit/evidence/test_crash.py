@@ -168,7 +168,7 @@ POINTS: dict[str, tuple[list[Callable[[], None]], Callable[[list[Seen]], bool]]]
     "recovery_cut_short": (
         [
             kill_at(local, "_link", call=2, after=True),
-            kill_at(ingest, "_hash_stream"),
+            kill_at(ingest, "read_digests"),
             kill_at(local.LocalStore, "clean_abandoned"),
         ],
         lambda seen: seen[0].orphans == 1 and seen[1].orphans == 1 and seen[2].orphans == 1,
