@@ -7,7 +7,7 @@ import socket
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy.orm import Session
@@ -27,12 +27,14 @@ from lawcam.cli.ingest_progress import RichProgress
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence import queries, service
-from lawcam.evidence.ingest import IngestReport, IngestRequest, ingest_folder
 from lawcam.evidence.queries import shanghai_iso
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.storage import open_store
 from lawcam.timeutil import SHANGHAI
+
+if TYPE_CHECKING:
+    from lawcam.evidence.ingest import IngestReport
 
 recording_app = typer.Typer(
     help="执法音像资料（记录）的查询与更正（R14.1、R14.2）。", no_args_is_help=True
@@ -103,6 +105,10 @@ def ingest(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    # PyAV and Pillow load with the ingest path, only when a folder is ingested: every other
+    # command (verify on a large store above all) starts that much sooner.
+    from lawcam.evidence.ingest import IngestRequest, ingest_folder
+
     request = IngestRequest(
         path=path,
         device_serial=device,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -12,7 +14,8 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from lawcam.evidence.ingest import FileResult
+if TYPE_CHECKING:
+    from lawcam.evidence.ingest import FileResult
 
 
 class RichProgress:
