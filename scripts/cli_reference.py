@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from lawcam.cli.main import app
+from lawcam.cli.main import build_app
 
 
 def walk(command: Any, ctx: Any, path: list[str]) -> None:
@@ -23,7 +23,7 @@ def walk(command: Any, ctx: Any, path: list[str]) -> None:
 
 
 def main() -> None:
-    root = typer.main.get_command(app)
+    root = typer.main.get_command(build_app())
     context = typer.Context(root, info_name="lawcam", terminal_width=100)
     walk(root, context, [])
 

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from lawcam.cli.main import app
+from lawcam.cli.main import build_app
 from lawcam.config import Settings
 from lawcam.db import Database
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
+
+app = build_app()
 
 _counter = itertools.count()
 

@@ -1,32 +1,38 @@
 """What every command shares: the home and its settings, the database, the console actor,
-one way to print (a Rich table or exactly one JSON document) and one way to fail (exit 2)."""
+one way to print (a Rich table or exactly one JSON document) and one way to fail (exit 2).
+
+SQLAlchemy and the models are imported inside the functions that use them: this module is
+loaded by every command before it runs, and ``lawcam verify`` starts hashing the store before
+they load (see ``lawcam.cli.verify``).
+"""
+
+from __future__ import annotations
 
 import functools
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from lawcam.authz import Actor, Role, console_actor
 from lawcam.config import Settings, load_settings
-from lawcam.db import Database
-from lawcam.db.migrate import current_revision, head_revision
 from lawcam.errors import InvalidInput, LawcamError, NotFound
-from lawcam.org import queries
-from lawcam.org.models import Account, Person, Unit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from lawcam.db import Database
+    from lawcam.org.models import Account, Person, Unit
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（便于脚本处理）。")]
 
@@ -60,26 +66,32 @@ def actor() -> Actor:
 
 
 def display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
+_SQLITE_URL = re.compile(r"^sqlite(\+\w+)?:///(?P<path>[^?]*)")
+
+
 def _sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+    """The file of a SQLite URL (None for other databases and in-memory ones), read without
+    SQLAlchemy so that ``verify`` can check a home before the database layer loads."""
+    match = _SQLITE_URL.match(url)
+    if match is None or match["path"] in ("", ":memory:"):
         return None
-    if parsed.database == ":memory:":
-        return None
-    return Path(parsed.database)
+    return Path(match["path"])
 
 
 @contextmanager
 def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[Database]:
     """The home's database; refuses (exit 2) a home that ``lawcam init`` has not prepared."""
+    from lawcam.db import Database
+    from lawcam.db.migrate import current_revision, head_revision
+
     url = settings.resolved_database_url
     if require_init:
-        sqlite_file = _sqlite_file(url)
-        if not settings.home.is_dir() or (sqlite_file is not None and not sqlite_file.exists()):
-            raise LawcamError(NOT_INITIALISED, code="not_initialised")
+        require_initialised(settings)
     database = Database(url)
     try:
         if require_init:
@@ -96,6 +108,13 @@ def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[
         yield database
     finally:
         database.dispose()
+
+
+def require_initialised(settings: Settings) -> None:
+    """The cheap part of the check: the home exists and so does its SQLite file, if any."""
+    sqlite_file = _sqlite_file(settings.resolved_database_url)
+    if not settings.home.is_dir() or (sqlite_file is not None and not sqlite_file.exists()):
+        raise LawcamError(NOT_INITIALISED, code="not_initialised")
 
 
 # Output --------------------------------------------------------------------------------------
@@ -148,16 +167,30 @@ def command(func: Callable[P, None]) -> Callable[P, None]:
             func(*args, **kwargs)
         except LawcamError as exc:
             fail(exc.code, exc.message, as_json=as_json)
-        except IntegrityError:
-            fail("conflict", "数据与已有记录冲突，未作任何更改。", as_json=as_json)
-        except OperationalError as exc:
-            reason = str(exc.orig) if exc.orig is not None else str(exc)
-            first = (reason.strip().splitlines() or [""])[0]
-            fail("database_unavailable", f"无法访问数据库：{first}", as_json=as_json)
-        except SQLAlchemyError as exc:
-            fail("database_error", f"数据库错误：{type(exc).__name__}", as_json=as_json)
+        except Exception as exc:
+            failure = _database_failure(exc)
+            if failure is None:
+                raise
+            fail(*failure, as_json=as_json)
 
     return wrapper
+
+
+def _database_failure(exc: Exception) -> tuple[str, str] | None:
+    """(code, message) for a database error; None for anything else."""
+    if "sqlalchemy" not in sys.modules:  # nothing has touched a database
+        return None
+    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+    if isinstance(exc, IntegrityError):
+        return "conflict", "数据与已有记录冲突，未作任何更改。"
+    if isinstance(exc, OperationalError):
+        reason = str(exc.orig) if exc.orig is not None else str(exc)
+        first = (reason.strip().splitlines() or [""])[0]
+        return "database_unavailable", f"无法访问数据库：{first}"
+    if isinstance(exc, SQLAlchemyError):
+        return "database_error", f"数据库错误：{type(exc).__name__}"
+    return None
 
 
 # Naming things on the command line -----------------------------------------------------------
@@ -174,6 +207,8 @@ def role_from(text: str) -> Role:
 
 
 def unit_named(session: Session, name: str) -> Unit:
+    from lawcam.org import queries
+
     unit = queries.unit_by_name(session, name)
     if unit is None:
         raise NotFound(f"单位“{name.strip()}”不存在。")
@@ -183,6 +218,8 @@ def unit_named(session: Session, name: str) -> Unit:
 def person_by(session: Session, *, badge: str | None, person_id: int | None) -> Person:
     if (badge is None) == (person_id is None):
         raise InvalidInput("请用 --badge（执法证号）或 --person-id 指定一名人员。", field="badge")
+    from lawcam.org import queries
+
     if person_id is not None:
         return queries.get_person(session=session, actor=actor(), person_id=person_id)
     assert badge is not None
@@ -193,6 +230,11 @@ def person_by(session: Session, *, badge: str | None, person_id: int | None) -> 
 
 
 def account_named(session: Session, username: str) -> Account:
+    from sqlalchemy import select
+
+    from lawcam.org import queries
+    from lawcam.org.models import Account
+
     name = username.strip().lower()
     stmt = queries.permitted_accounts(select(Account).where(Account.username == name), actor())
     account: Account | None = session.scalars(stmt).one_or_none()

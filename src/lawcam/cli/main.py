@@ -1,40 +1,69 @@
-"""The Typer application: the global ``--home`` option and one command group per domain."""
+"""The Typer application: the global ``--home`` option and one command group per domain.
 
+Each domain's command module is imported only when one of its commands runs (or for help,
+which lists them all): start-up is a fixed cost of every command, and ``lawcam verify`` over a
+store pays it on top of hashing, so it loads what it needs and nothing else.
+"""
+
+import importlib
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lawcam.cli import (
-    accounts,
-    audit,
-    custody,
-    devices,
-    evidence,
-    ledger,
-    models,
-    people,
-    procurement,
-    reports,
-    roles,
-    sheets,
-    system,
-    units,
-    verify,
-)
 from lawcam.cli.common import STATE
 
-app = typer.Typer(
-    name="lawcam",
-    help="lawcam 执法音像记录设备与资料管理系统（命令行）。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,  # never print passwords held in local variables
-    rich_markup_mode=None,
-)
+Registrar = Callable[[typer.Typer], None]
 
 
-@app.callback()
+def _groups(module: str, *groups: tuple[str, str]) -> Registrar:
+    """``lawcam NAME …`` for each (attribute, NAME): a Typer group defined in ``module``."""
+
+    def register(app: typer.Typer) -> None:
+        loaded = importlib.import_module(f"lawcam.cli.{module}")
+        for attribute, name in groups:
+            app.add_typer(getattr(loaded, attribute), name=name)
+
+    return register
+
+
+def _registered(module: str) -> Registrar:
+    """Commands that ``module.register(app)`` adds itself."""
+
+    def register(app: typer.Typer) -> None:
+        importlib.import_module(f"lawcam.cli.{module}").register(app)
+
+    return register
+
+
+# Top-level command names → what registers them, in the order help lists them.
+COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
+    (("init", "serve", "demo"), _registered("system")),
+    (("unit",), _groups("units", ("app", "unit"))),
+    (("person",), _groups("people", ("app", "person"))),
+    (("account",), _groups("accounts", ("app", "account"))),
+    (("role",), _groups("roles", ("app", "role"))),
+    (("audit",), _groups("audit", ("app", "audit"))),
+    (("model",), _groups("models", ("model_app", "model"))),
+    (("device",), _groups("devices", ("app", "device"))),
+    (
+        ("need", "thresholds"),
+        _groups("models", ("need_app", "need"), ("thresholds_app", "thresholds")),
+    ),
+    (
+        ("budget", "procurement"),
+        _groups("procurement", ("budget_app", "budget"), ("procurement_app", "procurement")),
+    ),
+    (("report",), _groups("reports", ("app", "report"))),
+    (("custody", "fault", "case"), _registered("custody")),
+    (("template", "import"), _registered("sheets")),
+    (("ingest", "recording"), _registered("evidence")),
+    (("verify",), _registered("verify")),
+]
+
+
 def main(
     home: Annotated[
         Path | None,
@@ -49,25 +78,34 @@ def main(
     STATE.home = home
 
 
-system.register(app)
-app.add_typer(units.app, name="unit")
-app.add_typer(people.app, name="person")
-app.add_typer(accounts.app, name="account")
-app.add_typer(roles.app, name="role")
-app.add_typer(audit.app, name="audit")
-app.add_typer(models.model_app, name="model")
-app.add_typer(devices.app, name="device")
-app.add_typer(models.need_app, name="need")
-app.add_typer(models.thresholds_app, name="thresholds")
-app.add_typer(procurement.budget_app, name="budget")
-app.add_typer(procurement.procurement_app, name="procurement")
-app.add_typer(reports.app, name="report")
-custody.register(app)
-ledger.register(reports.app)
-sheets.register(app)
-evidence.register(app)
-verify.register(app)
+def build_app(command: str | None = None) -> typer.Typer:
+    """The whole application, or (``command``) only the group that holds that command."""
+    app = typer.Typer(
+        name="lawcam",
+        help="lawcam 执法音像记录设备与资料管理系统（命令行）。",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,  # never print passwords held in local variables
+        rich_markup_mode=None,
+    )
+    app.callback()(main)
+    for names, register in COMMANDS:
+        if command is None or command in names:
+            register(app)
+    return app
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, if it is one of ours; None means load them all (help, a
+    misspelt name: Click then lists every command)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--home":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg if any(arg in names for names, _ in COMMANDS) else None
+    return None
 
 
 def run() -> None:
-    app()
+    build_app(command_named(sys.argv[1:]))()

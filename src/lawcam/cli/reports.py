@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lawcam.cli import ledger
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -254,3 +255,7 @@ def labels(
         print_json({"path": str(out.resolve()), "labels": count})
         return
     say(f"已生成资产标签：{out}（共 {count} 张）")
+
+
+# The ledger reports (R16.1, R17.1) have their own module but belong to this group.
+ledger.register(app)

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 
-from lawcam.audit.signing import load_signer
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -19,12 +18,19 @@ from lawcam.cli.common import (
     get_settings,
     open_database,
     print_json,
+    require_initialised,
     say,
     table,
 )
+from lawcam.config import Settings
 from lawcam.errors import InvalidInput
-from lawcam.evidence import integrity
-from lawcam.storage import open_store
+from lawcam.evidence.rehash import Rehash
+from lawcam.storage import BlobStore, open_store
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from lawcam.audit.integrity import Collector
 
 
 def register(app: typer.Typer) -> None:
@@ -57,32 +63,26 @@ def verify(
 ) -> None:
     both = not (log or objects)
     settings = get_settings()
-    store = open_store(settings.resolved_storage_url)
+    require_initialised(settings)
     anchors = parse_anchors(anchor or [])
-    public_key = (
-        parse_key(public_key_hex) if public_key_hex else load_signer(settings.home).public_key
-    )
-    with open_database(settings) as database:
-        bar = _bar() if sys.stderr.isatty() and not as_json else None
-        events = bar.add_task("审计记录", total=None) if bar else TaskID(0)
-        objects_bytes = bar.add_task("原始文件字节", total=None) if bar else TaskID(0)
+    public_key = parse_key(public_key_hex) if public_key_hex else None
+    store = open_store(settings.resolved_storage_url)
+    bar = _bar() if sys.stderr.isatty() and not as_json else None
+    with contextlib.ExitStack() as stack:
         if bar:
-            bar.start()
-        try:
-            found = integrity.verify(
-                database=database,
-                store=store,
-                public_key=public_key,
-                actor=actor(),
-                log=log or both,
-                objects=objects or both,
-                on_event=(lambda n: bar.advance(events, n)) if bar else None,
-                on_bytes=(lambda n: bar.advance(objects_bytes, n)) if bar else None,
-                anchors=anchors,
-            )
-        finally:
-            if bar:
-                bar.stop()
+            stack.enter_context(bar)
+        on_event = _advance(bar, "审计记录")
+        on_bytes = _advance(bar, "原始文件字节")
+        rehash = stack.enter_context(Rehash(store, on_bytes)) if objects or both else None
+        found = _check(
+            settings,
+            store,
+            public_key,
+            log=log or both,
+            rehash=rehash,
+            on_event=on_event,
+            anchors=anchors,
+        )
     document = {
         "ok": not found.problems,
         "events_checked": found.events_checked,
@@ -96,6 +96,36 @@ def verify(
         _print(document)
     if found.problems:
         raise typer.Exit(1)
+
+
+def _check(
+    settings: Settings,
+    store: BlobStore,
+    public_key: bytes | None,
+    *,
+    log: bool,
+    rehash: Rehash | None,
+    on_event: Callable[[int], None] | None,
+    anchors: dict[int, bytes],
+) -> Collector:
+    # Imported only now, while the store is already being re-hashed on the other cores: the
+    # database layer takes a good part of a second to load.
+    from lawcam.audit.signing import load_signer
+    from lawcam.evidence import integrity
+
+    key = public_key if public_key is not None else load_signer(settings.home).public_key
+    with open_database(settings) as database:
+        return integrity.verify(
+            database=database,
+            store=store,
+            public_key=key,
+            actor=actor(),
+            log=log,
+            objects=rehash is not None,
+            on_event=on_event,
+            anchors=anchors,
+            rehash=rehash,
+        )
 
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -124,6 +154,9 @@ def parse_key(value: str) -> bytes:
 
 
 def _bar() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TransferSpeedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -131,6 +164,13 @@ def _bar() -> Progress:
         TransferSpeedColumn(),
         console=Console(stderr=True),
     )
+
+
+def _advance(bar: Progress | None, description: str) -> Callable[[int], None] | None:
+    if bar is None:
+        return None
+    task = bar.add_task(description, total=None)
+    return lambda n: bar.advance(task, n)
 
 
 def _print(document: dict[str, object]) -> None:

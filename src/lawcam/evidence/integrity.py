@@ -5,10 +5,9 @@ and audited; it will become a finding (Art. 18 (4)(5))."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,9 +22,9 @@ from lawcam.authz import Actor
 from lawcam.db import Database
 from lawcam.errors import Conflict
 from lawcam.evidence.models import Recording
-from lawcam.evidence.stream import read_digests
+from lawcam.evidence.rehash import Rehash
 from lawcam.evidence.types import EvidenceEvent
-from lawcam.storage import BlobStore, StorageError, StoredObject
+from lawcam.storage import BlobStore, StoredObject
 
 Progress = Callable[[int], None]
 
@@ -68,40 +67,21 @@ def _check_strays(store: BlobStore, found: Collector) -> None:
         found.add("object_stray", f"store:{stray}", "a file in the store that is not an object")
 
 
-def _check_contents(
-    store: BlobStore,
-    rows: dict[str, RowFacts],
-    stored: dict[str, StoredObject],
-    found: Collector,
-    on_bytes: Progress | None,
-) -> None:
-    """Every object re-hashed in parallel (hashlib releases the GIL, so threads use all cores)."""
-    common = [rows[sha] for sha in rows if sha in stored]
-    workers = max(os.cpu_count() or 1, 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda row: _safe_rehash(store, row, on_bytes), common)
-        for row, result in zip(common, results, strict=True):
-            found.objects_checked += 1
-            if isinstance(result, str):
-                found.add("object_unreadable", f"recording:{row.id}", result)
-                continue
-            sha, sm3, size = result
-            found.bytes_checked += size
-            if sha != row.sha256:
-                found.add("object_altered", f"recording:{row.id}", f"SHA-256 is now {sha}")
-            if sm3 != row.sm3:
-                found.add("object_sm3_differs", f"recording:{row.id}", f"SM3 is now {sm3}")
-
-
-def _safe_rehash(
-    store: BlobStore, row: RowFacts, on_bytes: Progress | None
-) -> tuple[str, str, int] | str:
-    try:
-        with store.open(row.sha256) as handle:
-            digests = read_digests(handle, on_bytes)
-    except (OSError, StorageError) as exc:
-        return str(exc)
-    return digests.sha256, digests.sm3, digests.size
+def _check_contents(rows: dict[str, RowFacts], rehash: Rehash, found: Collector) -> None:
+    """Every object that has a row: its bytes hashed again, both digests compared."""
+    for sha, row in rows.items():
+        if sha not in rehash.stored:
+            continue
+        result = rehash.result(sha)
+        found.objects_checked += 1
+        if isinstance(result, str):
+            found.add("object_unreadable", f"recording:{row.id}", result)
+            continue
+        found.bytes_checked += result.size
+        if result.sha256 != row.sha256:
+            found.add("object_altered", f"recording:{row.id}", f"SHA-256 is now {result.sha256}")
+        if result.sm3 != row.sm3:
+            found.add("object_sm3_differs", f"recording:{row.id}", f"SM3 is now {result.sm3}")
 
 
 def _check_rows_against_audit(
@@ -140,14 +120,23 @@ def _check_rows_against_audit(
 
 
 def check_objects(
-    *, session: Session, store: BlobStore, found: Collector, on_bytes: Progress | None = None
+    *,
+    session: Session,
+    store: BlobStore,
+    found: Collector,
+    on_bytes: Progress | None = None,
+    rehash: Rehash | None = None,
 ) -> None:
-    rows = _rows(session)
-    stored = {blob.sha256: blob for blob in store.objects()}
-    _check_presence(rows, stored, found)
-    _check_strays(store, found)
-    _check_rows_against_audit(session, rows, found)
-    _check_contents(store, rows, stored, found, on_bytes)
+    """Rows and store both ways, and every object's digests; ``rehash``, when given, is the
+    re-hashing the caller started early (else it starts here)."""
+    with contextlib.ExitStack() as stack:
+        if rehash is None:
+            rehash = stack.enter_context(Rehash(store, on_bytes))
+        rows = _rows(session)
+        _check_presence(rows, rehash.stored, found)
+        _check_strays(store, found)
+        _check_rows_against_audit(session, rows, found)
+        _check_contents(rows, rehash, found)
 
 
 def verify(
@@ -161,6 +150,7 @@ def verify(
     on_event: Progress | None = None,
     on_bytes: Progress | None = None,
     anchors: dict[int, bytes] | None = None,
+    rehash: Rehash | None = None,
 ) -> Collector:
     """Checks, then one audit entry with what was checked and found (never skipped)."""
     found = Collector()
@@ -174,7 +164,9 @@ def verify(
                 anchors=anchors,
             )
         if objects:
-            check_objects(session=session, store=store, found=found, on_bytes=on_bytes)
+            check_objects(
+                session=session, store=store, found=found, on_bytes=on_bytes, rehash=rehash
+            )
     _record_run(database, actor, store, log, objects, found)
     return found
 
