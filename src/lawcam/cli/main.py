@@ -5,6 +5,7 @@ which lists them all): start-up is a fixed cost of every command, and ``lawcam v
 store pays it on top of hashing, so it loads what it needs and nothing else.
 """
 
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
@@ -108,4 +109,11 @@ def command_named(argv: Sequence[str]) -> str | None:
 
 
 def run() -> None:
-    build_app(command_named(sys.argv[1:]))()
+    try:
+        build_app(command_named(sys.argv[1:]))()
+    finally:
+        # Interpreter shutdown runs full collections over every object the imports made
+        # (about 0.2-0.4 s with SQLAlchemy loaded); a command that is done has nothing left
+        # for them to find, so they are moved out of the collector's reach first. Everything
+        # the commands open (database, files) is closed explicitly before this.
+        gc.freeze()
