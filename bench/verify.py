@@ -24,7 +24,7 @@ page cache (the machine is shared; caches cannot be dropped); ``fincore`` report
 store is cached before the first and after the last stage. The stages run ``--runs`` times in the
 same order; each figure is the best (minimum).
 
-Usage: python bench/verify.py [--files 8] [--size-mib 256] [--runs 3] [--workdir DIR] [--keep]
+Usage: python bench/verify.py [--files 8] [--size-mib 256] [--runs 5] [--workdir DIR] [--keep]
                               [--quick]
 """
 
@@ -293,7 +293,7 @@ def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--files", type=int, default=8, help="distinct files (default 8)")
     parser.add_argument("--size-mib", type=int, default=256, help="size of each (default 256)")
-    parser.add_argument("--runs", type=int, default=3, help="repetitions; best is kept (3)")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions; best is kept (5)")
     parser.add_argument("--workdir", type=Path, help="where the homes go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 × 32 MiB, 2 runs")
