@@ -84,15 +84,6 @@ def _stored_leaves(session: Session, first: int, count: int) -> dict[int, bytes]
     return {int(i): bytes.fromhex(h) for i, h in session.execute(stmt)}
 
 
-def _root_of(frontier: list[tuple[int, bytes]]) -> bytes:
-    if not frontier:
-        return merkle.EMPTY_ROOT
-    result = frontier[-1][1]
-    for _, left in reversed(frontier[:-1]):
-        result = merkle.node_hash(left, result)
-    return result
-
-
 def _parsed(entry: str) -> dict[str, Any]:
     try:
         value = json.loads(entry)
@@ -183,7 +174,7 @@ def _check_rows(
             merkle.append_leaf(replay.frontier, replay.size, leaf)
             replay.size += 1
             if replay.size in sizes:
-                replay.roots[replay.size] = _root_of(replay.frontier)
+                replay.roots[replay.size] = merkle.compact_root([h for _, h in replay.frontier])
         found.events_checked += len(batch)
         if on_event:
             on_event(len(batch))

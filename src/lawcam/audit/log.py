@@ -12,7 +12,7 @@ from lawcam.audit import merkle
 from lawcam.audit.models import AuditEvent, MerkleNode, TreeHead
 from lawcam.audit.signing import Signer, head_message
 from lawcam.authz import Action, Actor
-from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.errors import InvalidInput, LawcamError
 from lawcam.timeutil import utcnow
 
 _FRONTIER_KEY = "lawcam.audit.frontier"
@@ -135,14 +135,13 @@ def inclusion_proof(
         raise InvalidInput(
             f"叶序号应在 0 到 {tree_size - 1} 之间（树大小 {tree_size}）。", field="leaf"
         )
-    fetch = fetcher(session)
-    leaf = fetch([(0, leaf_index)])[(0, leaf_index)]
+    leaf, path, root = merkle.inclusion(fetcher(session), leaf_index, tree_size)
     return {
         "leaf_index": leaf_index,
         "tree_size": tree_size,
         "leaf_hash": leaf.hex(),
-        "path": [h.hex() for h in merkle.inclusion_path(fetch, leaf_index, tree_size)],
-        "root": merkle.tree_root(fetch, tree_size).hex(),
+        "path": [h.hex() for h in path],
+        "root": root.hex(),
     }
 
 
@@ -153,18 +152,11 @@ def consistency_proof(
     second = _checked_size(session, second)
     if not 0 <= first <= second:
         raise InvalidInput("起始大小不能大于结束大小，也不能为负数。", field="from")
-    fetch = fetcher(session)
+    path, first_root, second_root = merkle.consistency(fetcher(session), first, second)
     return {
         "from": first,
         "to": second,
-        "path": [h.hex() for h in merkle.consistency_path(fetch, first, second)],
-        "first_root": merkle.tree_root(fetch, first).hex(),
-        "second_root": merkle.tree_root(fetch, second).hex(),
+        "path": [h.hex() for h in path],
+        "first_root": first_root.hex(),
+        "second_root": second_root.hex(),
     }
-
-
-def head_by_size(session: Session, size: int) -> TreeHead:
-    head = session.scalars(select(TreeHead).where(TreeHead.size == size)).first()
-    if head is None:
-        raise NotFound(f"没有大小为 {size} 的树头。")
-    return head

@@ -64,15 +64,20 @@ def range_keys(start: int, end: int) -> list[NodeKey]:
     return keys
 
 
-def range_hash(nodes: Mapping[NodeKey, bytes], start: int, end: int) -> bytes:
-    """MTH(D[start:end]) from the perfect subtrees ``range_keys`` names."""
-    if end == start:
+def compact_root(hashes: Sequence[bytes]) -> bytes:
+    """The root over consecutive perfect subtrees, largest first (a compact range): each one
+    is the left sibling of everything to its right."""
+    if not hashes:
         return EMPTY_ROOT
-    hashes = [nodes[key] for key in range_keys(start, end)]
     result = hashes[-1]
     for left in reversed(hashes[:-1]):
         result = node_hash(left, result)
     return result
+
+
+def range_hash(nodes: Mapping[NodeKey, bytes], start: int, end: int) -> bytes:
+    """MTH(D[start:end]) from the perfect subtrees ``range_keys`` names."""
+    return compact_root([nodes[key] for key in range_keys(start, end)])
 
 
 def _path_ranges(m: int, start: int, end: int) -> list[tuple[int, int]]:
@@ -113,7 +118,7 @@ def _proof_ranges(m: int, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _hashes(fetch: Fetch, ranges: list[tuple[int, int]]) -> list[bytes]:
-    keys = [key for start, end in ranges for key in range_keys(start, end)]
+    keys = dict.fromkeys(key for start, end in ranges for key in range_keys(start, end))
     nodes = fetch(keys)
     return [range_hash(nodes, start, end) for start, end in ranges]
 
@@ -122,18 +127,30 @@ def tree_root(fetch: Fetch, size: int) -> bytes:
     return _hashes(fetch, [(0, size)])[0] if size else EMPTY_ROOT
 
 
-def inclusion_path(fetch: Fetch, leaf_index: int, size: int) -> list[bytes]:
+def inclusion(fetch: Fetch, leaf_index: int, size: int) -> tuple[bytes, list[bytes], bytes]:
+    """(leaf hash, PATH, root) of leaf ``leaf_index`` in the tree of ``size``: one fetch."""
     if not 0 <= leaf_index < size:
         raise ProofError(f"leaf {leaf_index} is not in a tree of size {size}")
-    return _hashes(fetch, _path_ranges(leaf_index, 0, size))
+    ranges = [(leaf_index, leaf_index + 1), (0, size), *_path_ranges(leaf_index, 0, size)]
+    leaf, root, *path = _hashes(fetch, ranges)
+    return leaf, path, root
+
+
+def inclusion_path(fetch: Fetch, leaf_index: int, size: int) -> list[bytes]:
+    return inclusion(fetch, leaf_index, size)[1]
+
+
+def consistency(fetch: Fetch, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+    """(PROOF, first root, second root) between trees of ``first`` and ``second``: one fetch."""
+    if not 0 <= first <= second:
+        raise ProofError(f"no consistency proof from size {first} to size {second}")
+    proof = [] if first in (0, second) else _proof_ranges(first, 0, second)
+    first_root, second_root, *path = _hashes(fetch, [(0, first), (0, second), *proof])
+    return path, first_root, second_root
 
 
 def consistency_path(fetch: Fetch, first: int, second: int) -> list[bytes]:
-    if not 0 <= first <= second:
-        raise ProofError(f"no consistency proof from size {first} to size {second}")
-    if first in (0, second):
-        return []
-    return _hashes(fetch, _proof_ranges(first, 0, second))
+    return consistency(fetch, first, second)[0]
 
 
 # Verification, exactly as RFC 9162 §2.1.3.2 and §2.1.4.2 ----------------------------------

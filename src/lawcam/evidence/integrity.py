@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,11 +22,9 @@ from lawcam.authz import Actor
 from lawcam.db import Database
 from lawcam.errors import Conflict
 from lawcam.evidence.models import Recording
-from lawcam.evidence.rehash import Rehash
+from lawcam.evidence.rehash import Progress, Rehash
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, StoredObject
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)

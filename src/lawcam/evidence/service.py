@@ -278,12 +278,13 @@ def add_sighting(
 def _add_sighting(
     session: Session, recording: Recording, run: IngestRun, source: SourceFacts, *, duplicate: bool
 ) -> Sighting:
+    path = source_key(source.path)
     sighting = Sighting(
         recording_id=recording.id,
         ingest_run_id=run.id,
         device_id=run.device_id,
-        source_path=source_key(source.path),
-        source_hash=hashlib.sha256(source_key(source.path).encode("utf-8")).hexdigest(),
+        source_path=path,
+        source_hash=hashlib.sha256(path.encode("utf-8")).hexdigest(),
         size=source.size,
         mtime_ns=source.mtime_ns,
         seen_at=utcnow(),

@@ -34,14 +34,12 @@ def proof_page(
     leaf: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     auth.actor.require(Action.AUDIT_READ)
-    head = log.latest_head(session)
-    size = head.size if head else log.log_size(session)
     index = parse_int(leaf, "叶序号", field="leaf", required=True)
     assert index is not None
-    if head is None or index >= head.size:
+    head = log.latest_head(session)
+    if head is None or index >= head.size:  # an entry newer than the last head: sign one now
         head = log.make_head(session=session, signer=request.app.state.signer)
-        size = head.size
-    proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=size)
+    proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=head.size)
     verified, reason = _verified(proof, head.root)
     return render(
         request, "audit_proof.html", auth, proof=proof, head=head, verified=verified, reason=reason
