@@ -48,6 +48,7 @@ def add_unit_staff(database: Database, settings: Settings, console: Actor) -> No
                 person_id=person.id,
                 username=username,
                 password=PASSWORD,
+                must_change=False,
             )
 
 
@@ -299,3 +300,37 @@ def test_bad_input_is_refused_in_chinese(client: TestClient, unit2: Office) -> N
     assert r.status_code == 404
     r = client.get("/api/v1/ledger", params={"since": "昨天"})
     assert r.status_code == 422
+
+
+@pytest.mark.req("R16.1")
+def test_open_fault_not_returned_as_ok_nor_checked_out_again(
+    client: TestClient, unit2: Office, database: Database
+) -> None:
+    """Issue 13, seen 9: an officer reports a fault on the device they hold; it came back as
+    完好 and went out to the next officer. Now the return as 完好, the handover and the next
+    checkout are refused naming the fault; the return as 故障 takes it out of service."""
+    device_id = unit2.equipment["device"]
+    as_user(client, "u_admin2")
+    assert checkout(client).status_code == 201
+    r = client.post("/api/v1/faults", json={"device": SERIAL, "description": "录像无声音"})
+    assert r.status_code == 201, r.text
+    fault_id = r.json()["id"]
+    audit = count(database, AuditEvent)
+
+    r = client.post("/api/v1/custody/return", json={"device": SERIAL, "condition": "ok"})
+    assert r.status_code == 409, r.text
+    message = r.json()["error"]["message"]
+    assert f"故障报告 #{fault_id}" in message and "录像无声音" in message
+    assert "不能按“完好”归还" in message and "R16.1" in message
+    r = client.post(
+        "/api/v1/custody/handover", json={"device": SERIAL, "to_officer": SPARE, **GOOD}
+    )
+    assert r.status_code == 409 and "不能交接" in r.json()["error"]["message"]
+    assert count(database, AuditEvent) == audit  # refusals write nothing
+
+    r = client.post("/api/v1/custody/return", json={"device": SERIAL, "condition": "faulty"})
+    assert r.status_code == 200, r.text
+    assert device_status(client, device_id) == "faulty"
+    r = checkout(client, SPARE)
+    assert r.status_code == 409 and "不能领用" in r.json()["error"]["message"]
+    assert count(database, CustodyPeriod) == 1

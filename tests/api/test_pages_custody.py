@@ -222,3 +222,29 @@ def test_nav_links(client: TestClient, office: Office, role: Role) -> None:
 def database_id(database: Database, model: type) -> int:
     with database.read() as session:
         return int(session.execute(select(func.max(model.id))).scalar_one())  # type: ignore[attr-defined]
+
+
+@pytest.mark.req("R16.1")
+def test_device_page_with_an_open_fault(
+    client: TestClient, unit2: Office, database: Database
+) -> None:
+    """The return form says why 完好 is not offered; the handover and checkout forms are gone."""
+    url = f"/devices/{unit2.equipment['device']}"
+    as_user(client, "u_admin2")
+    r = client.post(f"{url}/checkout", data={"officer": "T9001", **GOOD})
+    assert r.status_code == 200 and "已由“二处执法员”领用" in r.text
+    r = client.post(f"{url}/fault", data={"description": "按键失灵"})
+    assert r.status_code == 200 and "已通知单位负责人" in r.text
+    fault_id = database_id(database, FaultReport)
+    page = client.get(url).text
+    assert f"故障报告 #{fault_id}" in page and "须按“故障”或“损坏”归还" in page
+    assert re.search(r'<option value="ok"\s+disabled>完好</option>', page)
+    assert "办理交接" not in page and "不能交接给下一名执法人员" in page
+    every_form_has_csrf(page)
+
+    r = client.post(f"{url}/return", data={"condition": "ok", "note": ""})
+    assert r.status_code == 409 and "不能按“完好”归还" in r.text and "按键失灵" in r.text
+    r = client.post(f"{url}/return", data={"condition": "faulty", "note": "按键失灵"})
+    assert r.status_code == 200 and "已归还（故障）" in r.text
+    assert f"故障报告 #{fault_id}：请先登记，再送集中维修" in r.text
+    assert "不能领用；集中维修完成后方可领用" in r.text and "办理领用" not in r.text

@@ -248,3 +248,28 @@ def test_demo_day_of_custody(cli: Cli) -> None:
     assert [c["compensation"] for c in losses["cases"]] == ["3280.00"]
     assert status(cli, "HK2A26030002") == "in_stock"
     assert status(cli, "HDA3210517") == "checked_out"
+
+
+@pytest.mark.req("R16.1")
+def test_open_fault_not_returned_as_ok_nor_issued(office: Cli) -> None:
+    """Issue 13, seen 9: the device with an open fault came back 完好 and went out again."""
+    cli = office
+    cli.ok(*checkout(cli, "BC001", A))
+    fault = cli.ok("fault", "report", "--device", "BC001", "--description", "屏幕花屏")
+    events = cli.audit_count()
+    error = cli.refused("custody", "return", "--device", "BC001", "--condition", "ok")
+    assert f"故障报告 #{fault['id']}" in error["message"] and "屏幕花屏" in error["message"]
+    assert "不能按“完好”归还" in error["message"]
+    error = cli.refused("custody", "handover", "--device", "BC001", "--to", B, *GOOD)
+    assert "不能交接" in error["message"]
+    assert cli.audit_count() == events
+    back = cli.ok("custody", "return", "--device", "BC001", "--condition", "faulty")
+    assert back["device_status"] == "faulty" and back["open_fault_id"] == fault["id"]
+    assert "不能领用" in cli.refused(*checkout(cli, "BC001", B))["message"]
+    # In words, the return names the fault and the command for its next step.
+    cli.ok(*checkout(cli, "BC002", C))
+    other = cli.ok("fault", "report", "--device", "BC002", "--description", "按键失灵")
+    said = cli("custody", "return", "--device", "BC002", "--condition", "damaged")
+    assert said.exit_code == 0, said.stderr
+    assert f"故障报告 #{other['id']}：请先登记，再送集中维修" in said.stdout
+    assert f"lawcam fault register --id {other['id']}" in said.stdout

@@ -106,6 +106,16 @@ def checkout(
     )
 
 
+FAULT_COMMAND = {FaultStatus.REPORTED: "register", FaultStatus.REGISTERED: "repair"}
+
+
+def _fault_step(fault: FaultReport) -> str:
+    """R16.1: what the returned device waits for, with the command that does it."""
+    command = FAULT_COMMAND.get(FaultStatus(fault.status))
+    hint = f"（lawcam fault {command} --id {fault.id}）" if command else ""
+    return f"故障报告 #{fault.id}：请{service.next_step(fault)}{hint}。"
+
+
 @custody_app.command("return", help="归还设备，登记归还状态（完好、故障、损坏、丢失）。")
 @command
 def return_(
@@ -121,13 +131,19 @@ def return_(
         period = service.return_device(
             session=session, actor=actor(), serial=device, condition=state, note=note
         )
-        result = {**period_row(period), "device_status": period.device.status}
+        fault = service.open_fault(session, period.device_id)
+        result = {
+            **period_row(period),
+            "device_status": period.device.status,
+            "open_fault_id": fault.id if fault else None,
+        }
+        step = _fault_step(fault) if fault else ""
     if as_json:
         print_json(result)
         return
     say(
         f"已归还：设备 {result['device']}，领用人 {result['officer']}，状态“{state.label}”；"
-        f"设备现为“{DeviceStatus(result['device_status']).label}”。"
+        f"设备现为“{DeviceStatus(result['device_status']).label}”。{step}"
     )
 
 

@@ -1,5 +1,10 @@
 """Checkout, return and handover (R9.2, R11.1, R17.1). Each step writes its audit row; a
-refused step writes nothing. Custody owns the device's checked-out status."""
+refused step writes nothing. Custody owns the device's checked-out status.
+
+A device with an open fault report (R16.1: reported, registered or in repair, not yet closed by
+the central repair) is not in order: it is not issued, not handed to the next officer, and not
+taken back as 完好; its return (as 故障 or 损坏) takes it out of service to be registered and
+repaired."""
 
 from __future__ import annotations
 
@@ -8,8 +13,15 @@ from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
-from lawcam.custody.models import CustodyPeriod
-from lawcam.custody.types import CheckLimits, CheckoutIn, Condition, CustodyEvent, PreUseCheck
+from lawcam.custody.models import CustodyPeriod, FaultReport
+from lawcam.custody.types import (
+    CheckLimits,
+    CheckoutIn,
+    Condition,
+    CustodyEvent,
+    FaultStatus,
+    PreUseCheck,
+)
 from lawcam.equipment import queries as equipment
 from lawcam.equipment.models import Device
 from lawcam.equipment.service import unit_in_scope
@@ -17,7 +29,7 @@ from lawcam.equipment.types import DeviceStatus
 from lawcam.errors import Conflict, InvalidInput
 from lawcam.org.models import Person
 from lawcam.org.queries import person_by_badge
-from lawcam.timeutil import utcnow
+from lawcam.timeutil import local, utcnow
 
 ISSUABLE = frozenset({DeviceStatus.IN_STOCK, DeviceStatus.IN_SERVICE})
 AFTER_RETURN = {
@@ -56,6 +68,51 @@ def open_period(session: Session, device_id: int) -> CustodyPeriod | None:
     return session.scalars(stmt).first()
 
 
+def open_fault(session: Session, device_id: int) -> FaultReport | None:
+    """The device's oldest fault report the central repair has not yet closed (R16.1)."""
+    stmt = (
+        select(FaultReport)
+        .where(
+            FaultReport.device_id == device_id,
+            FaultReport.status != FaultStatus.CLOSED.value,
+        )
+        .order_by(FaultReport.reported_at, FaultReport.id)
+    )
+    return session.scalars(stmt).first()
+
+
+NEXT_STEP = {
+    FaultStatus.REPORTED: "先登记，再送集中维修",
+    FaultStatus.REGISTERED: "送集中维修",
+    FaultStatus.IN_REPAIR: "等集中维修完成",
+}
+
+
+def fault_words(fault: FaultReport) -> str:
+    """The open fault named for a refusal: number, when, who, what and where it stands."""
+    return (
+        f"未结束的故障报告 #{fault.id}（{local(fault.reported_at)[:16]} {fault.reported_by}"
+        f"报告：“{fault.description[:100]}”，{FaultStatus(fault.status).label}）"
+    )
+
+
+def next_step(fault: FaultReport) -> str:
+    """What R16.1 asks next of a fault that is not closed."""
+    return NEXT_STEP.get(FaultStatus(fault.status), NEXT_STEP[FaultStatus.IN_REPAIR])
+
+
+def _refuse_if_faulty(session: Session, device: Device, doing: str, advice: str) -> None:
+    """``advice`` holds ``{next}``: the fault's next step."""
+    fault = open_fault(session, device.id)
+    if fault is not None:
+        raise Conflict(
+            f"设备 {device.serial} 有{fault_words(fault)}，不能{doing}；"
+            + advice.format(next=next_step(fault))
+            + "（R16.1）。",
+            field="device",
+        )
+
+
 def managed_device(session: Session, actor: Actor, serial: str) -> Device:
     device = equipment.device_by_serial(session=session, actor=actor, serial=serial)
     actor.require(Action.DEVICE_MANAGE)
@@ -87,6 +144,7 @@ def checkout(
     status = DeviceStatus(device.status)
     if status not in ISSUABLE or open_period(session, device.id) is not None:
         raise Conflict(f"设备 {device.serial} 当前为“{status.label}”，不能领用。", field="device")
+    _refuse_if_faulty(session, device, "领用", "请{next}，修复后方可领用")
     reason = " ".join(data.override_reason.split())[:500]
     failures = check_failures(data.check, limits)
     if failures and not reason:
@@ -140,6 +198,7 @@ def return_device(
         raise Conflict(
             f"设备 {device.serial} 当前为“{status}”，没有领用记录，无需归还。", field="device"
         )
+    fault = _fault_on_return(session, device, condition)
     before = period.snapshot()
     period.returned_at, period.returned_to = utcnow(), actor.label
     period.condition, period.return_note = condition.value, " ".join(note.split())[:500]
@@ -151,9 +210,27 @@ def return_device(
         CustodyEvent.RETURNED,
         ("device", device.id),
         before,
-        {**period.snapshot(), "device_status": device.status},
+        {
+            **period.snapshot(),
+            "device_status": device.status,
+            "open_fault_id": fault.id if fault else None,
+        },
     )
     return period
+
+
+def _fault_on_return(session: Session, device: Device, condition: Condition) -> FaultReport | None:
+    """An open fault takes the device out of service on its return (R16.1), so it cannot come
+    back as 完好: it is returned as 故障 or 损坏 (or 丢失) and goes on to registration and repair."""
+    fault = open_fault(session, device.id)
+    if fault is not None and condition is Condition.OK:
+        raise Conflict(
+            f"设备 {device.serial} 有{fault_words(fault)}，不能按“完好”归还。"
+            f"请按“故障”或“损坏”归还：设备随即停用，{next_step(fault)}，"
+            "修复后方可再领用（R16.1）。",
+            field="condition",
+        )
+    return fault
 
 
 def handover(
@@ -172,6 +249,7 @@ def handover(
     previous = open_period(session, device.id)
     if previous is None:
         raise Conflict(f"设备 {device.serial} 未被领用，不能交接；请办理领用。", field="device")
+    _refuse_if_faulty(session, device, "交接给下一名执法人员", "请按“故障”或“损坏”归还，{next}")
     reason = " ".join(override_reason.split())[:500]
     failures = check_failures(check, limits)
     if failures and not reason:

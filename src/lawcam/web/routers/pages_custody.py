@@ -159,9 +159,11 @@ def return_submit(
         )
     except LawcamError as exc:
         return _refused(request, session, auth, device_id, exc, "return_form", form)
-    return redirect(
-        with_notice(f"/devices/{device_id}", f"设备 {serial} 已归还（{chosen.label}）。")
-    )
+    notice = f"设备 {serial} 已归还（{chosen.label}）。"
+    fault = service.open_fault(session, device_id)
+    if fault is not None:  # R16.1: what the returned device waits for
+        notice += f"故障报告 #{fault.id}：请{service.next_step(fault)}。"
+    return redirect(with_notice(f"/devices/{device_id}", notice))
 
 
 @router.post("/devices/{device_id}/handover", response_class=HTMLResponse)
