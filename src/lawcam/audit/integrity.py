@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lawcam.audit import merkle
-from lawcam.audit.log import fetcher
+from lawcam.audit.log import NODES, fetcher
 from lawcam.audit.models import AuditEvent, MerkleNode, TreeHead
 from lawcam.audit.signing import head_message, key_id, signature_valid
 
@@ -38,8 +38,16 @@ class Collector:
     objects_checked: int = 0
     bytes_checked: int = 0
 
+    named: set[tuple[str, str]] = field(default_factory=set)
+
     def add(self, kind: str, subject: str, detail: str) -> None:
         self.problems.append(IntegrityProblem(kind, subject, detail))
+        self.named.add((kind, subject))
+
+    def add_once(self, kind: str, subject: str, detail: str) -> None:
+        """For what two checks may both find (a frontier node is also an interior node)."""
+        if (kind, subject) not in self.named:
+            self.add(kind, subject, detail)
 
 
 @dataclass
@@ -49,6 +57,18 @@ class _Replay:
     frontier: list[tuple[int, bytes]] = field(default_factory=list)
     roots: dict[int, bytes] = field(default_factory=dict)
     size: int = 0
+
+
+@dataclass
+class _Nodes:
+    """The stored tree replayed from its own leaves, by seq: every interior node recomputed
+    from the stored children below it (a row's own leaf where its stored leaf is gone). An
+    altered row is named once, by its leaf; an altered interior node once, by itself."""
+
+    frontier: list[tuple[int, bytes]] = field(default_factory=list)
+    size: int = 0
+    found: int = 0  # stored nodes read and accounted for
+    broken: bool = False  # a row and its leaf both gone: nothing above them can be recomputed
 
 
 _COLUMNS = (
@@ -82,6 +102,94 @@ def _stored_leaves(session: Session, first: int, count: int) -> dict[int, bytes]
         MerkleNode.level == 0,
     )
     return {int(i): bytes.fromhex(h) for i, h in session.execute(stmt)}
+
+
+def _node_subject(key: merkle.NodeKey) -> str:
+    return f"audit_tree:{key[0]}/{key[1]}"
+
+
+def _stored_nodes(session: Session, keys: list[int]) -> dict[int, tuple[int, int, bytes]]:
+    """Stored nodes by key, with the level and index beside them, IN-lists of at most 1000."""
+    found: dict[int, tuple[int, int, bytes]] = {}
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        stmt = select(NODES.c.key, NODES.c.level, NODES.c.idx, NODES.c.hash)
+        rows = session.connection().execute(stmt.where(NODES.c.key.in_(chunk)))
+        for key, level, idx, value in rows:
+            found[int(key)] = (int(level), int(idx), bytes.fromhex(value))
+    return found
+
+
+def _replay_nodes(
+    nodes: _Nodes, leaves: dict[int, bytes], row_leaves: dict[int, bytes], last: int
+) -> dict[int, tuple[merkle.NodeKey, bytes]]:
+    """Appends leaves up to ``last`` (a deleted row's stored leaf fills its gap) and returns
+    the interior nodes they complete, by key."""
+    computed: dict[int, tuple[merkle.NodeKey, bytes]] = {}
+    while not nodes.broken and nodes.size <= last:
+        leaf = leaves.get(nodes.size) or row_leaves.get(nodes.size)
+        if leaf is None:
+            nodes.broken = True
+            break
+        nodes.found += nodes.size in leaves
+        for key, value in merkle.append_leaf(nodes.frontier, nodes.size, leaf)[1:]:
+            computed[MerkleNode.key_of(*key)] = (key, value)
+        nodes.size += 1
+    return computed
+
+
+def _check_nodes(
+    session: Session,
+    found: Collector,
+    nodes: _Nodes,
+    leaves: dict[int, bytes],
+    row_leaves: dict[int, bytes],
+) -> None:
+    """Every interior node the batch's leaves complete, recomputed and compared: missing,
+    altered, or filed under a key its level and index do not give."""
+    computed = _replay_nodes(nodes, leaves, row_leaves, max(row_leaves))
+    stored = _stored_nodes(session, list(computed))
+    for number, (key, value) in computed.items():
+        got = stored.get(number)
+        if got is None:
+            found.add("audit_tree_node_missing", _node_subject(key), "no stored subtree hash")
+            continue
+        nodes.found += 1
+        if got[2] != value:
+            found.add_once(
+                "audit_tree_node_altered", _node_subject(key), "stored subtree hash differs"
+            )
+        if got[:2] != key:
+            _misfiled(found, number, got[0], got[1])
+
+
+def _misfiled(found: Collector, key: int, level: int, idx: int) -> None:
+    found.add_once(
+        "audit_tree_node_extra",
+        f"audit_tree_key:{key}",
+        f"its key is not (idx << 6) | level for level {level}, index {idx}",
+    )
+
+
+def _check_extra_nodes(session: Session, found: Collector, nodes: _Nodes) -> None:
+    """Stored nodes the tree does not have: beyond its size (a truncated tail's) or under a
+    key that is not their own. Scanned only when the count says some are there."""
+    if nodes.broken:
+        return
+    total = session.connection().execute(select(func.count()).select_from(NODES)).scalar_one()
+    if int(total) == nodes.found:
+        return
+    stmt = select(NODES.c.key, NODES.c.level, NODES.c.idx).execution_options(yield_per=BATCH)
+    for key, level, idx in session.connection().execute(stmt):
+        key, level, idx = int(key), int(level), int(idx)
+        if (key & 63, key >> 6) != (level, idx):
+            _misfiled(found, key, level, idx)
+        elif (idx + 1) << level > nodes.size:
+            found.add(
+                "audit_tree_node_extra",
+                _node_subject((level, idx)),
+                f"beyond the tree: the log holds {nodes.size} entries",
+            )
 
 
 def _parsed(entry: str) -> dict[str, Any]:
@@ -161,20 +269,28 @@ def _check_place(found: Collector, expected: int, seq: int) -> int:
 
 
 def _check_rows(
-    session: Session, found: Collector, sizes: set[int], on_event: Callable[[int], None] | None
+    session: Session,
+    found: Collector,
+    sizes: set[int],
+    on_event: Callable[[int], None] | None,
+    nodes: _Nodes,
 ) -> _Replay:
     replay = _Replay(roots={0: merkle.EMPTY_ROOT})
     expected = 0
     for batch in _batches(session):
         seqs = [int(row.seq) for row in batch]
-        stored = _stored_leaves(session, min(seqs), max(seqs) - min(seqs) + 1)
+        first = min(min(seqs), nodes.size)  # from the first leaf not yet replayed (gaps too)
+        stored = _stored_leaves(session, first, max(seqs) - first + 1)
+        row_leaves: dict[int, bytes] = {}
         for row in batch:
             expected = _check_place(found, expected, int(row.seq))
             leaf = _check_row(found, row, stored.get(int(row.seq)))
+            row_leaves.setdefault(int(row.seq), leaf)
             merkle.append_leaf(replay.frontier, replay.size, leaf)
             replay.size += 1
             if replay.size in sizes:
                 replay.roots[replay.size] = merkle.compact_root([h for _, h in replay.frontier])
+        _check_nodes(session, found, nodes, stored, row_leaves)
         found.events_checked += len(batch)
         if on_event:
             on_event(len(batch))
@@ -236,7 +352,7 @@ def _check_frontier(session: Session, replay: _Replay, found: Collector) -> None
         return
     for key, (_, rebuilt) in zip(keys, replay.frontier, strict=True):
         if stored[key] != rebuilt:
-            found.add(
+            found.add_once(
                 "audit_tree_node_altered",
                 f"audit_tree:{key[0]}/{key[1]}",
                 "stored subtree hash differs",
@@ -268,7 +384,9 @@ def check_log(
     anchors = anchors or {}
     heads = list(session.scalars(select(TreeHead).order_by(TreeHead.id)))
     sizes = {head.size for head in heads} | set(anchors)
-    replay = _check_rows(session, found, sizes, on_event)
+    nodes = _Nodes()
+    replay = _check_rows(session, found, sizes, on_event, nodes)
+    _check_extra_nodes(session, found, nodes)
     _check_frontier(session, replay, found)
     _check_anchors(anchors, replay, found)
     previous: TreeHead | None = None

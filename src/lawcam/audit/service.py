@@ -18,6 +18,8 @@ from lawcam.timeutil import utcnow
 # Any constant works; it only has to be the same for every writer of the audit log.
 _PG_AUDIT_LOCK = 0x6C617763616D  # "lawcam"
 _SEQ_KEY = "lawcam.audit.next_seq"
+# Set on a session that wrote an entry: a command that wrote one signs a tree head at its end.
+AUDITED = "lawcam.audit.recorded"
 
 
 def canonical_json(value: Any) -> str:
@@ -71,6 +73,7 @@ def record(
     session.add(event)
     session.flush()
     log.append(session, seq, event.entry)
+    session.info[AUDITED] = True
     return event
 
 

@@ -84,8 +84,11 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[Database]:
-    """The home's database; refuses (exit 2) a home that ``lawcam init`` has not prepared."""
+def open_database(
+    settings: Settings, *, require_init: bool = True, sign_heads: bool = True
+) -> Iterator[Database]:
+    """The home's database; refuses (exit 2) a home that ``lawcam init`` has not prepared.
+    When the command wrote to the audit log, a tree head is signed at its end (R18.1)."""
     from lawcam.db import Database
     from lawcam.db.migrate import current_revision, head_revision
 
@@ -93,6 +96,7 @@ def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[
     if require_init:
         require_initialised(settings)
     database = Database(url)
+    audited = _watch_audit(database)
     try:
         if require_init:
             revision = current_revision(database.engine)
@@ -107,7 +111,44 @@ def open_database(settings: Settings, *, require_init: bool = True) -> Iterator[
                 )
         yield database
     finally:
+        if audited and sign_heads:
+            sign_head(settings, database)
         database.dispose()
+
+
+def _watch_audit(database: Database) -> list[bool]:
+    """Fills (with True) when a transaction that wrote an audit entry commits."""
+    from sqlalchemy import event
+
+    from lawcam.audit.service import AUDITED
+
+    committed: list[bool] = []
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(AUDITED, False):
+            committed.append(True)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(AUDITED, None)
+
+    event.listen(database.sessions, "after_commit", after_commit)
+    event.listen(database.sessions, "after_rollback", after_rollback)
+    return committed
+
+
+def sign_head(settings: Settings, database: Database) -> None:
+    """A signed head over the log as the command left it: deleting its last entries later is
+    then named by verify even in a home used only from the command line (R18.1)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lawcam.audit.log import make_head
+    from lawcam.audit.signing import load_signer
+
+    try:
+        with database.unit_of_work() as session:
+            make_head(session=session, signer=load_signer(settings.home))
+    except (LookupError, LawcamError, SQLAlchemyError) as exc:  # verify names a damaged log
+        err().print(f"警告：未能签署审计日志树头：{exc}", markup=False, style="yellow")
 
 
 def require_initialised(settings: Settings) -> None:

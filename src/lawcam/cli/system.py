@@ -17,6 +17,7 @@ from lawcam.cli.common import (
     open_database,
     print_json,
     say,
+    sign_head,
     table,
 )
 from lawcam.config import Settings
@@ -49,6 +50,7 @@ def initialise(settings: Settings) -> dict[str, Any]:
     try:
         upgrade(database.engine)
         revision = current_revision(database.engine)
+        sign_head(settings, database)  # the log's first head (or a newer one) from the start
     finally:
         database.dispose()
     prepare_store(settings.resolved_storage_url)

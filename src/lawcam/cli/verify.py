@@ -20,6 +20,7 @@ from lawcam.cli.common import (
     print_json,
     require_initialised,
     say,
+    sign_head,
     table,
 )
 from lawcam.config import Settings
@@ -114,8 +115,9 @@ def _check(
     from lawcam.evidence import integrity
 
     key = public_key if public_key is not None else load_signer(settings.home).public_key
-    with open_database(settings) as database:
-        return integrity.verify(
+    # Its own entry is signed only over a log found intact: a head never vouches for tampering.
+    with open_database(settings, sign_heads=False) as database:
+        found = integrity.verify(
             database=database,
             store=store,
             public_key=key,
@@ -126,6 +128,9 @@ def _check(
             anchors=anchors,
             rehash=rehash,
         )
+        if not found.problems:
+            sign_head(settings, database)
+        return found
 
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -1,14 +1,19 @@
 """``lawcam verify``: the stored originals re-hashed (SHA-256 and SM3, on every core), rows
-and store cross-checked both ways, recording rows checked against the audit entries that
-recorded them, and the audit log checked (``audit.integrity``). Whatever is found is listed
-and audited; it will become a finding (Art. 18 (4)(5))."""
+and store cross-checked both ways, every column of every write-once row (recordings, their
+sightings and corrections) checked against the audit entry that created it, each object's
+protection in the store checked against its effective retention, and the audit log checked
+(``audit.integrity``). Whatever is found is listed and audited; it will become a finding
+(Art. 18 (4)(5))."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,10 +26,10 @@ from lawcam.audit.types import IntegrityEvent
 from lawcam.authz import Actor
 from lawcam.db import Database
 from lawcam.errors import Conflict
-from lawcam.evidence.models import Recording
+from lawcam.evidence.models import Correction, Recording, Sighting, json_value
 from lawcam.evidence.rehash import Progress, Rehash
 from lawcam.evidence.types import EvidenceEvent
-from lawcam.storage import BlobStore, StoredObject
+from lawcam.storage import BlobStore, Protection, StorageError, StoredObject
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,19 @@ class RowFacts:
     size: int
 
 
-def _rows(session: Session) -> dict[str, RowFacts]:
-    stmt = select(Recording.id, Recording.sha256, Recording.sm3, Recording.size)
-    return {sha: RowFacts(i, sha, sm3, size) for i, sha, sm3, size in session.execute(stmt)}
+Row = Mapping[Any, Any]
+
+
+def _table(session: Session, table: Any) -> dict[int, Row]:
+    """Every row of a write-once table by id, all columns, in one query."""
+    return {int(row["id"]): row for row in session.execute(select(table)).mappings()}
+
+
+def _facts(recordings: dict[int, Row]) -> dict[str, RowFacts]:
+    return {
+        str(row["sha256"]): RowFacts(rid, str(row["sha256"]), str(row["sm3"]), int(row["size"]))
+        for rid, row in recordings.items()
+    }
 
 
 def _check_presence(
@@ -82,39 +97,229 @@ def _check_contents(rows: dict[str, RowFacts], rehash: Rehash, found: Collector)
             found.add("object_sm3_differs", f"recording:{row.id}", f"SM3 is now {result.sm3}")
 
 
-def _check_rows_against_audit(
-    session: Session, rows: dict[str, RowFacts], found: Collector
-) -> None:
-    """A recording row says what its (tamper-evident) ingest audit entry said: an edited
-    digest or size in the row is named as such."""
-    tags = (str(EvidenceEvent.RECORDING_INGESTED), str(EvidenceEvent.RECORDING_ADOPTED))
-    stmt = select(AuditEvent.subject_id, AuditEvent.entry).where(
-        AuditEvent.subject_type == "recording", AuditEvent.tag.in_(tags)
+# Write-once rows against the entries that created them ---------------------------------------
+
+_CREATED = frozenset({str(EvidenceEvent.RECORDING_INGESTED), str(EvidenceEvent.RECORDING_ADOPTED)})
+# Keys of entries written before they carried every column, by the column they name.
+_LEGACY_SIGHTING_KEYS = {
+    "path": "source_path",
+    "ingest_run_id": "ingest_run_id",
+    "device_id": "device_id",
+}
+
+
+@dataclass
+class _Audited:
+    """What the hashed audit entries say each write-once row holds. Entries written before
+    they carried every column (and the row's id) are kept apart, per recording in log order,
+    and matched to the rows they can only have created in the same order."""
+
+    recordings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sightings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    corrections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    old_sightings: dict[int, list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
     )
-    # The hashed entry, not the convenience columns beside it, is what the tree protects.
-    audited = {
-        int(sid): json.loads(entry).get("after") or {} for sid, entry in session.execute(stmt)
-    }
-    present = {row.id for row in rows.values()}
-    for recording_id, entry in audited.items():
-        if recording_id not in present:
+    old_corrections: dict[int, list[dict[str, Any]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    first_sighting_unrecorded: set[int] = field(default_factory=set)
+
+    def add(self, recording_id: int, tag: str, after: dict[str, Any]) -> None:
+        sighting, correction = after.get("sighting"), after.get("correction")
+        if tag in _CREATED:
+            self.recordings[recording_id] = after
+            if not isinstance(sighting, dict):
+                self.first_sighting_unrecorded.add(recording_id)
+        if isinstance(sighting, dict) and "id" in sighting:
+            self.sightings[int(sighting["id"])] = sighting
+        elif tag == EvidenceEvent.RECORDING_SIGHTED:
+            old = {
+                column: after[key] for key, column in _LEGACY_SIGHTING_KEYS.items() if key in after
+            }
+            self.old_sightings[recording_id].append(old)
+        if isinstance(correction, dict) and "id" in correction:
+            self.corrections[int(correction["id"])] = correction
+        elif tag == EvidenceEvent.RECORDING_CORRECTED:
+            self.old_corrections[recording_id].append(after)
+
+
+def _audited(session: Session) -> _Audited:
+    """Every entry about a recording, read in one query; the hashed entry, not the convenience
+    columns beside it, is what the tree protects."""
+    stmt = (
+        select(AuditEvent.subject_id, AuditEvent.tag, AuditEvent.entry)
+        .where(AuditEvent.subject_type == "recording")
+        .order_by(AuditEvent.seq)
+    )
+    audited = _Audited()
+    for subject_id, tag, entry in session.execute(stmt):
+        after = json.loads(entry).get("after")
+        if isinstance(after, dict) and str(subject_id).isdigit():
+            audited.add(int(subject_id), str(tag), after)
+    return audited
+
+
+def _same(stored: object, recorded: object) -> bool:
+    """A column against its entry's JSON value: times compared as instants (an entry may
+    hold the device's offset, the row holds UTC)."""
+    if isinstance(stored, datetime) and isinstance(recorded, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(recorded) == stored
+        return False
+    if isinstance(stored, date) and isinstance(recorded, str):
+        return stored.isoformat() == recorded
+    return stored == recorded
+
+
+def _compare(found: Collector, kind: str, subject: str, row: Row, recorded: dict[str, Any]) -> None:
+    """Each column the entry names, one problem per differing column. Entries written before
+    they carried every column are compared on the keys they have."""
+    for column, value in recorded.items():
+        if column in row and not _same(row[column], value):
             found.add(
-                "recording_missing",
-                f"recording:{recording_id}",
-                f"its row is gone; ingested as {entry.get('sha256')} ({entry.get('size')} bytes)",
+                f"{kind}_row_altered",
+                subject,
+                f"{column} is {json_value(row[column])}, the audit entry recorded {value}",
             )
-    for row in rows.values():
-        entry = audited.get(row.id)
-        if entry is None:
-            found.add("recording_not_audited", f"recording:{row.id}", "no ingest audit entry")
+
+
+def _check_written_once(
+    found: Collector,
+    kind: str,
+    rows: dict[int, Row],
+    audited: dict[int, dict[str, Any]],
+    old: Mapping[int, list[dict[str, Any]]] | None = None,
+) -> None:
+    """Rows of one write-once table both ways against their entries: a row gone, a row
+    without an entry, each altered column."""
+    for row_id, recorded in audited.items():
+        row = rows.get(row_id)
+        if row is None:
+            found.add(
+                f"{kind}_missing",
+                f"{kind}:{row_id}",
+                f"its row is gone; the audit entry recorded {_brief(recorded)}",
+            )
+        else:
+            _compare(found, kind, f"{kind}:{row_id}", row, recorded)
+    unmatched: dict[int, list[Row]] = defaultdict(list)
+    for row_id, row in sorted(rows.items()):
+        if row_id not in audited:
+            unmatched[int(row.get("recording_id", row_id))].append(row)
+    _check_by_order(found, kind, unmatched, old or {})
+
+
+def _check_by_order(
+    found: Collector, kind: str, rows: dict[int, list[Row]], old: Mapping[int, list[dict[str, Any]]]
+) -> None:
+    """Rows without an entry naming them, paired per recording in order with the older
+    entries that named no row: what is left on either side is named."""
+    for recording_id in sorted(set(rows) | set(old)):
+        left, entries = rows.get(recording_id, []), old.get(recording_id, [])
+        for row, recorded in zip(left, entries, strict=False):
+            _compare(found, kind, f"{kind}:{row['id']}", row, recorded)
+        for row in left[len(entries) :]:
+            found.add(
+                f"{kind}_not_audited",
+                f"{kind}:{row['id']}",
+                f"no audit entry created it ({_brief(dict(row))})",
+            )
+        for recorded in entries[len(left) :]:
+            found.add(
+                f"{kind}_missing",
+                f"recording:{recording_id}",
+                f"a {kind} the audit log recorded has no row ({_brief(recorded)})",
+            )
+
+
+def _brief(values: Mapping[str, Any]) -> str:
+    shown = ("sha256", "size", "source_path", "field", "value")
+    return ", ".join(f"{key} {json_value(values[key])}" for key in shown if key in values)
+
+
+def _check_rows_against_audit(
+    session: Session, recordings: dict[int, Row], found: Collector
+) -> None:
+    """Every column of every recording, sighting and correction row against the (tamper-
+    evident) audit entry that created it (R15.1). Entries and rows are each read in bulk."""
+    audited = _audited(session)
+    _check_written_once(found, "recording", recordings, audited.recordings)
+    sightings = _table(session, Sighting.__table__)
+    for sighting_id, row in list(sightings.items()):
+        # A first sighting recorded before ingest entries carried it: its recording's entry
+        # vouches for it (nothing more to compare).
+        if (
+            not row["duplicate"]
+            and int(row["recording_id"]) in audited.first_sighting_unrecorded
+            and sighting_id not in audited.sightings
+        ):
+            del sightings[sighting_id]
+    _check_written_once(found, "sighting", sightings, audited.sightings, audited.old_sightings)
+    corrections = _table(session, Correction.__table__)
+    _check_written_once(
+        found, "correction", corrections, audited.corrections, audited.old_corrections
+    )
+
+
+# The store's own protection -----------------------------------------------------------------
+
+
+def _check_protection(
+    session: Session,
+    store: BlobStore,
+    rows: dict[str, RowFacts],
+    stored: dict[str, StoredObject],
+    found: Collector,
+) -> None:
+    """Each original as the store protects it: a local file must have no write bit; an S3
+    object must be locked COMPLIANCE at least through its effective retention (R14.2, R15.1)."""
+    required: dict[int, datetime] | None = None  # read once, and only from a store that locks
+    for sha, row in rows.items():
+        if sha not in stored:
             continue
-        for key in ("sha256", "sm3", "size"):
-            if entry.get(key) != getattr(row, key):
-                found.add(
-                    "recording_row_altered",
-                    f"recording:{row.id}",
-                    f"{key} is {getattr(row, key)}, the audit entry recorded {entry.get(key)}",
-                )
+        subject = f"recording:{row.id}"
+        try:
+            protection = store.protection(sha)
+        except StorageError as exc:
+            found.add("object_unreadable", subject, f"its protection is unreadable: {exc}")
+            continue
+        if protection is None:
+            continue
+        if protection.writable:
+            found.add("object_writable", subject, "the original has write permission (not 0444)")
+        if protection.store_locks:
+            required = _required_lock(session) if required is None else required
+            _check_lock(found, subject, protection, required.get(row.id))
+
+
+def _check_lock(
+    found: Collector, subject: str, protection: Protection, needed: datetime | None
+) -> None:
+    if protection.lock_mode != "COMPLIANCE":
+        mode = protection.lock_mode or "none"
+        found.add("object_not_locked", subject, f"lock mode is {mode}, not COMPLIANCE")
+        return
+    until = protection.retain_until
+    if needed is not None and (until is None or until < needed):
+        shown = until.isoformat() if until else "none"
+        found.add(
+            "object_lock_too_short",
+            subject,
+            f"locked until {shown}; the effective retention needs {needed.isoformat()}",
+        )
+
+
+def _required_lock(session: Session) -> dict[int, datetime]:
+    """Each recording's lock instant from its effective retention (only for stores that lock:
+    one query per recording here costs little beside the store's own request per object)."""
+    from lawcam.evidence.ingest import lock_until  # the ingest path loads media libraries
+    from lawcam.evidence.retention import effective_retention
+
+    return {
+        recording.id: lock_until(effective_retention(session, recording)).replace(microsecond=0)
+        for recording in session.scalars(select(Recording))
+    }
 
 
 def check_objects(
@@ -130,10 +335,12 @@ def check_objects(
     with contextlib.ExitStack() as stack:
         if rehash is None:
             rehash = stack.enter_context(Rehash(store, on_bytes))
-        rows = _rows(session)
+        recordings = _table(session, Recording.__table__)
+        rows = _facts(recordings)
         _check_presence(rows, rehash.stored, found)
         _check_strays(store, found)
-        _check_rows_against_audit(session, rows, found)
+        _check_rows_against_audit(session, recordings, found)
+        _check_protection(session, store, rows, rehash.stored, found)
         _check_contents(rows, rehash, found)
 
 

@@ -23,6 +23,21 @@ from lawcam.equipment.models import Device
 from lawcam.org.models import Person, Unit
 
 
+def json_value(value: object) -> object:
+    """A column value as an audit entry holds it (JSON): dates and times in ISO 8601."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def columns_of(row: Base) -> dict[str, object]:
+    """Every column of a write-once row by name, JSON-ready (``problems`` copied, not shared)."""
+    table = row.__table__
+    return {
+        column.name: json_value(list(value) if isinstance(value, list) else value)
+        for column in table.columns
+        for value in (getattr(row, column.key),)
+    }
+
+
 class IngestRun(Base):
     """One ``lawcam ingest`` (or one remote upload): where the files came from and who docked."""
 
@@ -94,28 +109,8 @@ class Recording(Base):
         return self.corrected_end_at or self.end_at
 
     def snapshot(self) -> dict[str, object]:
-        return {
-            "sha256": self.sha256,
-            "sm3": self.sm3,
-            "size": self.size,
-            "original_name": self.original_name,
-            "device_id": self.device_id,
-            "officer_id": self.officer_id,
-            "officer_source": self.officer_source,
-            "unit_id": self.unit_id,
-            "ingest_run_id": self.ingest_run_id,
-            "kind": self.kind,
-            "duration_s": self.duration_s,
-            "start_at": self.start_at.isoformat(),
-            "end_at": self.end_at.isoformat(),
-            "start_source": self.start_source,
-            "clock_offset_s": self.clock_offset_s,
-            "upload_deadline": self.upload_deadline.isoformat(),
-            "uploaded_late": self.uploaded_late,
-            "retain_until": self.retain_until.isoformat(),
-            "flagged": self.flagged,
-            "problems": list(self.problems),
-        }
+        """Every column as the ingest audit entry records it: verify checks the row against it."""
+        return columns_of(self)
 
 
 class Sighting(Base):
@@ -148,6 +143,10 @@ class Sighting(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duplicate: Mapped[bool] = mapped_column(Boolean)
 
+    def snapshot(self) -> dict[str, object]:
+        """Every column, id included, as the audit entry that saw it records it."""
+        return columns_of(self)
+
 
 class Correction(Base):
     """A metadata correction: a new fact beside the original, with who, when and why."""
@@ -161,6 +160,10 @@ class Correction(Base):
     reason: Mapped[str] = mapped_column(String(1000))
     corrected_by: Mapped[str] = mapped_column(String(200))
     corrected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def snapshot(self) -> dict[str, object]:
+        """Every column, id included, as the correction's audit entry records it."""
+        return columns_of(self)
 
 
 class Upload(Base):

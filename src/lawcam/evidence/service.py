@@ -251,9 +251,11 @@ def add_recording(
     session.flush()
     run = session.get(IngestRun, planned.ingest_run_id)
     assert run is not None
-    _add_sighting(session, planned, run, source, duplicate=False)
+    sighting = _add_sighting(session, planned, run, source, duplicate=False)
     tag = EvidenceEvent.RECORDING_ADOPTED if adopted else EvidenceEvent.RECORDING_INGESTED
-    record(session, actor, tag, ("recording", planned.id), after=planned.snapshot())
+    # Every column of both write-once rows: verify checks each against this entry (R15.1).
+    after = {**planned.snapshot(), "sighting": sighting.snapshot()}
+    record(session, actor, tag, ("recording", planned.id), after=after)
     return planned
 
 
@@ -268,7 +270,12 @@ def add_sighting(
     if known_file(session, run.device_id, source.path, source.size, source.mtime_ns):
         return False
     sighting = _add_sighting(session, recording, run, source, duplicate=True)
-    after = {"path": sighting.source_path, "ingest_run_id": run_id, "device_id": run.device_id}
+    after = {
+        "path": sighting.source_path,
+        "ingest_run_id": run_id,
+        "device_id": run.device_id,
+        "sighting": sighting.snapshot(),  # every column, checked by verify (R15.1)
+    }
     record(
         session, actor, EvidenceEvent.RECORDING_SIGHTED, ("recording", recording.id), after=after
     )
@@ -328,7 +335,12 @@ def correct(
     )
     session.add(correction)
     session.flush()
-    after = {"field": str(field), "value": value, "reason": correction.reason}
+    after = {
+        "field": str(field),
+        "value": value,
+        "reason": correction.reason,
+        "correction": correction.snapshot(),  # every column, checked by verify (R15.1)
+    }
     record(
         session, actor, EvidenceEvent.RECORDING_CORRECTED, ("recording", recording.id), after=after
     )

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from lawcam.errors import InvalidInput
-from lawcam.storage.base import BlobStore, BlobWriter, StorageError, StoredObject, address
+from lawcam.storage.base import (
+    BlobStore,
+    BlobWriter,
+    Protection,
+    StorageError,
+    StoredObject,
+    address,
+)
 from lawcam.storage.local import LocalStore
 
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ __all__ = [
     "BlobStore",
     "BlobWriter",
     "LocalStore",
+    "Protection",
     "StorageError",
     "StoredObject",
     "address",

@@ -33,6 +33,17 @@ class StoredObject:
     size: int
 
 
+@dataclass(frozen=True)
+class Protection:
+    """How the store itself protects one object, as read back for verify: a local file's
+    write bits, an S3 object's lock mode and retain-until (None where the store has none)."""
+
+    writable: bool
+    lock_mode: str | None = None
+    retain_until: datetime | None = None
+    store_locks: bool = False  # whether this store keeps a lock at all (S3 Object Lock)
+
+
 class BlobWriter(Protocol):
     """One object being written. Nothing is visible at any address until ``publish``."""
 
@@ -79,6 +90,11 @@ class BlobStore(Protocol):
 
     def retention(self, sha256: str) -> datetime | None:
         """The date until which the store itself refuses deletion (None: no store-side lock)."""
+        ...
+
+    def protection(self, sha256: str) -> Protection | None:
+        """What keeps the object from being changed, read back (None when it is missing): verify
+        names a writable original or a lock shorter than the effective retention (R14.2)."""
         ...
 
     def clean_abandoned(self) -> int:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from lawcam.storage.base import SHA256_HEX, StorageError, StoredObject, address
+from lawcam.storage.base import SHA256_HEX, Protection, StorageError, StoredObject, address
 
 TMP_DIR = ".tmp"
 _TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]+\.part$")
@@ -205,6 +205,15 @@ class LocalStore:
 
     def retention(self, sha256: str) -> datetime | None:
         return None  # a folder has no store-side lock: mode 0444 and no delete path in code
+
+    def protection(self, sha256: str) -> Protection | None:
+        """Published 0444: any write bit means someone changed the mode since (R15.1)."""
+        try:
+            info = os.lstat(self.path(sha256))
+        except FileNotFoundError:
+            return None
+        writable = bool(info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        return Protection(writable=writable)
 
     def clean_abandoned(self) -> int:
         return clean_pid_files(self.root / TMP_DIR, _TMP_NAME)

@@ -32,7 +32,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lawcam.storage.base import StorageError, StoredObject, address
+from lawcam.storage.base import Protection, StorageError, StoredObject, address
 from lawcam.storage.local import clean_pid_files, write_all
 
 if TYPE_CHECKING:
@@ -359,14 +359,27 @@ class S3Store:
 
     def retention(self, sha256: str) -> datetime | None:
         """Only COMPLIANCE counts: a GOVERNANCE lock can be bypassed by a privileged user."""
+        found = self._lock(sha256)
+        return found.retain_until if found.lock_mode == "COMPLIANCE" else None
+
+    def protection(self, sha256: str) -> Protection | None:
+        """The current version's lock as the server reports it (None: no object there)."""
+        if self._head(address(sha256)) is None:
+            return None
+        return self._lock(sha256)
+
+    def _lock(self, sha256: str) -> Protection:
         key = address(sha256)
         get = self.client.get_object_retention
         found = _call(f"retention of {key}", get, _NO_LOCK, Bucket=self.bucket, Key=key) or {}
         retention = found.get("Retention", {})
-        if retention.get("Mode") != "COMPLIANCE":
-            return None
-        until: datetime = retention["RetainUntilDate"]
-        return until.astimezone(UTC)
+        until: datetime | None = retention.get("RetainUntilDate")
+        return Protection(
+            writable=False,  # S3 never changes an object in place; a new version shows up here
+            lock_mode=retention.get("Mode"),
+            retain_until=until.astimezone(UTC) if until else None,
+            store_locks=True,
+        )
 
     def clean_abandoned(self) -> int:
         """Spool files of dead writers. (Parts of an upload cut off by a crash stay on the

@@ -369,6 +369,7 @@ def test_edited_digests_and_size_together_still_named_by_the_audit_entry(home: H
     target = home.store.path(new_sha)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(replacement)
+    target.chmod(0o444)  # a careful attacker leaves it read-only, as published ones are
     writable(path)
     path.unlink()
     with home.database.engine.begin() as conn:
@@ -418,6 +419,7 @@ def test_recording_row_without_audit_entry(home: Home) -> None:
     path = home.store.path(sha)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(planted)
+    path.chmod(0o444)
     with home.database.engine.begin() as conn:
         table = Recording.__table__
         row = dict(conn.execute(select(table).where(table.c.id == rid)).mappings().one())
