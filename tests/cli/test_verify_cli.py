@@ -292,6 +292,49 @@ def test_verify_after_the_tail_is_deleted_exits_1(clone: Cli) -> None:
     assert "audit_log_truncated" in kinds
 
 
+def test_init_signs_the_first_tree_head(cli: Cli) -> None:
+    cli.ok("init")
+    assert sql(cli, "SELECT size FROM audit_tree_head") == [(0,)]
+
+
+def test_a_command_that_audits_signs_a_head_at_its_end(cli: Cli) -> None:
+    cli.ok("init")
+    cli.ok("unit", "add", "--name", "执法一处", "--class", "fewer", "--target", "0")
+    size = len(entries(cli))
+    assert size > 0
+    assert sql(cli, "SELECT max(size) FROM audit_tree_head") == [(size,)]
+    cli.ok("unit", "list")  # reads only: no new head
+    assert sql(cli, "SELECT count(*) FROM audit_tree_head") == [(2,)]
+
+
+def test_last_entry_deleted_in_a_home_used_only_from_the_cli(cli: Cli) -> None:
+    """No server ever ran, so no head was signed at intervals: the heads signed at init and
+    at the end of each command that wrote still name the truncation (R18.1)."""
+    cli.ok("init")
+    cli.ok("unit", "add", "--name", "执法一处", "--class", "fewer", "--target", "0")
+    cli.ok("unit", "add", "--name", "执法二处", "--class", "fewer", "--target", "0")
+    last = len(entries(cli)) - 1
+    unguard(cli, "audit_event")
+    unguard(cli, "audit_merkle_node")
+    sql(cli, "DELETE FROM audit_event WHERE seq = :s", s=last)
+    sql(cli, "DELETE FROM audit_merkle_node WHERE idx >= :s AND level = 0", s=last)
+    code, document = run_verify(cli)
+    assert code == 1
+    assert "audit_log_truncated" in {p["kind"] for p in document["problems"]}
+
+
+def test_verify_signs_its_own_entry_only_when_clean(clone: Cli) -> None:
+    heads = sql(clone, "SELECT count(*) FROM audit_tree_head")[0][0]
+    assert run_verify(clone, "--log")[0] == 0
+    assert sql(clone, "SELECT max(size) FROM audit_tree_head") == [(len(entries(clone)),)]
+    target = sorted(objects(clone))[0]
+    target.chmod(0o644)
+    code, document = run_verify(clone)
+    assert code == 1
+    assert [p["kind"] for p in document["problems"]] == ["object_writable"]
+    assert sql(clone, "SELECT count(*) FROM audit_tree_head") == [(heads + 1,)]
+
+
 def test_proof_with_a_missing_tree_node_is_an_error_document(clone: Cli) -> None:
     unguard(clone, "audit_merkle_node")
     sql(clone, "DELETE FROM audit_merkle_node WHERE key = :k", k=3 << 6)  # leaf 3

@@ -16,7 +16,9 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -33,9 +35,13 @@ from lawcam.authz import Actor, console_actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.evidence import integrity
-from lawcam.evidence.models import Recording
+from lawcam.evidence import service as evidence
+from lawcam.evidence.models import Correction, Recording, Sighting
+from lawcam.evidence.types import CorrectableField
 from lawcam.org import service as org
+from lawcam.org.models import Person
 from lawcam.org.types import UnitClass, UnitIn
+from lawcam.storage import open_store
 from lawcam.storage.local import LocalStore
 from lawcam.timeutil import utcnow
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
@@ -115,6 +121,23 @@ def _build(database: Database, settings: Settings, actor: Actor, card: Path) -> 
     for result in report.files:
         assert result.recording_id is not None and result.sha256, result
         recordings[Path(result.path).name] = (result.recording_id, result.sha256)
+    again = card.parent / "card2"  # the clip seen again under another name: a duplicate sighting
+    again.mkdir()
+    shutil.copy2(card / "clip.mp4", again / "clip_copy.mp4")
+    assert ingest(database, settings, actor, again).as_dict()["duplicates"] == 1
+    with database.unit_of_work() as session:
+        clip = session.get(Recording, recordings["clip.mp4"][0])
+        assert clip is not None
+        evidence.correct(
+            session=session,
+            actor=actor,
+            recording=clip,
+            field=CorrectableField.NOTE,
+            value="现场执法",
+            reason="补充备注",
+            settings=settings,
+            store=open_store(settings.resolved_storage_url),
+        )
     with database.unit_of_work() as session:
         sizes.append(log.make_head(session=session, signer=signer).size)
     with database.unit_of_work() as session:
@@ -725,3 +748,230 @@ def test_recorded_after_tampering_still_detected(home: Home) -> None:
         record(session, home.actor, "test:thing:touch", ("thing", 1))
     problems = home.verify()
     assert named(problems, "audit_row_altered") == {f"audit:{seq}"}
+
+
+# Every column of every write-once row (issue 13, "What was seen" 5) ---------------------------
+
+
+def _row(home: Home, table: Any, row_id: int) -> dict[str, Any]:
+    with home.database.read() as session:
+        found = session.execute(select(table).where(table.c.id == row_id)).mappings().one()
+    return dict(found)
+
+
+def _update(home: Home, table: Any, row_id: int, **values: object) -> None:
+    """As an attacker with the database: the write-once trigger dropped, the row changed."""
+    with home.database.engine.begin() as conn:
+        unguard(conn, table.name)
+        conn.execute(table.update().where(table.c.id == row_id).values(**values))
+
+
+def _another_officer(home: Home, current: int | None) -> int:
+    with home.database.read() as session:
+        ids = session.scalars(select(Person.id).where(Person.id != (current or 0))).all()
+    return int(ids[0])
+
+
+RECORDING = Recording.__table__
+SIGHTING = Sighting.__table__
+CORRECTION = Correction.__table__
+
+
+@pytest.mark.parametrize(
+    "column", ["officer_id", "start_at", "end_at", "retain_until", "original_name", "workstation"]
+)
+def test_each_edited_recording_column_is_named(home: Home, column: str) -> None:
+    """The edits verify used to miss (officer, times, a shortened retention, the file's name,
+    the workstation): each is named by the column, against the ingest entry."""
+    rid, _ = home.recordings["clip.mp4"]
+    row = _row(home, RECORDING, rid)
+    forged: dict[str, object] = {
+        "officer_id": _another_officer(home, row["officer_id"]),
+        "start_at": row["start_at"] - timedelta(hours=3),
+        "end_at": row["end_at"] + timedelta(minutes=5),
+        "retain_until": row["retain_until"] - timedelta(days=700),
+        "original_name": "换过的名字.mp4",
+        "workstation": "另一台工作站",
+    }
+    _update(home, RECORDING, rid, **{column: forged[column]})
+    problems = home.verify()
+    assert kinds(problems) == {"recording_row_altered"}
+    (problem,) = problems
+    assert problem.subject == f"recording:{rid}" and problem.detail.startswith(f"{column} is ")
+
+
+@pytest.mark.req("R14.2")
+def test_shortened_retention_is_named_with_both_dates(home: Home) -> None:
+    rid, _ = home.recordings["REC_20261130_090000.wav"]
+    promised = _row(home, RECORDING, rid)["retain_until"]
+    _update(home, RECORDING, rid, retain_until=date(2020, 1, 1))
+    (problem,) = home.verify()
+    assert problem.kind == "recording_row_altered"
+    assert "2020-01-01" in problem.detail and promised.isoformat() in problem.detail
+
+
+def test_every_column_of_a_recording_is_in_its_ingest_entry(home: Home) -> None:
+    rid, _ = home.recordings["IMG_0001.jpg"]
+    with home.database.read() as session:
+        stmt = select(AuditEvent.entry).where(
+            AuditEvent.subject_type == "recording",
+            AuditEvent.subject_id == str(rid),
+            AuditEvent.tag == "evidence:recording:ingest",
+        )
+        after = json.loads(session.scalars(stmt).one())["after"]
+    assert set(RECORDING.columns.keys()) <= set(after)
+    assert set(SIGHTING.columns.keys()) == set(after["sighting"])
+
+
+def _sightings(home: Home, duplicate: bool) -> list[int]:
+    with home.database.read() as session:
+        stmt = select(Sighting.id).where(Sighting.duplicate.is_(duplicate)).order_by(Sighting.id)
+        return [int(i) for i in session.scalars(stmt)]
+
+
+@pytest.mark.parametrize("duplicate", [False, True], ids=["first", "duplicate"])
+def test_edited_sighting_is_named(home: Home, duplicate: bool) -> None:
+    """The first sighting (in its recording's ingest entry) and a duplicate (its own entry)."""
+    sid = _sightings(home, duplicate)[0]
+    _update(home, SIGHTING, sid, source_path="别处/clip.mp4", mtime_ns=1)
+    problems = home.verify()
+    assert kinds(problems) == {"sighting_row_altered"}
+    assert named(problems, "sighting_row_altered") == {f"sighting:{sid}"}
+    assert {p.detail.split(" ")[0] for p in problems} == {"source_path", "mtime_ns"}
+
+
+def test_deleted_and_planted_sightings_are_named(home: Home) -> None:
+    sid = _sightings(home, True)[0]
+    row = _row(home, SIGHTING, sid)
+    with home.database.engine.begin() as conn:
+        unguard(conn, "recording_sighting")
+        conn.execute(SIGHTING.delete().where(SIGHTING.c.id == sid))
+        planted = {**row, "id": sid + 1000, "source_path": "伪造/x.mp4", "source_hash": "0" * 64}
+        conn.execute(SIGHTING.insert().values(**planted))
+    problems = home.verify()
+    assert named(problems, "sighting_missing") == {f"sighting:{sid}"}
+    assert named(problems, "sighting_not_audited") == {f"sighting:{sid + 1000}"}
+    assert kinds(problems) == {"sighting_missing", "sighting_not_audited"}
+
+
+def _correction(home: Home) -> int:
+    with home.database.read() as session:
+        return int(session.scalars(select(Correction.id)).one())
+
+
+def test_edited_correction_is_named(home: Home) -> None:
+    cid = _correction(home)
+    _update(home, CORRECTION, cid, value="改过的备注", corrected_by="别人")
+    problems = home.verify()
+    assert named(problems, "correction_row_altered") == {f"correction:{cid}"}
+    assert {p.detail.split(" ")[0] for p in problems} == {"value", "corrected_by"}
+
+
+def test_deleted_and_planted_corrections_are_named(home: Home) -> None:
+    cid = _correction(home)
+    row = _row(home, CORRECTION, cid)
+    with home.database.engine.begin() as conn:
+        unguard(conn, "recording_correction")
+        conn.execute(CORRECTION.delete().where(CORRECTION.c.id == cid))
+        conn.execute(CORRECTION.insert().values(**{**row, "id": cid + 1000}))
+    problems = home.verify()
+    assert named(problems, "correction_missing") == {f"correction:{cid}"}
+    assert named(problems, "correction_not_audited") == {f"correction:{cid + 1000}"}
+    assert kinds(problems) == {"correction_missing", "correction_not_audited"}
+
+
+def test_entries_written_before_every_column_are_compared_on_their_keys(home: Home) -> None:
+    """A duplicate sighting audited the way it was before entries carried every column (path,
+    run and device only): clean while it agrees, named when its path is changed."""
+    rid, _ = home.recordings["IMG_0001.jpg"]
+    first = _row(home, SIGHTING, _sightings(home, False)[0])
+    with home.database.unit_of_work() as session:
+        old = Sighting(
+            **{**first, "id": None, "recording_id": rid, "source_path": "旧/IMG.jpg"},
+        )
+        old.duplicate, old.source_hash = True, None
+        session.add(old)
+        session.flush()
+        after = {"path": old.source_path, "ingest_run_id": old.ingest_run_id, "device_id": 1}
+        after["device_id"] = old.device_id
+        record(session, home.actor, "evidence:recording:sighting", ("recording", rid), after=after)
+        sid = old.id
+    assert home.check() == []
+    _update(home, SIGHTING, sid, source_path="改/IMG.jpg")
+    problems = home.verify()
+    assert [(p.kind, p.subject) for p in problems] == [("sighting_row_altered", f"sighting:{sid}")]
+
+
+# Every node of the stored tree --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("level", "index"), [(1, 0), (2, 1), (1, 5)])
+def test_altered_interior_node(home: Home, level: int, index: int) -> None:
+    with home.database.engine.begin() as conn:
+        unguard(conn, "audit_merkle_node")
+        conn.execute(
+            text("UPDATE audit_merkle_node SET hash = :h WHERE key = :k"),
+            {"h": "11" * 32, "k": MerkleNode.key_of(level, index)},
+        )
+    problems = home.check()
+    assert named(problems, "audit_tree_node_altered") == {f"audit_tree:{level}/{index}"}
+    assert "audit_row_altered" not in kinds(problems)
+
+
+@pytest.mark.parametrize(("level", "index"), [(1, 2), (2, 0), (3, 1)])
+def test_deleted_interior_node(home: Home, level: int, index: int) -> None:
+    with home.database.engine.begin() as conn:
+        unguard(conn, "audit_merkle_node")
+        conn.execute(
+            text("DELETE FROM audit_merkle_node WHERE key = :k"),
+            {"k": MerkleNode.key_of(level, index)},
+        )
+    problems = home.check()
+    assert named(problems, "audit_tree_node_missing") == {f"audit_tree:{level}/{index}"}
+    assert not {"audit_tree_node_extra", "audit_leaf_missing"} & kinds(problems)
+
+
+def _insert_node(home: Home, key: int, level: int, idx: int) -> None:
+    with home.database.engine.begin() as conn:
+        conn.execute(
+            MerkleNode.__table__.insert().values(key=key, level=level, idx=idx, hash="22" * 32)
+        )
+
+
+def test_node_beyond_the_tree(home: Home) -> None:
+    size = home.log_size()
+    _insert_node(home, MerkleNode.key_of(0, size + 5), 0, size + 5)
+    _insert_node(home, MerkleNode.key_of(4, size), 4, size)
+    problems = home.check()
+    assert named(problems, "audit_tree_node_extra") == {
+        f"audit_tree:0/{size + 5}",
+        f"audit_tree:4/{size}",
+    }
+    assert kinds(problems) == {"audit_tree_node_extra"}
+
+
+def test_node_under_a_key_that_is_not_its_own(home: Home) -> None:
+    _insert_node(home, 63, 0, 12345)  # the key of level 63, index 0
+    problems = home.check()
+    assert [(p.kind, p.subject) for p in problems] == [
+        ("audit_tree_node_extra", "audit_tree_key:63")
+    ]
+
+
+def test_tail_rows_deleted_leave_their_nodes_named_as_extra(home: Home) -> None:
+    kept = _truncate_tail(home, 1, nodes=False)
+    problems = home.check()
+    assert f"audit_tree:0/{kept}" in named(problems, "audit_tree_node_extra")
+    assert "audit_log_truncated" in kinds(problems)
+
+
+# The originals' own protection --------------------------------------------------------------
+
+
+@pytest.mark.req("R14.2")
+def test_original_made_writable(home: Home) -> None:
+    """Its bytes untouched: only the mode changed (the first step of an edit in place)."""
+    rid, sha = home.recordings["IMG_0001.jpg"]
+    writable(home.store.path(sha))
+    problems = home.verify()
+    assert [(p.kind, p.subject) for p in problems] == [("object_writable", f"recording:{rid}")]
