@@ -54,6 +54,9 @@ class Action(StrEnum):
     PERSON_MANAGE = "person:manage"
     ACCOUNT_VIEW = "account:view"
     ACCOUNT_MANAGE = "account:manage"
+    # 三员分立: the accounts of the three system roles are managed by the security
+    # administrator, so that the system administrator cannot become the auditor.
+    SEPARATED_ACCOUNT_MANAGE = "account:manage_separated"
     ROLE_VIEW = "role:view"
     ROLE_ASSIGN = "role:assign"
     AUDIT_READ = "audit:read"
@@ -137,7 +140,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.SECADMIN: frozenset(
-        {*_READ_ORG, Action.ACCOUNT_VIEW, Action.ROLE_VIEW, Action.ROLE_ASSIGN}
+        {
+            *_READ_ORG,
+            Action.ACCOUNT_VIEW,
+            Action.ROLE_VIEW,
+            Action.ROLE_ASSIGN,
+            Action.SEPARATED_ACCOUNT_MANAGE,
+        }
     ),
     Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ}),
 }
@@ -154,6 +163,7 @@ CONSOLE_ACTIONS = frozenset(
         Action.PERSON_MANAGE,
         Action.ACCOUNT_VIEW,
         Action.ACCOUNT_MANAGE,
+        Action.SEPARATED_ACCOUNT_MANAGE,
         Action.ROLE_VIEW,
         Action.ROLE_ASSIGN,
         Action.AUDIT_READ,
@@ -177,6 +187,10 @@ CONSOLE_ACTIONS = frozenset(
     }
 )
 
+# What an API token may do: a workstation opens ingest runs, reports refused files and uploads
+# for its unit; it reads nothing (no recordings, equipment or audit) whoever holds the account.
+WORKSTATION_ACTIONS = frozenset({Action.EVIDENCE_INGEST})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -189,6 +203,8 @@ class Actor:
     unit_id: int | None = None
     roles: frozenset[Role] = field(default_factory=frozenset)
     console: bool = False
+    # Acting through a workstation's API token: only WORKSTATION_ACTIONS of the roles' actions.
+    workstation: bool = False
 
     @property
     def actions(self) -> frozenset[Action]:
@@ -197,6 +213,8 @@ class Actor:
         allowed: set[Action] = set()
         for role in self.roles:
             allowed |= ROLE_ACTIONS[role]
+        if self.workstation:
+            allowed &= WORKSTATION_ACTIONS
         return frozenset(allowed)
 
     def can(self, action: Action) -> bool:

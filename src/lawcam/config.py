@@ -27,6 +27,8 @@ class PasswordPolicy(BaseSettings):
 
     min_length: int = Field(default=8, ge=6, le=128)
     min_classes: int = Field(default=3, ge=1, le=4)
+    # zxcvbn's guess score (0–4) a password must reach, with the user's own words as hints.
+    min_score: int = Field(default=3, ge=0, le=4)
 
 
 class Settings(BaseSettings):
@@ -35,9 +37,17 @@ class Settings(BaseSettings):
     home: Path = Path("./lawcam-data")
     database_url: str | None = None
     session_idle_minutes: int = Field(default=30, ge=1)
+    # Failed logins are counted per source (client address): this many for one user name from
+    # one source within lockout_minutes, or login_source_failures for any names from one source
+    # within login_source_minutes, and that source is refused (answered as a wrong password).
     lockout_failures: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
-    secure_cookies: bool = False  # set true behind TLS
+    login_source_failures: int = Field(default=30, ge=1)
+    login_source_minutes: int = Field(default=15, ge=1)
+    secure_cookies: bool = False  # set true to mark cookies Secure even on plain HTTP requests
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses, "*" for any): the client address and HTTPS scheme then come from them.
+    trusted_proxies: str = ""
     # The address staff use to reach the server: printed into the QR codes of asset labels.
     base_url: str = "http://127.0.0.1:8000"
     # R11.1: the pre-use check at checkout; a failed check needs the administrator's reason.

@@ -134,6 +134,11 @@ class Account(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A password an administrator set (initial or reset) is temporary: only its holder knows
+    # the next one, so the administrator cannot go on using it.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship()
@@ -144,6 +149,7 @@ class Account(Base):
             "person_id": self.person_id,
             "active": self.is_active,
             "locked_until": self.locked_until.isoformat() if self.locked_until else None,
+            "must_change_password": self.must_change_password,
         }
 
 
@@ -178,3 +184,19 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed login, counted per source and per (source, user name) to throttle guessing.
+    In the database so that every app node counts the same attempts."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_source_at", "source", "at"),
+        Index("ix_login_failure_username_source_at", "username", "source", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    username: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
