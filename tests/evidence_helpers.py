@@ -52,6 +52,7 @@ def workstation_actor(office: Office, database: Database) -> Actor:
         source="api",
         account_id=office.accounts["spare"],
         person_id=office.people["spare"],
+        unit_id=office.units["执法二处"],  # the spare person's unit: its devices may dock
         roles=frozenset({Role.DEVICE_ADMIN}),
     )
 
@@ -77,6 +78,7 @@ def evidence_rows(
             session=session,
             actor=actor,
             data=uploads.UploadIn(run.id, "x.mp4", 3, "c" * 64, "d" * 64, datetime.now(UTC)),
+            max_size=settings.max_file_bytes,
         )
         assert isinstance(upload, Upload)
         return recording_id, run.id, upload.id

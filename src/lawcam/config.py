@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     # Signed tree heads of the audit log at this interval while the server runs (0: only on
     # demand: ``lawcam audit sth``, the auditor's page, ``lawcam verify``).
     tree_head_minutes: int = Field(default=60, ge=0)
+    # Largest request bodies, in bytes (413 beyond): JSON, urlencoded forms, and multipart
+    # (spreadsheet imports). Upload pieces have their own limit.
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_form_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_multipart_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # The largest file a workstation may announce for upload (bytes).
+    max_file_bytes: int = Field(default=64 * 1024**3, ge=1024, le=2**62)
+    # The largest piece of a resumable upload in one request (streamed to disk, never held in
+    # memory), and how long an unfinished upload may sit idle before its bytes are removed.
+    upload_piece_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024, le=2**40)
+    upload_abandon_hours: int = Field(default=72, ge=1)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
     @property

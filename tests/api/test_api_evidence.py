@@ -30,6 +30,7 @@ from lawcam.equipment.types import DeviceIn, DeviceStatus
 from lawcam.evidence import remote
 from lawcam.evidence.ingest import IngestRequest
 from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting, Upload
+from lawcam.evidence.timing import add_years
 from lawcam.org import accounts
 from lawcam.org import service as org
 from lawcam.org.models import Account
@@ -224,13 +225,10 @@ def test_detail_facts(client: TestClient, evidence: Evidence, settings: Settings
     assert datetime.fromisoformat(d["upload_deadline"]) == datetime.fromisoformat(
         d["end_at"]
     ) + timedelta(hours=24)
-    # R14.2: two calendar years from the recording day in Shanghai.
-    day = start.astimezone(SHANGHAI).date()
-    kept = (
-        date(day.year + 2, 3, 1)
-        if (day.month, day.day) == (2, 29)
-        else day.replace(year=day.year + 2)
-    )
+    # R14.2: two calendar years from the recording day in Shanghai, never less than from the
+    # ingest day (the same day here, unless the clip was made just before midnight).
+    ingested = datetime.fromisoformat(d["ingested_at"])
+    kept = max(add_years(moment.astimezone(SHANGHAI).date(), 2) for moment in (start, ingested))
     assert date.fromisoformat(d["retain_until"]) == kept
 
     as_user(client, "u_admin2")

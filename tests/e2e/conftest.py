@@ -6,16 +6,12 @@ downloads a browser, and this system works offline."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from lawcam.authz import Actor
@@ -23,6 +19,7 @@ from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.web.app import create_app
 from tests.factories import Office, build_office
+from tests.live import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,12 +71,6 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def office(database: Database, settings: Settings, console: Actor) -> Office:
     return build_office(database, settings, console)
@@ -88,29 +79,8 @@ def office(database: Database, settings: Settings, console: Actor) -> Office:
 @pytest.fixture
 def live_server(settings: Settings, database: Database) -> Iterator[str]:
     """The real app on 127.0.0.1:<free port>, in a background thread; yields its base URL."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, database),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}", pytrace=False)
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail(f"uvicorn did not answer on 127.0.0.1:{port} in 20 s", pytrace=False)
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, database)) as url:
+        yield url
 
 
 @pytest.fixture

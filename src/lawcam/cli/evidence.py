@@ -26,7 +26,7 @@ from lawcam.cli.common import (
 from lawcam.cli.ingest_progress import RichProgress
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
-from lawcam.evidence import queries, service
+from lawcam.evidence import queries, retention, service
 from lawcam.evidence.queries import shanghai_iso
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
@@ -178,7 +178,8 @@ def list_recordings(
         rows, total = queries.list_recordings(
             session=session, actor=actor(), where=where, limit=limit
         )
-        documents = [queries.recording_row(r) for r in rows]
+        kept = retention.effective_retentions(session, rows)
+        documents = [queries.recording_row(r, kept[r.id]) for r in rows]
     if as_json:
         print_json({"total": total, "recordings": documents})
         return
@@ -233,7 +234,8 @@ def show(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
-        document = queries.recording_row(recording)
+        kept = retention.effective_retention(session, recording)
+        document = queries.recording_row(recording, kept)
         document["sightings"] = [
             {"path": s.source_path, "seen_at": shanghai_iso(s.seen_at), "duplicate": s.duplicate}
             for s in queries.sightings_of(session, recording.id)
@@ -268,8 +270,11 @@ def correct(
         chosen = CorrectableField(field.strip())
     except ValueError:
         raise InvalidInput("--field 应为 officer、start_at 或 note。", field="field") from None
-    with open_database(get_settings()) as database, database.unit_of_work() as session:
+    settings = get_settings()
+    store = open_store(settings.resolved_storage_url)
+    with open_database(settings) as database, database.unit_of_work() as session:
         recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
+        kept_before = retention.effective_retention(session, recording)
         correction = service.correct(
             session=session,
             actor=actor(),
@@ -277,6 +282,8 @@ def correct(
             field=chosen,
             value=value,
             reason=reason,
+            settings=settings,
+            store=store,
         )
         document = {
             "id": correction.id,
@@ -284,8 +291,11 @@ def correct(
             "field": correction.field,
             "value": correction.value,
             "reason": correction.reason,
+            "retain_until": retention.effective_retention(session, recording).isoformat(),
         }
     if as_json:
         print_json(document)
-    else:
-        say(f"已记录更正：{chosen.label} → {document['value']}（原始值保持不变）。")
+        return
+    say(f"已记录更正：{chosen.label} → {document['value']}（原始值保持不变）。")
+    if document["retain_until"] != kept_before.isoformat():
+        say(f"保存期限随之延长至 {document['retain_until']}（R14.2）。")

@@ -108,6 +108,13 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         port=port,
         log_level="info",
         log_config=logging_config,
+        # The client's address and scheme come from X-Forwarded-* only from trusted proxies
+        # (login throttling per source, Secure cookies over HTTPS); none by default.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
+        # SIGTERM stops the server within this many seconds even while requests run (a long
+        # upload piece is cut and truncated away; the workstation resumes it later).
+        timeout_graceful_shutdown=10,
     )
 
 

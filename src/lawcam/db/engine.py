@@ -4,17 +4,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawcam.errors import Conflict
 
+# How a transaction begins on SQLite: readers DEFERRED (they never wait for the write lock),
+# writers IMMEDIATE (they take the one write lock before their first read, so that two writers
+# queue on the busy timeout instead of one failing when it later upgrades a stale snapshot).
+_BEGIN = "lawcam_sqlite_begin"
+BUSY_TIMEOUT_S = 30
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Enough connections for every worker thread of the server (anyio's default is 40), so a
+    # burst of requests waits for a thread, never times out waiting for a connection.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 40)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            kwargs.pop("pool_size"), kwargs.pop("max_overflow")
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -22,22 +35,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is switched off: _sqlite_begin says BEGIN itself, with
+    # the mode the session asked for (SQLAlchemy's documented recipe; savepoints work too).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class ReadOnlySession(Session):
+    """A session for reads: flushing a change is a programming error (a read writes nothing,
+    DESIGN principle 7), refused loudly instead of silently rolled back."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a read-only session was asked to write")
+        super().flush(objects)
+
+
 class Database:
-    """One engine and its session factory. ``unit_of_work`` commits a change and its
-    audit rows together, or neither."""
+    """One engine and its session factories. ``unit_of_work`` commits a change and its
+    audit rows together, or neither; ``read`` never commits anything."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+        self.sessions = sessionmaker(writer, expire_on_commit=False)
+        self.readers = sessionmaker(self.engine, class_=ReadOnlySession, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -62,7 +95,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        session = self.sessions()
+        session = self.readers()
         try:
             yield session
         finally:

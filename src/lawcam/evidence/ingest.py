@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,10 +31,11 @@ from lawcam.evidence.sources import (
     remote_name_problems,
 )
 from lawcam.evidence.stream import Digests, read_digests, stream
+from lawcam.evidence.timing import lock_until
 from lawcam.evidence.types import FileStatus, MediaFacts, Problem, StartSource
 from lawcam.org.models import Person
 from lawcam.storage import BlobStore, BlobWriter, StorageError
-from lawcam.timeutil import SHANGHAI, utcnow
+from lawcam.timeutil import utcnow
 
 
 @dataclass
@@ -99,13 +100,6 @@ class Expected:
 
 class _SourceChanged(Exception):
     pass
-
-
-def lock_until(retain_until: date) -> datetime:
-    """The store keeps the object locked through the whole retention day, Shanghai time."""
-    if retain_until >= date.max - timedelta(days=1):
-        return datetime.combine(date.max, time(), UTC)
-    return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
 
 
 class Ingestor:
@@ -365,7 +359,7 @@ def ingest_folder(
             workstation=request.workstation,
             source=printable(str(request.path.resolve())),
             device_time=request.device_time,
-            officer=service.given_officer(session, request.officer_badge),
+            officer=service.docking_officer(session, actor, request.officer_badge),
         )
         run = service.open_run(session=session, actor=actor, docking=docking)
         run_id = run.id
@@ -429,10 +423,13 @@ def complete_upload(
     ingestor = Ingestor(
         database=database, store=store, settings=settings, actor=actor, run_id=run_id
     )
-    result = ingestor.ingest(candidate, expected=expected)
-    with database.unit_of_work() as session:
-        upload = uploads.own_upload(session, actor, upload_id)
-        upload.status = "failed" if result.status is FileStatus.REFUSED else "done"
-        upload.recording_id = result.recording_id
-    candidate.path.unlink(missing_ok=True)  # a copy: the original is in the store (or refused)
+    with uploads.held(candidate.path):  # no piece, no second completion meanwhile
+        result = ingestor.ingest(candidate, expected=expected)
+        with database.unit_of_work() as session:
+            upload = uploads.own_upload(session, actor, upload_id)
+            upload.status = "failed" if result.status is FileStatus.REFUSED else "done"
+            upload.recording_id = result.recording_id
+            if result.sha256 and not uploads.stored_in_scope(session, actor, result.sha256):
+                result.recording_id = None  # another unit's recording: not named to this caller
+        candidate.path.unlink(missing_ok=True)  # a copy: the original is in the store
     return result

@@ -313,8 +313,8 @@ def _check_lock(
 def _required_lock(session: Session) -> dict[int, datetime]:
     """Each recording's lock instant from its effective retention (only for stores that lock:
     one query per recording here costs little beside the store's own request per object)."""
-    from lawcam.evidence.ingest import lock_until  # the ingest path loads media libraries
     from lawcam.evidence.retention import effective_retention
+    from lawcam.evidence.timing import lock_until
 
     return {
         recording.id: lock_until(effective_retention(session, recording)).replace(microsecond=0)

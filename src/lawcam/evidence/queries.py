@@ -128,8 +128,9 @@ def shanghai_iso(value: datetime | None) -> str | None:
     return value.astimezone(SHANGHAI).isoformat() if value else None
 
 
-def recording_row(recording: Recording) -> dict[str, object]:
-    """A recording's facts for the CLI and spreadsheets: times in Shanghai, ISO 8601."""
+def recording_row(recording: Recording, retain_until: date) -> dict[str, object]:
+    """A recording's facts for the CLI and spreadsheets: times in Shanghai, ISO 8601;
+    ``retain_until`` the effective retention (evidence.retention), not the ingest promise."""
     officer = recording.officer
     return {
         "id": recording.id,
@@ -160,7 +161,7 @@ def recording_row(recording: Recording) -> dict[str, object]:
         "workstation": recording.workstation,
         "upload_deadline": shanghai_iso(recording.upload_deadline),
         "uploaded_late": recording.uploaded_late,
-        "retain_until": recording.retain_until.isoformat(),
+        "retain_until": retain_until.isoformat(),
         "flagged": recording.flagged,
         "problems": list(recording.problems),
     }

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
+from lawcam.config import Settings
 from lawcam.custody.models import CustodyPeriod
 from lawcam.equipment.models import Device
 from lawcam.errors import InvalidInput
+from lawcam.evidence import retention
 from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting
 from lawcam.evidence.stream import Digests
 from lawcam.evidence.timing import (
@@ -32,15 +34,34 @@ from lawcam.evidence.types import (
     StartSource,
 )
 from lawcam.org.models import Person
-from lawcam.org.queries import person_by_badge
+from lawcam.org.queries import person_by_badge, unit_scope
+from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
+
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a clock never set (probe)
+
+
+def ingest_units(session: Session, actor: Actor) -> set[int] | None:
+    """The units whose devices and officers the actor may dock and upload for: its own unit
+    and the units below it (a workstation token: its account's unit); the console all (None)."""
+    actor.require(Action.EVIDENCE_INGEST)
+    if actor.console:
+        return None
+    return unit_scope(session, actor.unit_id) if actor.unit_id is not None else set()
 
 
 def docking_device(session: Session, actor: Actor, serial: str) -> Device:
-    """R15: only the office's registered devices connect to a workstation."""
-    actor.require(Action.EVIDENCE_INGEST)
+    """R15: only the office's registered devices connect to a workstation, and a workstation
+    docks only its own unit's devices (another unit's is refused as not registered here)."""
+    units = ingest_units(session, actor)
     serial = serial.strip()
     device = session.scalars(select(Device).where(Device.serial == serial)).first()
+    if device is not None and units is not None and device.unit_id not in units:
+        raise InvalidInput(
+            f"设备序列号“{serial}”不是本单位登记的设备，拒绝导入：工作站只能导入本单位的执法记录仪。"
+            "请由该设备所属单位的执法记录仪管理员在本单位工作站导入。",
+            field="device",
+        )
     if device is None:
         raise InvalidInput(
             f"设备序列号“{serial}”未在本办登记，拒绝导入：只有登记在册的执法记录仪才能接入工作站。"
@@ -57,6 +78,17 @@ def given_officer(session: Session, badge: str | None) -> Person | None:
     officer = person_by_badge(session, badge)
     if officer is None or not officer.is_officer:
         raise InvalidInput(f"执法证号 {badge.strip()} 不是本办登记的执法人员。", field="officer")
+    return officer
+
+
+def docking_officer(session: Session, actor: Actor, badge: str | None) -> Person | None:
+    """The officer named at docking: one of the caller's own units' officers."""
+    officer = given_officer(session, badge)
+    units = ingest_units(session, actor)
+    if officer is not None and units is not None and officer.unit_id not in units:
+        raise InvalidInput(
+            f"执法证号 {officer.badge} 不是本单位的执法人员，不能为其导入资料。", field="officer"
+        )
     return officer
 
 
@@ -211,25 +243,20 @@ def plan_recording(
         workstation=run.workstation,
         upload_deadline=deadline,
         uploaded_late=now > deadline,
-        retain_until=_retention(start, corrected_start, now, problems, limits.retention_years),
+        retain_until=_retention(start, corrected_start, now, limits.retention_years),
         flagged=bool(problems),
         problems=[problem.as_dict() for problem in problems],
     )
 
 
 def _retention(
-    start: datetime,
-    corrected_start: datetime | None,
-    now: datetime,
-    problems: list[Problem],
-    years: int,
+    start: datetime, corrected_start: datetime | None, now: datetime, years: int
 ) -> date:
-    """R14.2: two calendar years from the recording day, by whichever clock gives the later
-    day. A start time the device cannot have meant (before 2000) counts from the ingest day."""
-    candidates = [start, corrected_start or start]
-    if any(problem.code == "ancient_start" for problem in problems):
-        candidates.append(now)
-    return max(retention_date(at, years) for at in candidates)
+    """R14.2: kept ``years`` calendar years from the recording day, and never less than that
+    from the ingest day: a device clock years behind (or never set) would otherwise give a date
+    already past, which an S3 store refuses as a lock. A clock ahead counts as it stands, by
+    whichever clock gives the later day: retention errs on keeping longer."""
+    return max(retention_date(at, years) for at in (start, corrected_start or start, now))
 
 
 def _duration(facts: MediaFacts) -> timedelta:
@@ -318,8 +345,12 @@ def correct(
     field: CorrectableField,
     value: str,
     reason: str,
+    settings: Settings,
+    store: BlobStore,
 ) -> Correction:
-    """A new fact beside the original; the recording row itself is never changed."""
+    """A new fact beside the original; the recording row itself is never changed. A corrected
+    start time re-dates the recording, so its retention is counted again (R14.2): ``settings``
+    gives the years, ``store`` holds the lock that follows an extension."""
     actor.require(Action.RECORDING_CORRECT)
     reason = " ".join(reason.split())
     if not reason:
@@ -344,7 +375,40 @@ def correct(
     record(
         session, actor, EvidenceEvent.RECORDING_CORRECTED, ("recording", recording.id), after=after
     )
+    if field is CorrectableField.START_AT:
+        _retain_from_corrected_start(session, actor, recording, correction, settings, store)
     return correction
+
+
+def _retain_from_corrected_start(
+    session: Session,
+    actor: Actor,
+    recording: Recording,
+    correction: Correction,
+    settings: Settings,
+    store: BlobStore,
+) -> None:
+    """R14.2 counts from the recording day, never from less than the ingest day: a later
+    corrected start extends the effective retention (and the store's lock); an earlier one
+    shortens nothing, since the effective retention only ever grows."""
+    start = datetime.fromisoformat(correction.value)
+    until = _retention(start, None, recording.ingested_at, settings.retention_years)
+    reason = (
+        f"开始时间更正（更正 #{correction.id}）为 {correction.value}，"
+        f"保存期限按更正后的录制日重新计算（R14.2）。"
+    )
+    retention.extend(
+        session=session, actor=actor, recording=recording, until=until, reason=reason, store=store
+    )
+
+
+def _plausible_start(start: datetime) -> None:
+    """A corrected start is a real moment: not in the future, not before 2000. It moves the
+    retention, which never shrinks again, so a typing error must not keep an original for ever."""
+    if start > utcnow():
+        raise InvalidInput("更正后的开始时间不能晚于现在。", field="value")
+    if start < EARLIEST_START:
+        raise InvalidInput("更正后的开始时间不能早于 2000 年。", field="value")
 
 
 def _checked_value(session: Session, field: CorrectableField, value: str) -> str:
@@ -365,6 +429,7 @@ def _checked_value(session: Session, field: CorrectableField, value: str) -> str
             ) from None
         if parsed.tzinfo is None:
             raise InvalidInput("开始时间须带时区，例如 +08:00。", field="value")
+        _plausible_start(parsed)
         return parsed.isoformat()
     if not value:
         raise InvalidInput("备注不能为空。", field="value")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from lawcam.timeutil import SHANGHAI
 
@@ -52,6 +52,15 @@ def retention_date(start_at: datetime, years: int) -> date:
     """Kept at least ``years`` calendar years from the recording day in Shanghai (R14.2)."""
     try:
         day = start_at.astimezone(SHANGHAI).date()
-    except OverflowError:  # the last hours of year 9999 in UTC are past the calendar in Shanghai
-        return date.max
+    except OverflowError:  # within hours of either end of the calendar
+        if start_at.year == date.min.year:  # before year 1 in Shanghai: no later than its start
+            return add_years(date.min, years)
+        return date.max  # the last hours of year 9999 in UTC are past the calendar in Shanghai
     return add_years(day, years)
+
+
+def lock_until(retain_until: date) -> datetime:
+    """The store keeps the object locked through the whole retention day, Shanghai time."""
+    if retain_until >= date.max - timedelta(days=1):
+        return datetime.combine(date.max, time(), UTC)
+    return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)

@@ -82,9 +82,11 @@ class EvidenceEvent(StrEnum):
     RECORDING_ADOPTED = "evidence:recording:adopt"  # a blob without its row, found on a re-run
     RECORDING_SIGHTED = "evidence:recording:sighting"
     RECORDING_CORRECTED = "evidence:recording:correct"
+    RETENTION_EXTENDED = "evidence:recording:retention"  # the effective retention grew (R14.2)
     FILE_REFUSED = "evidence:file:refuse"
     UPLOAD_OPENED = "evidence:upload:open"
     UPLOAD_FAILED = "evidence:upload:fail"
+    UPLOAD_ABANDONED = "evidence:upload:abandon"  # idle too long: its received bytes removed
 
 
 class CorrectableField(StrEnum):

@@ -2,26 +2,42 @@
 upload with its digests, sends the bytes in pieces (each at the offset the server holds, so an
 interrupted upload continues where it stopped), then asks the server to complete it: the server
 streams the received bytes through the same ingest path and refuses them unless its own SHA-256
-and SM3 agree with the workstation's."""
+and SM3 agree with the workstation's.
+
+A workstation works for its own unit only (``service.ingest_units``), and a digest it sends
+tells it nothing about other units' recordings: only its own units' recordings answer
+"already stored" before the bytes arrive; anything else is deduplicated after the bytes have
+been received and checked, and only then is a sighting recorded.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
-from lawcam.authz import Action, Actor
-from lawcam.errors import Conflict, InvalidInput, NotFound
+from lawcam.authz import Action, Actor, system_actor
+from lawcam.errors import Conflict, InvalidInput, LawcamError, NotFound
 from lawcam.evidence.models import IngestRun, Recording, Upload
+from lawcam.evidence.service import ingest_units
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage.base import SHA256_HEX
+from lawcam.storage.local import write_all
 from lawcam.timeutil import utcnow
+
+
+class TooLarge(LawcamError):
+    code = "too_large"
+    http_status = 413
 
 
 @dataclass(frozen=True)
@@ -43,22 +59,39 @@ def own_run(session: Session, actor: Actor, run_id: int) -> IngestRun:
     return run
 
 
-def _checked(data: UploadIn) -> None:
+def _checked(data: UploadIn, max_size: int) -> None:
     for value, field in ((data.sha256, "sha256"), (data.sm3, "sm3")):
         if not SHA256_HEX.match(value):
             raise InvalidInput(f"{field} 应为 64 位小写十六进制摘要。", field=field)
     if data.size < 0:
         raise InvalidInput("文件大小不能为负数。", field="size")
+    if data.size > max_size:
+        raise InvalidInput(
+            f"文件大小 {data.size} 字节超过了允许的上限 {max_size} 字节。", field="size"
+        )
     if not data.name.strip():
         raise InvalidInput("文件名不能为空。", field="name")
 
 
-def open_upload(*, session: Session, actor: Actor, data: UploadIn) -> Upload | Recording:
-    """An upload to send bytes to, or the recording when those bytes are already stored.
-    An unfinished upload of the same bytes by the same account is resumed, not restarted."""
-    _checked(data)
+def stored_in_scope(session: Session, actor: Actor, sha256: str) -> Recording | None:
+    """The recording holding these bytes, if it is one of the caller's own units' (which the
+    caller's unit may see anyway); another unit's is never named before bytes arrive."""
+    units = ingest_units(session, actor)
+    stmt = select(Recording).where(Recording.sha256 == sha256)
+    if units is not None:
+        stmt = stmt.where(Recording.unit_id.in_(units))
+    return session.scalars(stmt).first()
+
+
+def open_upload(
+    *, session: Session, actor: Actor, data: UploadIn, max_size: int
+) -> Upload | Recording:
+    """An upload to send bytes to, or the caller's unit's recording when those bytes are
+    already stored there (nothing is recorded: no bytes were received). An unfinished upload
+    of the same bytes by the same account is resumed, not restarted."""
+    _checked(data, max_size)
     run = own_run(session, actor, data.run_id)
-    stored = session.scalars(select(Recording).where(Recording.sha256 == data.sha256)).first()
+    stored = stored_in_scope(session, actor, data.sha256)
     if stored is not None:
         return stored
     stmt = select(Upload).where(
@@ -97,8 +130,9 @@ def own_upload(session: Session, actor: Actor, upload_id: str) -> Upload:
     return upload
 
 
-def spool_path(spool: Path, upload: Upload) -> Path:
-    return spool / f"{upload.id}.part"
+def spool_path(spool: Path, upload: Upload | str) -> Path:
+    name = upload if isinstance(upload, str) else upload.id
+    return spool / f"{name}.part"
 
 
 def received(spool: Path, upload: Upload) -> int:
@@ -108,22 +142,147 @@ def received(spool: Path, upload: Upload) -> int:
         return 0
 
 
-def append(spool: Path, upload: Upload, offset: int, data: bytes) -> int:
-    """Adds a piece at ``offset``, which must be what the server already holds."""
+@dataclass(frozen=True)
+class Target:
+    """What a piece is checked against, read before its bytes arrive."""
+
+    upload_id: str
+    size: int
+
+
+def piece_target(session: Session, actor: Actor, upload_id: str) -> Target:
+    upload = own_upload(session, actor, upload_id)
     if upload.status != "open":
         raise Conflict("该上传已结束。", field="upload")
-    have = received(spool, upload)
-    if offset != have:
-        raise Conflict(f"偏移量应为 {have}（服务器已收到的字节数）。", field="offset", offset=have)
-    if have + len(data) > upload.size:
-        raise InvalidInput("发送的字节超过了声明的文件大小。", field="size")
-    spool.mkdir(parents=True, exist_ok=True)
-    fd = os.open(spool_path(spool, upload), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return Target(upload.id, upload.size)
+
+
+class Piece:
+    """One piece being written at ``offset``: all of it becomes part of the upload, or none of
+    it (a piece cut off, too long, or refused is truncated away, so the offset the server
+    acknowledges is always a whole number of accepted pieces). An exclusive lock on the part
+    file keeps two requests for the same upload from interleaving their bytes."""
+
+    def __init__(self, spool: Path, target: Target, offset: int, limit: int) -> None:
+        spool.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(spool_path(spool, target.upload_id), os.O_WRONLY | os.O_CREAT, 0o600)
+        self._start = offset
+        self._done = False
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            raise Conflict("该上传正在接收另一段数据，请稍后重试。", field="offset") from None
+        have = os.fstat(self._fd).st_size
+        if offset != have:
+            os.close(self._fd)  # nothing written: nothing to truncate
+            self._fd = -1
+            raise Conflict(
+                f"偏移量应为 {have}（服务器已收到的字节数）。", field="offset", offset=have
+            )
+        self._room = min(limit, target.size - offset)
+        os.lseek(self._fd, offset, os.SEEK_SET)
+
+    def check_declared(self, length: int | None, limit: int) -> None:
+        """Refuse a body announced too long before reading any of it."""
+        if length is not None and length > limit:
+            raise TooLarge(f"单次上传的数据不能超过 {limit} 字节，请分段发送。", field="size")
+        if length is not None and length > self._room:
+            raise InvalidInput("发送的字节超过了声明的文件大小。", field="size")
+
+    def write(self, block: bytes) -> None:
+        if len(block) > self._room:
+            raise InvalidInput("发送的字节超过了声明的文件大小或单次上传的上限。", field="size")
+        write_all(self._fd, block)
+        self._room -= len(block)
+
+    def commit(self) -> int:
+        os.fsync(self._fd)  # what the server acknowledges survives its crash
+        self._done = True
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        if not self._done:
+            os.ftruncate(self._fd, self._start)
+        os.close(self._fd)  # also releases the lock
+        self._fd = -1
+
+
+def append(spool: Path, upload: Upload, offset: int, data: bytes, limit: int) -> int:
+    """Adds a whole piece held in memory (the CLI's local path and tests); the web route streams
+    its body through ``Piece`` instead."""
+    if upload.status != "open":
+        raise Conflict("该上传已结束。", field="upload")
+    piece = Piece(spool, Target(upload.id, upload.size), offset, limit)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)  # what the server acknowledges survives its crash
+        piece.check_declared(len(data), limit)
+        piece.write(data)
+        return piece.commit()
+    finally:
+        piece.close()
+
+
+def _last_activity(spool: Path, upload: Upload) -> datetime:
+    try:
+        mtime = spool_path(spool, upload).stat().st_mtime
+    except FileNotFoundError:
+        return upload.opened_at
+    return max(upload.opened_at, datetime.fromtimestamp(mtime, upload.opened_at.tzinfo))
+
+
+@contextmanager
+def held(path: Path) -> Iterator[None]:
+    """The upload's part file locked for a completion (Conflict when a piece or another
+    completion holds it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)  # an empty file has no piece
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise Conflict("该上传正在接收数据或正在完成，请稍后重试。", field="upload") from None
+    try:
+        yield
     finally:
         os.close(fd)
-    return have + len(data)
+
+
+def _remove_idle(path: Path) -> int | None:
+    """Removes a part file unless a piece holds its lock; its size, or None when busy."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return 0
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        path.unlink(missing_ok=True)
+        return size
+    finally:
+        os.close(fd)
+
+
+def sweep_abandoned(*, session: Session, spool: Path, idle: timedelta) -> int:
+    """Unfinished uploads idle longer than ``idle``: their received bytes (a copy; the original
+    is still on the device) are removed and the upload marked abandoned, audited. A workstation
+    that comes back later simply starts the file again."""
+    now = utcnow()
+    count = 0
+    for upload in session.scalars(select(Upload).where(Upload.status == "open")):
+        if now - _last_activity(spool, upload) < idle:
+            continue
+        size = _remove_idle(spool_path(spool, upload))
+        if size is None:  # a piece is arriving right now: not idle after all
+            continue
+        upload.status = "abandoned"
+        after = {"received": size, "size": upload.size, "idle_hours": idle.total_seconds() / 3600}
+        actor = system_actor("upload-sweep")
+        record(session, actor, EvidenceEvent.UPLOAD_ABANDONED, ("upload", upload.id), after=after)
+        count += 1
+    return count

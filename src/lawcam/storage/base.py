@@ -1,7 +1,7 @@
 """The write-once blob store: one small protocol, a local folder and S3 with Object Lock behind it.
 
 Objects are addressed by their SHA-256 (``ab/cd/<sha256>``). The protocol has no delete and no
-way to shorten a retention: no code path can remove or alter an original (R14.2, R15.1).
+way to shorten a retention (only ``extend_retention``, which lengthens): no code path can remove or alter an original (R14.2, R15.1).
 """
 
 from __future__ import annotations
@@ -99,4 +99,13 @@ class BlobStore(Protocol):
 
     def clean_abandoned(self) -> int:
         """Remove temporary files of writers that died (never a published object)."""
+        ...
+
+    def extend_retention(self, sha256: str, retain_until: datetime) -> bool:
+        """Keep the object locked at least until ``retain_until``: a recording's effective
+        retention can grow after ingest (a corrected start time, later a case or a hold), and
+        the store's own lock must follow it, or the store would let go of an original the
+        regulation still keeps (R14.2, R15.1). Only ever lengthens: a lock already as long stays
+        as it is. True when the store changed a lock; raises StorageError when the object is
+        missing or the store refuses."""
         ...

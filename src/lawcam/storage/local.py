@@ -218,6 +218,13 @@ class LocalStore:
     def clean_abandoned(self) -> int:
         return clean_pid_files(self.root / TMP_DIR, _TMP_NAME)
 
+    def extend_retention(self, sha256: str, retain_until: datetime) -> bool:
+        """Nothing to lengthen: a folder keeps no lock date (the file is 0444 and no code path
+        deletes it), so the effective retention lives in the database alone (R14.2)."""
+        if self.stat(sha256) is None:
+            raise StorageError(f"no object at {address(sha256)}")
+        return False
+
     def _scan(self) -> Iterator[tuple[Path, StoredObject | None]]:
         """Every entry of the two-level tree: (path, object) or (path, None) for a stray."""
         for top in _sorted_entries(self.root):

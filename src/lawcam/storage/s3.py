@@ -46,6 +46,7 @@ _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})  # a HEAD has no body: ju
 # AWS answers NoSuchObjectLockConfiguration; SeaweedFS answers the bucket's code for an object.
 _NO_LOCK = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
 _TAKEN = frozenset({"PreconditionFailed"})  # If-None-Match: * lost: the address is taken
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "no lock": earlier than any date asked for
 
 
 def _code(exc: ClientError) -> str:
@@ -380,6 +381,46 @@ class S3Store:
             retain_until=until.astimezone(UTC) if until else None,
             store_locks=True,
         )
+
+    def extend_retention(self, sha256: str, retain_until: datetime) -> bool:
+        """Lengthen the COMPLIANCE lock of the original (the first version at the address, put
+        with If-None-Match; a later version or a delete marker in front of it is not ours and
+        is not locked for it). S3 lets a COMPLIANCE lock be extended, never shortened: a lock
+        already as long is left as it is."""
+        key, wanted = address(sha256), lock_date(retain_until)
+        version = self._original(key)
+        if (self._version_lock(key, version) or EPOCH) >= wanted:
+            return False
+        _call(
+            f"extend retention of {key}", self.client.put_object_retention, frozenset(),
+            Bucket=self.bucket, Key=key, VersionId=version,
+            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": wanted},
+        )  # fmt: skip
+        return True
+
+    def _original(self, key: str) -> str:
+        """The version id of the first object written at ``key``."""
+        with _s3_errors(f"versions of {key}"):
+            pages = self.client.get_paginator("list_object_versions").paginate(
+                Bucket=self.bucket, Prefix=key
+            )
+            found = [v for page in pages for v in page.get("Versions", []) if v["Key"] == key]
+        if not found:
+            raise StorageError(f"S3 extend retention of {key}: no object there")
+        # S3 lists a key's versions newest first; times alone tie within a second.
+        return str(found[-1]["VersionId"])
+
+    def _version_lock(self, key: str, version: str) -> datetime | None:
+        """A version's COMPLIANCE retain-until date; None for no lock or a weaker one."""
+        get = self.client.get_object_retention
+        found = _call(
+            f"retention of {key}", get, _NO_LOCK, Bucket=self.bucket, Key=key, VersionId=version
+        ) or {}  # fmt: skip
+        retention = found.get("Retention", {})
+        if retention.get("Mode") != "COMPLIANCE":
+            return None
+        until: datetime = retention["RetainUntilDate"]
+        return until.astimezone(UTC)
 
     def clean_abandoned(self) -> int:
         """Spool files of dead writers. (Parts of an upload cut off by a crash stay on the

@@ -447,9 +447,12 @@ def test_a_remote_name_with_path_traversal_is_flagged_and_used_only_as_a_label(
                 sm3=hashlib.new("sm3", data).hexdigest(),
                 mtime=RECENT,
             ),
+            max_size=dock.settings.max_file_bytes,
         )
         upload_id = upload.id
-        uploads.append(dock.settings.upload_spool, upload, 0, data)
+        uploads.append(
+            dock.settings.upload_spool, upload, 0, data, dock.settings.upload_piece_bytes
+        )
     result = complete_upload(
         database=dock.database,
         store=dock.store,

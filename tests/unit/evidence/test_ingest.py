@@ -31,6 +31,7 @@ from lawcam.errors import Conflict, InvalidInput
 from lawcam.evidence import ingest as ingest_module
 from lawcam.evidence.ingest import FileResult, IngestReport, IngestRequest, Progress, ingest_folder
 from lawcam.evidence.models import IngestRun, Recording, Sighting
+from lawcam.evidence.timing import retention_date
 from lawcam.evidence.types import EvidenceEvent, FileStatus
 from lawcam.storage.local import TMP_DIR, LocalStore
 from lawcam.timeutil import SHANGHAI, utcnow
@@ -354,13 +355,16 @@ def test_upload_deadline_is_the_end_plus_24_hours(
 def test_retention_is_the_shanghai_start_date_plus_two_years(
     dock: Dock, tmp_path: Path, start: datetime, kept_until: date
 ) -> None:
+    """Two calendar years from the recording day in Shanghai, and never less than two years
+    from the ingest day (issue 13: a start long past gave a date already over)."""
+    assert retention_date(start, 2) == kept_until
     folder = tmp_path / "card"
     folder.mkdir()
     media.make_mp4(folder / "clip.mp4", creation_time=start)
     [result] = dock.ingest(folder, officer_badge=OFFICER).files
     recording = dock.recording(result.recording_id)
     assert recording.start_at == start
-    assert recording.retain_until == kept_until
+    assert recording.retain_until == max(kept_until, retention_date(recording.ingested_at, 2))
 
 
 @clock_req

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query, Request
 
 from lawcam.audit import log, queries
@@ -11,7 +9,7 @@ from lawcam.audit.signing import Signer
 from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action
 from lawcam.timeutil import SHANGHAI
-from lawcam.web.deps import CurrentActor, SessionDep
+from lawcam.web.deps import CurrentActor, DatabaseDep, SessionDep
 from lawcam.web.schemas.audit import (
     AuditEventOut,
     AuditPage,
@@ -20,6 +18,7 @@ from lawcam.web.schemas.audit import (
     PublicKeyOut,
     TreeHeadOut,
 )
+from lawcam.web.schemas.common import Moment, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -32,10 +31,10 @@ def list_audit(
     subject_type: str | None = Query(default=None, max_length=50),
     subject_id: str | None = Query(default=None, max_length=100),
     who: str | None = Query(default=None, max_length=100),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> AuditPage:
     # A time without a zone is what the user sees on screen: Asia/Shanghai.
     since = since.replace(tzinfo=SHANGHAI) if since and since.tzinfo is None else since
@@ -63,13 +62,14 @@ def _signer(request: Request) -> Signer:
 
 
 @router.get("/audit/sth", response_model=TreeHeadOut)
-def current_head(request: Request, actor: CurrentActor, session: SessionDep) -> TreeHeadOut:
-    """The newest signed tree head, signed now if the log has grown since the last one."""
+def current_head(request: Request, actor: CurrentActor, database: DatabaseDep) -> TreeHeadOut:
+    """The newest signed tree head, signed now if the log has grown since the last one (the
+    log's own bookkeeping, in a short transaction of its own: no record changes)."""
     actor.require(Action.AUDIT_READ)
     signer = _signer(request)
-    return TreeHeadOut(
-        **log.head_document(log.make_head(session=session, signer=signer), signer.public_key)
-    )
+    with database.unit_of_work() as session:
+        head = log.make_head(session=session, signer=signer)
+    return TreeHeadOut(**log.head_document(head, signer.public_key))
 
 
 @router.get("/audit/public-key", response_model=PublicKeyOut)
@@ -85,8 +85,8 @@ def public_key(request: Request, actor: CurrentActor) -> PublicKeyOut:
 def inclusion_proof(
     actor: CurrentActor,
     session: SessionDep,
-    leaf: int = Query(ge=0),
-    size: int | None = Query(default=None, ge=0),
+    leaf: Offset,
+    size: Offset | None = None,
 ) -> InclusionOut:
     return InclusionOut(
         **log.inclusion_proof(session=session, actor=actor, leaf_index=leaf, size=size)
@@ -97,8 +97,8 @@ def inclusion_proof(
 def consistency_proof(
     actor: CurrentActor,
     session: SessionDep,
-    first: int = Query(alias="from", ge=0),
-    second: int = Query(alias="to", ge=0),
+    first: Offset = Query(alias="from"),
+    second: Offset = Query(alias="to"),
 ) -> ConsistencyOut:
     proof = log.consistency_proof(session=session, actor=actor, first=first, second=second)
     return ConsistencyOut.model_validate(proof)

@@ -3,16 +3,19 @@ Thin: parse → domain → shape. Recording facts only; content needs approved a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from lawcam.evidence import queries, service, uploads
+from lawcam.evidence import queries, retention, service, uploads
 from lawcam.evidence.ingest import complete_upload
 from lawcam.evidence.models import Recording
 from lawcam.evidence.types import Problem
 from lawcam.web.deps import CurrentActor, DatabaseDep, SessionDep, SettingsDep, StoreDep
+from lawcam.web.schemas.common import Day, Id, Offset
 from lawcam.web.schemas.evidence import (
     CorrectionCreate,
     CorrectionOut,
@@ -29,14 +32,15 @@ from lawcam.web.schemas.evidence import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
+UploadId = Annotated[str, Path(max_length=64)]
 
 
 def recording_filter(
-    unit_id: int | None = None,
-    officer_id: int | None = None,
-    device_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    unit_id: Id | None = None,
+    officer_id: Id | None = None,
+    device_id: Id | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     flagged: bool | None = None,
     late: bool | None = None,
 ) -> queries.RecordingFilter:
@@ -54,18 +58,26 @@ def list_recordings(
     session: SessionDep,
     where: FilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RecordingPage:
     rows, total = queries.list_recordings(
         session=session, actor=actor, where=where, limit=limit, offset=offset
     )
-    return RecordingPage(total=total, items=[RecordingOut.model_validate(r) for r in rows])
+    kept = retention.effective_retentions(session, rows)  # one query for the page
+    return RecordingPage(total=total, items=[_out(r, kept[r.id]) for r in rows])
+
+
+def _out(recording: Recording, retain_until: date) -> RecordingOut:
+    """The facts with the effective retention (R14.2), not the ingest promise alone."""
+    out = RecordingOut.model_validate(recording)
+    return out.model_copy(update={"retain_until": retain_until})
 
 
 def _detail(session: SessionDep, recording: Recording) -> RecordingDetail:
+    kept = retention.effective_retention(session, recording)
     return RecordingDetail.model_validate(
         {
-            **RecordingOut.model_validate(recording).model_dump(),
+            **_out(recording, kept).model_dump(),
             "sightings": queries.sightings_of(session, recording.id),
             "corrections": queries.corrections_of(session, recording.id),
         }
@@ -73,7 +85,7 @@ def _detail(session: SessionDep, recording: Recording) -> RecordingDetail:
 
 
 @router.get("/recordings/{recording_id}", response_model=RecordingDetail)
-def get_recording(recording_id: int, actor: CurrentActor, session: SessionDep) -> RecordingDetail:
+def get_recording(recording_id: Id, actor: CurrentActor, session: SessionDep) -> RecordingDetail:
     recording = queries.get_recording(session=session, actor=actor, recording_id=recording_id)
     return _detail(session, recording)
 
@@ -82,7 +94,12 @@ def get_recording(recording_id: int, actor: CurrentActor, session: SessionDep) -
     "/recordings/{recording_id}/corrections", response_model=CorrectionOut, status_code=201
 )
 def correct_recording(
-    recording_id: int, body: CorrectionCreate, actor: CurrentActor, session: SessionDep
+    recording_id: Id,
+    body: CorrectionCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
 ) -> CorrectionOut:
     recording = queries.get_recording(session=session, actor=actor, recording_id=recording_id)
     correction = service.correct(
@@ -92,6 +109,8 @@ def correct_recording(
         field=body.field,
         value=body.value,
         reason=body.reason,
+        settings=settings,
+        store=store,
     )
     return CorrectionOut.model_validate(correction)
 
@@ -106,7 +125,7 @@ def open_run(body: RunCreate, actor: CurrentActor, session: SessionDep) -> RunOu
         workstation=body.workstation,
         source=body.source,
         device_time=body.device_time,
-        officer=service.given_officer(session, body.officer),
+        officer=service.docking_officer(session, actor, body.officer),
     )
     run = service.open_run(session=session, actor=actor, docking=docking)
     return RunOut(id=run.id, clock_offset_s=run.clock_offset_s)
@@ -114,7 +133,7 @@ def open_run(body: RunCreate, actor: CurrentActor, session: SessionDep) -> RunOu
 
 @router.post("/ingest-runs/{run_id}/refusals", status_code=201)
 def refuse_file(
-    run_id: int, body: RefusalCreate, actor: CurrentActor, session: SessionDep
+    run_id: Id, body: RefusalCreate, actor: CurrentActor, session: SessionDep
 ) -> dict[str, bool]:
     """A file the workstation could not read: audited here, where the log is."""
     uploads.own_run(session, actor, run_id)
@@ -133,18 +152,12 @@ def open_upload(
     body: UploadCreate, actor: CurrentActor, session: SessionDep, settings: SettingsDep
 ) -> UploadOut:
     found = uploads.open_upload(
-        session=session, actor=actor, data=uploads.UploadIn(**body.model_dump())
+        session=session,
+        actor=actor,
+        data=uploads.UploadIn(**body.model_dump()),
+        max_size=settings.max_file_bytes,
     )
-    if isinstance(found, Recording):
-        service.add_sighting(
-            session=session,
-            actor=actor,
-            recording=found,
-            run_id=body.run_id,
-            source=service.SourceFacts(
-                body.name, body.name, body.size, int(body.mtime.timestamp() * 1e9)
-            ),
-        )
+    if isinstance(found, Recording):  # the caller's own unit holds these bytes already
         return UploadOut(status="duplicate", size=found.size, recording_id=found.id)
     offset = uploads.received(settings.upload_spool, found)
     return UploadOut(status="open", id=found.id, offset=offset, size=found.size)
@@ -152,7 +165,7 @@ def open_upload(
 
 @router.get("/uploads/{upload_id}", response_model=UploadOut)
 def upload_state(
-    upload_id: str, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+    upload_id: UploadId, actor: CurrentActor, session: SessionDep, settings: SettingsDep
 ) -> UploadOut:
     upload = uploads.own_upload(session, actor, upload_id)
     offset = uploads.received(settings.upload_spool, upload)
@@ -165,35 +178,71 @@ def upload_state(
     )
 
 
-async def raw_body(request: Request) -> bytes:
-    return await request.body()
+def piece_target(upload_id: UploadId, actor: CurrentActor, database: DatabaseDep) -> uploads.Target:
+    """The upload a piece is for, checked in a short read of its own (a dependency: it runs in
+    the thread pool, and the streaming route itself never touches the database)."""
+    with database.read() as session:
+        return uploads.piece_target(session, actor, upload_id)
 
 
-@router.put("/uploads/{upload_id}", response_model=OffsetOut)
-def upload_piece(
-    upload_id: str,
-    offset: Annotated[int, Query(ge=0)],
-    data: Annotated[bytes, Depends(raw_body)],
-    actor: CurrentActor,
-    session: SessionDep,
+def _declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+async def _blocks(request: Request, size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+    """The body in blocks of about ``size``: few hand-offs to the writing thread."""
+    pending = bytearray()
+    async for chunk in request.stream():
+        pending += chunk
+        if len(pending) >= size:
+            yield bytes(pending)
+            pending.clear()
+    if pending:
+        yield bytes(pending)
+
+
+@router.put(
+    "/uploads/{upload_id}",
+    response_model=OffsetOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def upload_piece(
+    request: Request,
+    target: Annotated[uploads.Target, Depends(piece_target)],
+    offset: Offset,
     settings: SettingsDep,
 ) -> OffsetOut:
-    upload = uploads.own_upload(session, actor, upload_id)
-    return OffsetOut(offset=uploads.append(settings.upload_spool, upload, offset, data))
+    """A piece of an upload, streamed to disk as it arrives (never held whole in memory, never
+    on the event loop: reads of the body are awaited, file writes run in worker threads)."""
+    limit = settings.upload_piece_bytes
+    piece = await run_in_threadpool(uploads.Piece, settings.upload_spool, target, offset, limit)
+    try:
+        piece.check_declared(_declared_length(request), limit)
+        async for block in _blocks(request):
+            await run_in_threadpool(piece.write, block)
+        return OffsetOut(offset=await run_in_threadpool(piece.commit))
+    finally:
+        await run_in_threadpool(piece.close)
 
 
 @router.post("/uploads/{upload_id}/complete", response_model=FileResultOut)
 def complete(
-    upload_id: str,
+    upload_id: UploadId,
     actor: CurrentActor,
-    session: SessionDep,
     database: DatabaseDep,
     store: StoreDep,
     settings: SettingsDep,
 ) -> FileResultOut:
-    # The ingest path commits one file per transaction of its own; the request's unit of work
-    # (which recorded the token's use) ends first, so SQLite's single writer is free for it.
-    session.commit()
+    """The received bytes through the ingest path, which commits one file per transaction of
+    its own (so this request holds no transaction while the bytes are hashed and stored)."""
     result = complete_upload(
         database=database, store=store, settings=settings, actor=actor, upload_id=upload_id
     )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from lawcam.authz import Role
 from lawcam.org import accounts, queries, service
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitIn
-from lawcam.web.deps import AuthDep, CurrentActor, OptionalAuth, SessionDep, SettingsDep
+from lawcam.web.deps import (
+    AuthDep,
+    CurrentActor,
+    DatabaseDep,
+    OptionalAuth,
+    SessionDep,
+    SettingsDep,
+)
 from lawcam.web.errors import error_body
 from lawcam.web.login import log_in, log_out, set_session_cookie
+from lawcam.web.responses import errors
+from lawcam.web.schemas.common import Id
 from lawcam.web.schemas.org import (
     AccountCreate,
     AccountOut,
@@ -31,6 +40,7 @@ from lawcam.web.schemas.org import (
     ZoneCreate,
     ZoneOut,
 )
+from lawcam.web.security import client_source
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 
@@ -40,32 +50,41 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/auth/login", response_model=MeOut)
+@router.post("/auth/login", response_model=MeOut, responses=errors(401, 429))
 def api_login(
-    body: LoginIn, session: SessionDep, settings: SettingsDep, auth: OptionalAuth
+    request: Request,
+    body: LoginIn,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    auth: OptionalAuth,
 ) -> Response:
-    login, cookie, error = log_in(
-        session=session, settings=settings, username=body.username, password=body.password
+    outcome = log_in(
+        database=database,
+        settings=settings,
+        username=body.username,
+        password=body.password,
+        source=client_source(request),
     )
-    if login is None or cookie is None:
-        return JSONResponse(error_body("login_failed", error or ""), status_code=401)
-    actor = accounts.actor_for(login.account, "api")
+    if isinstance(outcome, str):
+        return JSONResponse(error_body("login_failed", outcome), status_code=401)
+    actor = outcome.actor
     me = MeOut(
         account_id=actor.account_id,
         person_id=actor.person_id,
         label=actor.label,
         unit_id=actor.unit_id,
         roles=sorted(actor.roles),
-        csrf_token=login.csrf_token,
+        csrf_token=outcome.csrf_token,
+        must_change_password=outcome.must_change_password,
     )
     response = JSONResponse(me.model_dump(mode="json"))
-    set_session_cookie(response, settings, cookie)
+    set_session_cookie(response, settings, outcome.cookie)
     return response
 
 
 @router.post("/auth/logout", status_code=204)
 def api_logout(auth: AuthDep, session: SessionDep, response: Response) -> None:
-    log_out(session=session, login=auth.login, response=response)
+    log_out(session=session, login_id=auth.login_id, response=response)
 
 
 @router.get("/me", response_model=MeOut)
@@ -78,19 +97,22 @@ def me(auth: AuthDep) -> MeOut:
         unit_id=actor.unit_id,
         roles=sorted(actor.roles),
         csrf_token=auth.csrf_token,
+        must_change_password=auth.must_change_password,
     )
 
 
 @router.post("/me/password", status_code=204)
 def change_password(
-    body: PasswordChange, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+    body: PasswordChange, auth: AuthDep, session: SessionDep, settings: SettingsDep
 ) -> None:
+    """Ends the account's other sessions; this one stays."""
     accounts.change_own_password(
         session=session,
-        actor=actor,
+        actor=auth.actor,
         settings=settings,
         old=body.old_password,
         new=body.new_password,
+        keep_login_id=auth.login_id,
     )
 
 
@@ -123,13 +145,13 @@ def create_unit(body: UnitCreate, actor: CurrentActor, session: SessionDep) -> U
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
-def get_unit(unit_id: int, actor: CurrentActor, session: SessionDep) -> UnitOut:
+def get_unit(unit_id: Id, actor: CurrentActor, session: SessionDep) -> UnitOut:
     return UnitOut.of(queries.get_unit(session=session, actor=actor, unit_id=unit_id))
 
 
 @router.patch("/units/{unit_id}", response_model=UnitOut)
 def update_unit(
-    unit_id: int, body: UnitUpdate, actor: CurrentActor, session: SessionDep
+    unit_id: Id, body: UnitUpdate, actor: CurrentActor, session: SessionDep
 ) -> UnitOut:
     fields = body.model_fields_set
     changes = UnitChanges(
@@ -146,12 +168,12 @@ def update_unit(
 
 
 @router.post("/units/{unit_id}/deactivate", response_model=UnitOut)
-def deactivate_unit(unit_id: int, actor: CurrentActor, session: SessionDep) -> UnitOut:
+def deactivate_unit(unit_id: Id, actor: CurrentActor, session: SessionDep) -> UnitOut:
     return UnitOut.of(service.deactivate_unit(session=session, actor=actor, unit_id=unit_id))
 
 
 @router.post("/units/{unit_id}/zones", response_model=ZoneOut, status_code=201)
-def add_zone(unit_id: int, body: ZoneCreate, actor: CurrentActor, session: SessionDep) -> ZoneOut:
+def add_zone(unit_id: Id, body: ZoneCreate, actor: CurrentActor, session: SessionDep) -> ZoneOut:
     zone = service.add_zone(session=session, actor=actor, unit_id=unit_id, name=body.name)
     return ZoneOut(id=zone.id, name=zone.name)
 
@@ -163,7 +185,7 @@ def add_zone(unit_id: int, body: ZoneCreate, actor: CurrentActor, session: Sessi
 def list_people(
     actor: CurrentActor,
     session: SessionDep,
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
     q: str | None = Query(default=None, max_length=100),
     include_inactive: bool = False,
     officers_only: bool = False,
@@ -196,13 +218,13 @@ def create_person(body: PersonCreate, actor: CurrentActor, session: SessionDep) 
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)
-def get_person(person_id: int, actor: CurrentActor, session: SessionDep) -> PersonOut:
+def get_person(person_id: Id, actor: CurrentActor, session: SessionDep) -> PersonOut:
     return PersonOut.of(queries.get_person(session=session, actor=actor, person_id=person_id))
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut)
 def update_person(
-    person_id: int, body: PersonUpdate, actor: CurrentActor, session: SessionDep
+    person_id: Id, body: PersonUpdate, actor: CurrentActor, session: SessionDep
 ) -> PersonOut:
     changes = PersonChanges(
         name=body.name,
@@ -217,7 +239,7 @@ def update_person(
 
 
 @router.post("/people/{person_id}/deactivate", response_model=PersonOut)
-def deactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) -> PersonOut:
+def deactivate_person(person_id: Id, actor: CurrentActor, session: SessionDep) -> PersonOut:
     person = service.set_person_active(
         session=session, actor=actor, person_id=person_id, active=False
     )
@@ -225,7 +247,7 @@ def deactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) 
 
 
 @router.post("/people/{person_id}/reactivate", response_model=PersonOut)
-def reactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) -> PersonOut:
+def reactivate_person(person_id: Id, actor: CurrentActor, session: SessionDep) -> PersonOut:
     person = service.set_person_active(
         session=session, actor=actor, person_id=person_id, active=True
     )
@@ -234,7 +256,7 @@ def reactivate_person(person_id: int, actor: CurrentActor, session: SessionDep) 
 
 @router.post("/people/{person_id}/roles", response_model=PersonOut, status_code=201)
 def assign_role(
-    person_id: int, body: RoleIn, actor: CurrentActor, session: SessionDep
+    person_id: Id, body: RoleIn, actor: CurrentActor, session: SessionDep
 ) -> PersonOut:
     assignment = service.assign_role(
         session=session, actor=actor, person_id=person_id, role=body.role
@@ -243,7 +265,7 @@ def assign_role(
 
 
 @router.post("/people/{person_id}/roles/{role}/revoke", response_model=PersonOut)
-def revoke_role(person_id: int, role: Role, actor: CurrentActor, session: SessionDep) -> PersonOut:
+def revoke_role(person_id: Id, role: Role, actor: CurrentActor, session: SessionDep) -> PersonOut:
     assignment = service.revoke_role(session=session, actor=actor, person_id=person_id, role=role)
     session.refresh(assignment.person)
     return PersonOut.of(assignment.person)
@@ -273,13 +295,13 @@ def create_account(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)
-def get_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
+def get_account(account_id: Id, actor: CurrentActor, session: SessionDep) -> AccountOut:
     return AccountOut.of(queries.get_account(session=session, actor=actor, account_id=account_id))
 
 
 @router.post("/accounts/{account_id}/password", response_model=AccountOut)
 def reset_password(
-    account_id: int,
+    account_id: Id,
     body: PasswordReset,
     actor: CurrentActor,
     session: SessionDep,
@@ -296,14 +318,14 @@ def reset_password(
 
 
 @router.post("/accounts/{account_id}/unlock", response_model=AccountOut)
-def unlock_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
+def unlock_account(account_id: Id, actor: CurrentActor, session: SessionDep) -> AccountOut:
     return AccountOut.of(
         accounts.unlock_account(session=session, actor=actor, account_id=account_id)
     )
 
 
 @router.post("/accounts/{account_id}/deactivate", response_model=AccountOut)
-def deactivate_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
+def deactivate_account(account_id: Id, actor: CurrentActor, session: SessionDep) -> AccountOut:
     return AccountOut.of(
         accounts.set_account_active(
             session=session, actor=actor, account_id=account_id, active=False
@@ -312,7 +334,7 @@ def deactivate_account(account_id: int, actor: CurrentActor, session: SessionDep
 
 
 @router.post("/accounts/{account_id}/reactivate", response_model=AccountOut)
-def reactivate_account(account_id: int, actor: CurrentActor, session: SessionDep) -> AccountOut:
+def reactivate_account(account_id: Id, actor: CurrentActor, session: SessionDep) -> AccountOut:
     return AccountOut.of(
         accounts.set_account_active(
             session=session, actor=actor, account_id=account_id, active=True
@@ -321,14 +343,14 @@ def reactivate_account(account_id: int, actor: CurrentActor, session: SessionDep
 
 
 @router.get("/accounts/{account_id}/tokens", response_model=list[TokenOut])
-def list_tokens(account_id: int, actor: CurrentActor, session: SessionDep) -> list[TokenOut]:
+def list_tokens(account_id: Id, actor: CurrentActor, session: SessionDep) -> list[TokenOut]:
     tokens = queries.list_tokens(session=session, actor=actor, account_id=account_id)
     return [TokenOut.model_validate(t) for t in tokens]
 
 
 @router.post("/accounts/{account_id}/tokens", response_model=TokenCreated, status_code=201)
 def create_token(
-    account_id: int, body: TokenCreate, actor: CurrentActor, session: SessionDep
+    account_id: Id, body: TokenCreate, actor: CurrentActor, session: SessionDep
 ) -> TokenCreated:
     token, plain = accounts.create_token(
         session=session, actor=actor, account_id=account_id, name=body.name
@@ -337,7 +359,7 @@ def create_token(
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenOut)
-def revoke_token(token_id: int, actor: CurrentActor, session: SessionDep) -> TokenOut:
+def revoke_token(token_id: Id, actor: CurrentActor, session: SessionDep) -> TokenOut:
     return TokenOut.model_validate(
         accounts.revoke_token(session=session, actor=actor, token_id=token_id)
     )

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lawcam.authz import Action
 from lawcam.errors import LawcamError
 from lawcam.org import accounts
-from lawcam.web.deps import AuthDep, OptionalAuth, SessionDep, SettingsDep
+from lawcam.web.deps import AuthDep, DatabaseDep, OptionalAuth, SessionDep, SettingsDep
 from lawcam.web.login import log_in, log_out, set_session_cookie
-from lawcam.web.pages_common import discard, redirect, render, safe_next
+from lawcam.web.pages_common import discard, flash_redirect, redirect, render, safe_next
 from lawcam.web.routers import (
     pages_accounts,
     pages_audit,
@@ -26,7 +26,7 @@ from lawcam.web.routers import (
     pages_org,
     pages_reports,
 )
-from lawcam.web.security import LOGIN_CSRF_COOKIE, new_token, same_token
+from lawcam.web.security import LOGIN_CSRF_COOKIE, client_source, new_token, same_token
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_org.router)
@@ -55,7 +55,7 @@ def login_form(request: Request, auth: OptionalAuth, next: str = "/") -> Respons
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
-    session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=300)] = "",
@@ -64,13 +64,19 @@ def login_submit(
 ) -> Response:
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _login_again(request, next, "登录页面已过期，请重新输入。")
-    login, cookie, error = log_in(
-        session=session, settings=settings, username=username, password=password
+    outcome = log_in(
+        database=database,
+        settings=settings,
+        username=username,
+        password=password,
+        source=client_source(request),
     )
-    if login is None or cookie is None:
-        return _login_again(request, next, error or "", username=username, status_code=401)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    set_session_cookie(response, settings, cookie)
+    if isinstance(outcome, str):
+        return _login_again(request, next, outcome, username=username, status_code=401)
+    # A temporary password (initial or reset) is changed before anything else.
+    target = "/me/password" if outcome.must_change_password else safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, outcome.cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -96,7 +102,7 @@ def _login_again(
 @router.post("/logout")
 def logout(auth: AuthDep, session: SessionDep) -> Response:
     response = redirect("/login")
-    log_out(session=session, login=auth.login, response=response)
+    log_out(session=session, login_id=auth.login_id, response=response)
     return response
 
 
@@ -137,11 +143,16 @@ def password_submit(
 ) -> Response:
     try:
         accounts.change_own_password(
-            session=session, actor=auth.actor, settings=settings, old=old_password, new=new_password
+            session=session,
+            actor=auth.actor,
+            settings=settings,
+            old=old_password,
+            new=new_password,
+            keep_login_id=auth.login_id,
         )
     except LawcamError as exc:
         discard(session)
         return render(
             request, "password.html", auth, status_code=exc.http_status, error=exc.message
         )
-    return redirect("/?notice=密码已修改")
+    return flash_redirect(request, "/", "密码已修改。")

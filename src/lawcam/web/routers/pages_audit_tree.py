@@ -9,10 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lawcam.audit import log, merkle
+from lawcam.audit.models import TreeHead
+from lawcam.audit.signing import Signer
 from lawcam.authz import Action
-from lawcam.web.deps import AuthDep, SessionDep
-from lawcam.web.pages_common import redirect, render
-from lawcam.web.pages_forms import parse_int, with_notice
+from lawcam.db import Database
+from lawcam.web.deps import AuthDep, DatabaseDep, SessionDep
+from lawcam.web.pages_common import flash_redirect, render
+from lawcam.web.pages_forms import parse_int
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,29 +24,37 @@ router = APIRouter(include_in_schema=False)
 def sign_head(request: Request, auth: AuthDep, session: SessionDep) -> Response:
     auth.actor.require(Action.AUDIT_READ)
     head = log.make_head(session=session, signer=request.app.state.signer)
-    return redirect(
-        with_notice("/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…")
-    )
+    return flash_redirect(request, "/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…")
 
 
 @router.get("/audit/proof", response_class=HTMLResponse)
 def proof_page(
     request: Request,
     auth: AuthDep,
+    database: DatabaseDep,
     session: SessionDep,
     leaf: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     auth.actor.require(Action.AUDIT_READ)
     index = parse_int(leaf, "叶序号", field="leaf", required=True)
     assert index is not None
-    head = log.latest_head(session)
-    if head is None or index >= head.size:  # an entry newer than the last head: sign one now
-        head = log.make_head(session=session, signer=request.app.state.signer)
+    head = _head_covering(database, request.app.state.signer, index)
     proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=head.size)
     verified, reason = _verified(proof, head.root)
     return render(
         request, "audit_proof.html", auth, proof=proof, head=head, verified=verified, reason=reason
     )
+
+
+def _head_covering(database: Database, signer: Signer, index: int) -> TreeHead:
+    """The newest head, or for an entry newer than it a head signed now: the log's own
+    bookkeeping, in a short transaction of its own (the page's session only reads)."""
+    with database.read() as session:
+        head = log.latest_head(session)
+    if head is not None and index < head.size:
+        return head
+    with database.unit_of_work() as session:
+        return log.make_head(session=session, signer=signer)
 
 
 def _verified(proof: dict[str, object], root: str) -> tuple[bool, str]:

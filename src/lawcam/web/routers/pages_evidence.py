@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Action, Actor
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, LawcamError, NotFound
-from lawcam.evidence import queries, service
+from lawcam.evidence import queries, retention, service
 from lawcam.evidence.types import CorrectableField, MediaKind, StartSource
 from lawcam.org.queries import person_by_badge
-from lawcam.web.deps import Auth, AuthDep, SessionDep
+from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
 from lawcam.web.pages_common import discard, redirect
 from lawcam.web.pages_forms import form_error, page, parse_date, parse_int, units_for, with_notice
 
@@ -156,6 +156,7 @@ def _recording_page(
         "recording.html",
         auth,
         recording=recording,
+        retain_until=retention.effective_retention(session, recording),
         run=queries.run_of(session, recording),
         sightings=queries.sightings_of(session, recording.id),
         corrections=queries.corrections_of(session, recording.id),
@@ -177,6 +178,8 @@ def correction_submit(
     recording_id: int,
     auth: AuthDep,
     session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
     field: Annotated[str, Form(max_length=30)] = "",
     value: Annotated[str, Form(max_length=1000)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
@@ -192,6 +195,8 @@ def correction_submit(
             field=chosen,
             value=value,
             reason=reason,
+            settings=settings,
+            store=store,
         )
     except LawcamError as exc:
         discard(session)
