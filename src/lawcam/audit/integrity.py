@@ -69,6 +69,7 @@ class _Nodes:
     size: int = 0
     found: int = 0  # stored nodes read and accounted for
     broken: bool = False  # a row and its leaf both gone: nothing above them can be recomputed
+    shadow: bool = True  # so far the rows' own replay has been this one (no need to repeat it)
 
 
 _COLUMNS = (
@@ -138,16 +139,29 @@ def _replay_nodes(
     return computed
 
 
+def _follows(nodes: _Nodes, replay: _Replay, seq: int, stored: bytes | None, leaf: bytes) -> bool:
+    """While rows and stored leaves agree, the rows' replay is the stored tree's and its nodes
+    are taken as they are; from the first disagreement (a gap, an edited row) the stored tree
+    is replayed on its own, from the same frontier."""
+    if not nodes.shadow:
+        return False
+    if seq == nodes.size == replay.size and stored in (None, leaf):
+        return True
+    nodes.shadow, nodes.frontier = False, list(replay.frontier)
+    return False
+
+
 def _check_nodes(
     session: Session,
     found: Collector,
     nodes: _Nodes,
     leaves: dict[int, bytes],
     row_leaves: dict[int, bytes],
+    computed: dict[int, tuple[merkle.NodeKey, bytes]],
 ) -> None:
     """Every interior node the batch's leaves complete, recomputed and compared: missing,
     altered, or filed under a key its level and index do not give."""
-    computed = _replay_nodes(nodes, leaves, row_leaves, max(row_leaves))
+    computed.update(_replay_nodes(nodes, leaves, row_leaves, max(row_leaves)))
     stored = _stored_nodes(session, list(computed))
     for number, (key, value) in computed.items():
         got = stored.get(number)
@@ -282,15 +296,21 @@ def _check_rows(
         first = min(min(seqs), nodes.size)  # from the first leaf not yet replayed (gaps too)
         stored = _stored_leaves(session, first, max(seqs) - first + 1)
         row_leaves: dict[int, bytes] = {}
+        computed: dict[int, tuple[merkle.NodeKey, bytes]] = {}
         for row in batch:
-            expected = _check_place(found, expected, int(row.seq))
-            leaf = _check_row(found, row, stored.get(int(row.seq)))
-            row_leaves.setdefault(int(row.seq), leaf)
-            merkle.append_leaf(replay.frontier, replay.size, leaf)
+            seq = int(row.seq)
+            expected = _check_place(found, expected, seq)
+            leaf = _check_row(found, row, stored.get(seq))
+            row_leaves.setdefault(seq, leaf)
+            shared = _follows(nodes, replay, seq, stored.get(seq), leaf)
+            new = merkle.append_leaf(replay.frontier, replay.size, leaf)
+            if shared:
+                nodes.size, nodes.found = nodes.size + 1, nodes.found + (seq in stored)
+                computed.update((MerkleNode.key_of(*key), (key, h)) for key, h in new[1:])
             replay.size += 1
             if replay.size in sizes:
                 replay.roots[replay.size] = merkle.compact_root([h for _, h in replay.frontier])
-        _check_nodes(session, found, nodes, stored, row_leaves)
+        _check_nodes(session, found, nodes, stored, row_leaves, computed)
         found.events_checked += len(batch)
         if on_event:
             on_event(len(batch))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -41,7 +41,7 @@ from lawcam.evidence.types import CorrectableField
 from lawcam.org import service as org
 from lawcam.org.models import Person
 from lawcam.org.types import UnitClass, UnitIn
-from lawcam.storage import open_store
+from lawcam.storage import StorageError, open_store
 from lawcam.storage.local import LocalStore
 from lawcam.timeutil import utcnow
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
@@ -424,6 +424,8 @@ def test_deleted_recording_row(home: Home) -> None:
     _delete_recording_row(home, rid)
     problems = home.verify()
     assert named(problems, "object_without_row") == {f"object:{sha}"}
+    assert named(problems, "recording_missing") == {f"recording:{rid}"}
+    assert len(named(problems, "sighting_missing")) == 1  # its first sighting, in its entry
 
 
 def test_deleted_recording_row_and_its_object(home: Home) -> None:
@@ -975,3 +977,48 @@ def test_original_made_writable(home: Home) -> None:
     writable(home.store.path(sha))
     problems = home.verify()
     assert [(p.kind, p.subject) for p in problems] == [("object_writable", f"recording:{rid}")]
+
+
+def test_anchor_beyond_the_log(home: Home) -> None:
+    size = home.log_size()
+    found = Collector()
+    with home.database.read() as session:
+        anchors = {size + 10: hashlib.sha256(b"paper").digest()}
+        check_log(session=session, public_key=home.signer.public_key, found=found, anchors=anchors)
+    assert [(p.kind, p.subject) for p in found.problems] == [
+        ("anchor_beyond_log", f"anchor:{size + 10}")
+    ]
+
+
+class _FailingDisk(LocalStore):
+    """A store whose disk fails to read one object (an I/O error, as a bad sector gives)."""
+
+    def __init__(self, root: Path, broken: str) -> None:
+        super().__init__(root)
+        self.broken = broken
+
+    def open(self, sha256: str) -> BinaryIO:
+        if sha256 == self.broken:
+            raise StorageError(f"cannot open {sha256}: [Errno 5] Input/output error")
+        return super().open(sha256)
+
+
+def test_unreadable_object(home: Home) -> None:
+    rid, sha = home.recordings["clip.mp4"]
+    store = _FailingDisk(home.store.root, sha)
+    found = integrity.verify(
+        database=home.database, store=store, public_key=home.signer.public_key, actor=home.actor
+    )
+    assert [(p.kind, p.subject) for p in found.problems] == [
+        ("object_unreadable", f"recording:{rid}")
+    ]
+
+
+def test_verify_that_cannot_audit_itself_says_so(home: Home) -> None:
+    """A leaf planted where verify's own entry would go: the findings still stand."""
+    size = home.log_size()
+    _insert_node(home, MerkleNode.key_of(0, size), 0, size)
+    problems = home.verify()
+    assert named(problems, "audit_tree_node_extra") == {f"audit_tree:0/{size}"}
+    assert named(problems, "verify_not_audited") == {"audit_log"}
+    assert home.log_size() == size
