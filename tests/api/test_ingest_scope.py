@@ -287,3 +287,27 @@ def test_a_large_piece_is_streamed_to_disk_not_held_in_memory(
     assert put.status_code == 200, put.text
     assert put.json()["offset"] == total
     assert peak < total / 4, f"peak {peak / 2**20:.1f} MiB for a {total / 2**20:.0f} MiB piece"
+
+
+@pytest.mark.req("R15.1")
+def test_a_received_upload_is_hashed_as_it_arrives_and_moved_into_the_store_not_copied(
+    admin: TestClient, settings: Settings, database: Database
+) -> None:
+    data = os.urandom(300_000)
+    upload_id = _open_upload(admin, data)
+    url = f"/api/v1/uploads/{upload_id}"
+    for offset in (0, 100_000, 200_000):
+        piece = data[offset : offset + 100_000]
+        assert admin.put(url, params={"offset": offset}, content=piece).status_code == 200
+    part = settings.upload_spool / f"{upload_id}.part"
+    inode = part.stat().st_ino
+    done = admin.post(f"{url}/complete").json()
+    assert done["status"] == "ingested", done
+    assert (done["sha256"], done["sm3"]) == (
+        hashlib.sha256(data).hexdigest(),
+        hashlib.new("sm3", data).hexdigest(),
+    )
+    stored = settings.home / "objects" / done["sha256"][:2] / done["sha256"][2:4] / done["sha256"]
+    assert stored.stat().st_ino == inode  # the received file itself, published read-only
+    assert stored.read_bytes() == data and stored.stat().st_mode & 0o777 == 0o444
+    assert not part.exists()

@@ -177,6 +177,23 @@ class Ingestor:
         finally:
             writer.abort()  # after publish it does nothing
 
+    def ingest_received(
+        self, candidate: Candidate, digests: Digests, expected: Expected
+    ) -> FileResult:
+        """A remote upload hashed by the server as its pieces arrived: the received file is
+        moved into the store as it is (no second pass over its bytes) and published like any
+        other. A store that cannot take the file over copies it through the usual path."""
+        if (expected.sha256, expected.sm3) != (digests.sha256, digests.sm3):
+            return self._refuse(candidate, _digest_mismatch(), digests)
+        try:
+            writer = self.store.adopt(candidate.path)
+        except StorageError:
+            return self.ingest(candidate, expected=expected)
+        try:
+            return self._store(candidate, digests, writer)
+        finally:
+            writer.abort()  # after publish it does nothing
+
     def _known(self, candidate: Candidate, info: os.stat_result) -> Recording | None:
         with self.database.read() as session:
             run = session.get(IngestRun, self.run_id)
@@ -423,8 +440,12 @@ def complete_upload(
     ingestor = Ingestor(
         database=database, store=store, settings=settings, actor=actor, run_id=run_id
     )
+    received = uploads.received_digests(upload_id, candidate.size)
     with uploads.held(candidate.path):  # no piece, no second completion meanwhile
-        result = ingestor.ingest(candidate, expected=expected)
+        if received is not None:
+            result = ingestor.ingest_received(candidate, received, expected)
+        else:
+            result = ingestor.ingest(candidate, expected=expected)
         with database.unit_of_work() as session:
             upload = uploads.own_upload(session, actor, upload_id)
             upload.status = "failed" if result.status is FileStatus.REFUSED else "done"

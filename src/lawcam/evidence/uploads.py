@@ -13,13 +13,16 @@ been received and checked, and only then is a sighting recorded.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +32,7 @@ from lawcam.authz import Action, Actor, system_actor
 from lawcam.errors import Conflict, InvalidInput, LawcamError, NotFound
 from lawcam.evidence.models import IngestRun, Recording, Upload
 from lawcam.evidence.service import ingest_units
+from lawcam.evidence.stream import Digests
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage.base import SHA256_HEX
 from lawcam.storage.local import write_all
@@ -157,6 +161,44 @@ def piece_target(session: Session, actor: Actor, upload_id: str) -> Target:
     return Target(upload.id, upload.size)
 
 
+@dataclass
+class _Hashing:
+    """Both digests of an upload's first ``offset`` bytes, as its pieces arrived."""
+
+    offset: int
+    sha256: Any
+    sm3: Any
+
+    def copy(self) -> _Hashing:
+        return _Hashing(self.offset, self.sha256.copy(), self.sm3.copy())
+
+
+# The server hashes each piece as it writes it, so that completing an upload need not read
+# every byte back. Kept per process: after a restart (or on another node) the digests are
+# simply computed again from the received file at completion.
+_HASHING: dict[str, _Hashing] = {}
+_HASHING_LOCK = threading.Lock()
+
+
+def _hashing_at(upload_id: str, offset: int) -> _Hashing | None:
+    """A private copy of the digests so far, if they cover exactly ``offset`` bytes."""
+    if offset == 0:
+        return _Hashing(0, hashlib.sha256(), hashlib.new("sm3"))
+    with _HASHING_LOCK:
+        found = _HASHING.get(upload_id)
+        return found.copy() if found is not None and found.offset == offset else None
+
+
+def received_digests(upload_id: str, size: int) -> Digests | None:
+    """The digests of a fully received upload, computed as its pieces arrived (None when this
+    process did not see every piece); forgotten once asked for."""
+    with _HASHING_LOCK:
+        found = _HASHING.pop(upload_id, None)
+    if found is None or found.offset != size:
+        return None
+    return Digests(found.sha256.hexdigest(), found.sm3.hexdigest(), size)
+
+
 class Piece:
     """One piece being written at ``offset``: all of it becomes part of the upload, or none of
     it (a piece cut off, too long, or refused is truncated away, so the offset the server
@@ -181,6 +223,8 @@ class Piece:
                 f"偏移量应为 {have}（服务器已收到的字节数）。", field="offset", offset=have
             )
         self._room = min(limit, target.size - offset)
+        self._upload_id = target.upload_id
+        self._hashing = _hashing_at(target.upload_id, offset)
         os.lseek(self._fd, offset, os.SEEK_SET)
 
     def check_declared(self, length: int | None, limit: int) -> None:
@@ -195,10 +239,17 @@ class Piece:
             raise InvalidInput("发送的字节超过了声明的文件大小或单次上传的上限。", field="size")
         write_all(self._fd, block)
         self._room -= len(block)
+        if self._hashing is not None:  # hashlib releases the GIL on blocks this large
+            self._hashing.sha256.update(block)
+            self._hashing.sm3.update(block)
+            self._hashing.offset += len(block)
 
     def commit(self) -> int:
         os.fsync(self._fd)  # what the server acknowledges survives its crash
         self._done = True
+        if self._hashing is not None:
+            with _HASHING_LOCK:
+                _HASHING[self._upload_id] = self._hashing
         return os.lseek(self._fd, 0, os.SEEK_CUR)
 
     def close(self) -> None:
@@ -281,6 +332,7 @@ def sweep_abandoned(*, session: Session, spool: Path, idle: timedelta) -> int:
         if size is None:  # a piece is arriving right now: not idle after all
             continue
         upload.status = "abandoned"
+        received_digests(upload.id, -1)  # forget any digests in progress
         after = {"received": size, "size": upload.size, "idle_hours": idle.total_seconds() / 3600}
         actor = system_actor("upload-sweep")
         record(session, actor, EvidenceEvent.UPLOAD_ABANDONED, ("upload", upload.id), after=after)

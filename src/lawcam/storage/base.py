@@ -72,6 +72,14 @@ class BlobStore(Protocol):
 
     def writer(self) -> BlobWriter: ...
 
+    def adopt(self, path: Path) -> BlobWriter:
+        """A writer whose bytes are already written: the whole file at ``path`` (a remote
+        upload, received and hashed piece by piece), moved into the store's temporary area
+        rather than copied, so that publishing it does not write every byte a second time.
+        The file is gone from ``path`` afterwards, whatever follows. StorageError when it
+        cannot be moved (another file system): the caller then copies it through ``writer``."""
+        ...
+
     def stat(self, sha256: str) -> StoredObject | None:
         """The object at this address, or None when there is none."""
         ...

@@ -75,10 +75,14 @@ def _advise_done(fd: int, offset: int, length: int) -> None:
 class LocalWriter:
     """One object on its way into a LocalStore."""
 
-    def __init__(self, store: LocalStore) -> None:
+    def __init__(self, store: LocalStore, adopt: Path | None = None) -> None:
         self._store = store
         name = f"{os.getpid()}-{secrets.token_hex(8)}.part"
         self._tmp = store.root / TMP_DIR / name
+        self._written = 0
+        if adopt is not None:
+            self._adopt(adopt)
+            return
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
             self._fd: int | None = os.open(self._tmp, flags, 0o600)
@@ -86,7 +90,18 @@ class LocalWriter:
             raise StorageError(
                 f"cannot create a temporary file in {self._tmp.parent}: {exc}"
             ) from exc
-        self._written = 0
+
+    def _adopt(self, path: Path) -> None:
+        """Move a finished file in as this writer's temporary file (same file system only:
+        a rename, never a copy). A crash leaves it here, named after this process, and the
+        next ``clean_abandoned`` removes it like any dead writer's file."""
+        try:
+            os.rename(path, self._tmp)
+            self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise StorageError(f"cannot move {path} into the store: {exc}") from exc
+        self._written = os.fstat(self._fd).st_size
+        os.lseek(self._fd, self._written, os.SEEK_SET)
 
     @property
     def written_path(self) -> Path:
@@ -159,6 +174,9 @@ class LocalStore:
 
     def writer(self) -> LocalWriter:
         return LocalWriter(self)
+
+    def adopt(self, path: Path) -> LocalWriter:
+        return LocalWriter(self, adopt=path)
 
     def path(self, sha256: str) -> Path:
         return self.root / address(sha256)

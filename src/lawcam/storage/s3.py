@@ -132,13 +132,22 @@ class _BodyReader(io.RawIOBase):
 class S3Writer:
     """One object on its way into an S3Store, spooled to a local temporary file."""
 
-    def __init__(self, store: S3Store) -> None:
+    def __init__(self, store: S3Store, adopt: Path | None = None) -> None:
         self._store = store
         prefix = f"lawcam-s3-{os.getpid()}-"
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=".spool", dir=store.spool_dir)
         self._fd: int | None = fd
         self._path = Path(name)
         self._size = 0
+        if adopt is not None:  # the finished file replaces the empty spool file (a rename)
+            try:
+                os.rename(adopt, self._path)
+            except OSError as exc:
+                self.abort()
+                raise StorageError(f"cannot move {adopt} into the spool: {exc}") from exc
+            os.close(fd)
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
+            self._size = os.fstat(self._fd).st_size
 
     @property
     def written_path(self) -> Path:
@@ -240,6 +249,9 @@ class S3Store:
 
     def writer(self) -> S3Writer:
         return S3Writer(self)
+
+    def adopt(self, path: Path) -> S3Writer:
+        return S3Writer(self, adopt=path)
 
     def upload(self, path: Path, size: int, sha256: str, retain_until: datetime) -> bool:
         """Put the spooled file at its address, locked; False when the address is taken."""
