@@ -246,18 +246,47 @@ def with_digests(sets: list[list[Payload]]) -> list[list[Payload]]:
     return [[Payload(p.path, p.size, p.mtime, *found[p.path]) for p in s] for s in sets]
 
 
-def hashing_limit(sets: list[list[Payload]], sample: int) -> float:
-    """Bytes per second of SHA-256 + SM3 on all cores, over up to ``sample`` bytes of the
-    workstations' files (page-cache reads, as the server's ingest reads its spool)."""
+def sample_of(sets: list[list[Payload]], sample: int) -> tuple[list[Path], int]:
+    """The largest files, up to ``sample`` bytes, read once (later reads hit the page cache)."""
     paths, total = [], 0
     for payload in sorted((p for s in sets for p in s), key=lambda p: -p.size):
         if total >= sample:
             break
         paths.append(payload.path)
         total += payload.size
-    for path in paths:  # warm: the measurement reads from the page cache
+    for path in paths:
         digests_read_only(path)
+    return paths, total
+
+
+def hashing_limit(sets: list[list[Payload]], sample: int) -> float:
+    """Bytes per second of SHA-256 + SM3 on all cores, over up to ``sample`` bytes of the
+    workstations' files (page-cache reads, as the server's ingest reads its spool)."""
+    paths, total = sample_of(sets, sample)
     _, seconds = hash_all(paths)
+    return total / seconds
+
+
+def disk_limit(sets: list[list[Payload]], sample: int, scratch: Path) -> float:
+    """Bytes per second of write + fsync of the same files into ``scratch`` (the home's file
+    system, where the spool and the store are), one file after the other, 8 MiB blocks: what
+    one durable copy of each byte costs. Not the issue's goal; shown to say what limits."""
+    paths, total = sample_of(sets, sample)
+    scratch.mkdir(exist_ok=True)
+    os.sync()
+    started = time.perf_counter()
+    for i, path in enumerate(paths):
+        target = os.open(scratch / f"{i}.copy", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        source = os.open(path, os.O_RDONLY)
+        try:
+            while block := os.read(source, BLOCK):
+                os.write(target, block)
+            os.fsync(target)
+        finally:
+            os.close(source)
+            os.close(target)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(scratch)
     return total / seconds
 
 
@@ -769,7 +798,8 @@ async def load_phase(base: str, home: Home, args: argparse.Namespace) -> Phase:
     phase.stop.set()
     for task in late:
         task.cancel()
-    await asyncio.wait(browsing, timeout=args.timeout + 5)
+    if browsing:
+        await asyncio.wait(browsing, timeout=args.timeout + 5)
     for task in browsing:
         task.cancel()
     await asyncio.gather(*uploads, *browsing, return_exceptions=True)
@@ -972,6 +1002,7 @@ class Result:
     machine_busy: float
     profile: list[str]
     ramp: float
+    disk: float
 
     @property
     def rate(self) -> float:
@@ -1018,11 +1049,13 @@ def one_backend(
             f"(server {server.base}, log {server.log_path})"
         )
         before = hashing_limit(sets, args.limit_sample)
+        disk = disk_limit(sets, args.limit_sample, home.path / "scratch")
         cpu0, server0, ticks0 = own_cpu(), server.cpu_seconds(), machine_ticks()
         with profiled(server.proc.pid, args.seconds, work / f"profile-{backend}.txt", args.py_spy):
             phase = asyncio.run(load_phase(server.base, home, args))
             cpu1, server1, ticks1 = own_cpu(), server.cpu_seconds(), machine_ticks()
         after = hashing_limit(sets, args.limit_sample)
+        disk = max(disk, disk_limit(sets, args.limit_sample, home.path / "scratch"))
         if server.proc.poll() is not None:
             print(f"  the server died during the run:\n{server.tail()}")
     finally:
@@ -1041,6 +1074,7 @@ def one_backend(
         busy,
         profile,
         args.ramp,
+        disk,
     )
     report(result, args)
     if not args.keep:
@@ -1078,6 +1112,10 @@ def report(result: Result, args: argparse.Namespace) -> None:
     print(
         f"hashing limit (SHA-256 + SM3, {WORKERS} threads): before {before / 1e6:.0f} MB/s, "
         f"after {after / 1e6:.0f} MB/s, kept {result.limit / 1e6:.0f} MB/s"
+    )
+    print(
+        f"write + fsync on the home's file system (not in the goal): {result.disk / 1e6:.0f} MB/s "
+        f"(best of before and after); upload rate / that = {result.rate / result.disk:.2f}"
     )
     print(
         f"cpu: load generator {result.client_cpu:.1f} s ({result.client_cpu / wall:.2f} cores), "
