@@ -84,15 +84,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from lawcam.authz import Role, console_actor
-from lawcam.config import load_settings
+from lawcam.authz import Actor, Role, console_actor
+from lawcam.config import Settings, load_settings
 from lawcam.db import Database
 from lawcam.demo.media import make_mp4
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, ModelIn
 from lawcam.errors import LawcamError
 from lawcam.org import accounts, service
+from lawcam.org.models import Account
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
 from lawcam.timeutil import SHANGHAI
 
@@ -364,7 +367,7 @@ def init_home(home: Path, database_url: str | None) -> Home:
     return Home(home, url, env, [], {})
 
 
-def populate(home: Home, sets: list[list[Payload]], people: int) -> None:
+def populate(home: Home, sets: list[list[Payload]]) -> None:
     """Units of PER_UNIT workstations, each with its device, officer and the unit's device
     administrator; a unit head and two officers with logins per unit; engineering and finance.
     Created in-process through the services as the console (every row audited)."""
@@ -391,13 +394,18 @@ def populate(home: Home, sets: list[list[Payload]], people: int) -> None:
         first = min(login.device_id for login in home.logins.values() if login.device_id)
         for login in home.logins.values():  # the divisions see every unit: the first device
             login.device_id = login.device_id or first
-        seed_ledger(database, actor, settings, home)
+        seed_ledger(database, actor, home)
     finally:
         database.dispose()
 
 
 def make_unit(
-    session: Any, actor: Any, settings: Any, home: Home, u: int, sets: list[list[Payload]]
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    home: Home,
+    u: int,
+    sets: list[list[Payload]],
 ) -> None:
     name = unit_name(u)
     service.create_unit(session=session, actor=actor, data=UnitIn(name, UnitClass.MANY))
@@ -442,9 +450,9 @@ def make_unit(
 
 
 def add_login(
-    session: Any,
-    actor: Any,
-    settings: Any,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
     home: Home,
     person_id: int,
     username: str,
@@ -473,7 +481,7 @@ NO_CHANGE_NEEDED = (
 )
 
 
-def seed_ledger(database: Database, actor: Any, settings: Any, home: Home) -> None:
+def seed_ledger(database: Database, actor: Actor, home: Home) -> None:
     """Each workstation's device checked out to its officer, so the ledger has rows. Best
     effort: the custody services are being changed by others; a failure leaves it empty."""
     from lawcam.custody import service as custody
@@ -507,11 +515,7 @@ def make_tokens(home: Home) -> None:
         database.dispose()
 
 
-def accounts_of(session: Any) -> list[Any]:
-    from sqlalchemy import select
-
-    from lawcam.org.models import Account
-
+def accounts_of(session: Session) -> list[Account]:
     return list(session.scalars(select(Account)))
 
 
@@ -1036,7 +1040,7 @@ def one_backend(
     print(f"\n== {backend} ==")
     started = time.perf_counter()
     home = init_home(work / f"home-{backend}", database_url)
-    populate(home, sets, args.people)
+    populate(home, sets)
     server = Server(home, work / f"server-{backend}.log")
     try:
         server.wait_ready()
