@@ -15,7 +15,8 @@ from lawcam.config import Settings, load_settings
 from lawcam.db import Database
 from lawcam.storage import open_store
 from lawcam.timeutil import local
-from lawcam.web import errors, tree_heads
+from lawcam.web import errors, responses, tree_heads
+from lawcam.web.limits import RequestLimits
 from lawcam.web.routers import (
     api_audit,
     api_custody,
@@ -51,13 +52,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.store = open_store(settings.resolved_storage_url)
     app.state.signer = load_signer(settings.home)
     errors.install(app)
+    app.add_middleware(RequestLimits, settings=settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(api_org.router)
-    app.include_router(api_audit.router)
-    app.include_router(api_equipment.router)
-    app.include_router(api_custody.router)
-    app.include_router(api_evidence.router)
+    api = [api_org, api_audit, api_equipment, api_custody, api_evidence]
+    for module in api:
+        app.include_router(module.router)
     app.include_router(pages.router)
+    responses.declare(app, [module.router for module in api])
     return app
 
 

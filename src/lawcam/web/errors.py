@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lawcam.errors import LawcamError
@@ -37,6 +38,9 @@ HTTP_CODES = {
     429: "too_many_requests",
     500: "internal",
 }
+
+NOT_UTF8 = "请求内容不是有效的 UTF-8 编码。"
+OUT_OF_RANGE = "提交的数字或日期超出允许范围。"
 
 FIELD_NAMES = {
     "name": "名称",
@@ -129,6 +133,16 @@ def _render(request: Request, status: int, code: str, message: str, **extra: Any
     )
 
 
+def error_response(request: Request, status: int, message: str | None = None) -> Response:
+    """The one error answer for a status, for code outside the handlers (the limits middleware)."""
+    return _render(
+        request,
+        status,
+        HTTP_CODES.get(status, "error"),
+        message or HTTP_MESSAGES.get(status, "请求无法处理。"),
+    )
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     errors = exc.errors()
     if not errors:
@@ -151,6 +165,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
         reason = "取值不在允许范围内"
     elif kind.startswith("string_too_long"):
         reason = "过长"
+    elif kind.startswith(("greater_than", "less_than")):
+        reason = "超出允许范围"
+    elif kind in ("date_range", "text_unstorable"):
+        reason = str(first.get("msg", "格式不正确"))
     elif kind == "json_invalid":
         reason = "不是有效的 JSON"
     else:
@@ -173,13 +191,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        status = exc.status_code
-        return _render(
-            request,
-            status,
-            HTTP_CODES.get(status, "error"),
-            HTTP_MESSAGES.get(status, "请求无法处理。"),
-        )
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's answer to a JSON body that is not UTF-8: bad input like any other.
+            return error_response(request, 422, NOT_UTF8)
+        return error_response(request, exc.status_code)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A safety net: the input types bound every number and date before the database sees
+        # them; should one slip through, the database's refusal is still the caller's bad input.
+        return error_response(request, 422, OUT_OF_RANGE)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

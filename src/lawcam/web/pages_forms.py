@@ -31,10 +31,12 @@ from lawcam.org.types import UnitClass
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import Auth
 from lawcam.web.pages_common import render
+from lawcam.web.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
 
-Text100 = Annotated[str, Form(max_length=100)]
-Text20 = Annotated[str, Form(max_length=20)]
-Text500 = Annotated[str, Form(max_length=500)]
+Text100 = Annotated[str, Form(max_length=100), Clean]
+Text20 = Annotated[str, Form(max_length=20), Clean]
+Text500 = Annotated[str, Form(max_length=500), Clean]
+NUMBER_MAX = 1e15
 
 CATEGORIES = {c.value: c.label for c in Category}
 FEATURES = {f.value: f.label for f in Feature}
@@ -68,9 +70,17 @@ def parse_int(value: str, what: str, *, field: str, required: bool = False) -> i
             raise InvalidInput(f"请填写{what}。", field=field)
         return None
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
         raise InvalidInput(f"{what}须为整数，而不是“{text}”。", field=field) from None
+    return in_range(number, what, field=field)
+
+
+def in_range(number: int, what: str, *, field: str) -> int:
+    """Every integer a form carries fits the database's INTEGER (ids, counts, years)."""
+    if abs(number) > INTEGER_MAX:
+        raise InvalidInput(f"{what}超出允许范围。", field=field)
+    return number
 
 
 def parse_float(value: str, what: str, *, field: str) -> float | None:
@@ -83,6 +93,8 @@ def parse_float(value: str, what: str, *, field: str) -> float | None:
         raise InvalidInput(f"{what}须为数字，而不是“{text}”。", field=field) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise InvalidInput(f"{what}须为数字，而不是“{text}”。", field=field)
+    if abs(number) > NUMBER_MAX:
+        raise InvalidInput(f"{what}超出允许范围。", field=field)
     return number
 
 
@@ -93,11 +105,14 @@ def parse_date(value: str, what: str, *, field: str, required: bool = False) -> 
             raise InvalidInput(f"请填写{what}。", field=field)
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。", field=field
         ) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(f"{what}须在 {FIRST_YEAR}—{LAST_YEAR} 年之间。", field=field)
+    return day
 
 
 E = TypeVar("E", Category, DeviceStatus, QualityStatus, Feature)

@@ -22,6 +22,7 @@ from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import discard, redirect, render
 from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names, with_notice
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -181,14 +182,14 @@ def _account_page(
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account_page(request: Request, account_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def account_page(request: Request, account_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     return _account_page(request, session, auth, account_id)
 
 
 @router.post("/accounts/{account_id}/password", response_class=HTMLResponse)
 def account_password_submit(
     request: Request,
-    account_id: int,
+    account_id: Id,
     auth: AuthDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -247,21 +248,21 @@ def _account_action(
 
 @router.post("/accounts/{account_id}/unlock", response_class=HTMLResponse)
 def account_unlock_submit(
-    request: Request, account_id: int, auth: AuthDep, session: SessionDep, settings: SettingsDep
+    request: Request, account_id: Id, auth: AuthDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return _account_action(request, session, auth, settings, account_id, "unlock")
 
 
 @router.post("/accounts/{account_id}/deactivate", response_class=HTMLResponse)
 def account_deactivate_submit(
-    request: Request, account_id: int, auth: AuthDep, session: SessionDep, settings: SettingsDep
+    request: Request, account_id: Id, auth: AuthDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return _account_action(request, session, auth, settings, account_id, "deactivate")
 
 
 @router.post("/accounts/{account_id}/reactivate", response_class=HTMLResponse)
 def account_reactivate_submit(
-    request: Request, account_id: int, auth: AuthDep, session: SessionDep, settings: SettingsDep
+    request: Request, account_id: Id, auth: AuthDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return _account_action(request, session, auth, settings, account_id, "reactivate")
 
@@ -269,7 +270,7 @@ def account_reactivate_submit(
 @router.post("/accounts/{account_id}/tokens", response_class=HTMLResponse)
 def token_create_submit(
     request: Request,
-    account_id: int,
+    account_id: Id,
     auth: AuthDep,
     session: SessionDep,
     name: Annotated[str, Form(max_length=100)] = "",
@@ -298,7 +299,7 @@ def token_create_submit(
 
 @router.post("/accounts/{account_id}/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def token_revoke_submit(
-    request: Request, account_id: int, token_id: int, auth: AuthDep, session: SessionDep
+    request: Request, account_id: Id, token_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     tokens = queries.list_tokens(session=session, actor=auth.actor, account_id=account_id)
     if not any(t.id == token_id for t in tokens):
@@ -405,7 +406,7 @@ def _role_person_page(
 
 @router.get("/roles/{person_id}", response_class=HTMLResponse)
 def role_person_page(
-    request: Request, person_id: int, auth: AuthDep, session: SessionDep
+    request: Request, person_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     return _role_person_page(request, session, auth, person_id)
 
@@ -413,7 +414,7 @@ def role_person_page(
 @router.post("/roles/{person_id}/assign", response_class=HTMLResponse)
 def role_assign_submit(
     request: Request,
-    person_id: int,
+    person_id: Id,
     auth: AuthDep,
     session: SessionDep,
     role: Annotated[str, Form(max_length=30)] = "",
@@ -442,7 +443,7 @@ def role_assign_submit(
 @router.post("/roles/{person_id}/revoke", response_class=HTMLResponse)
 def role_revoke_submit(
     request: Request,
-    person_id: int,
+    person_id: Id,
     auth: AuthDep,
     session: SessionDep,
     role: Annotated[str, Form(max_length=30)] = "",

@@ -24,6 +24,7 @@ from lawcam.org.types import OrgEvent, UnitClass
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
 from lawcam.web.pages_common import render
+from lawcam.web.pages_forms import parse_date
 
 router = APIRouter(include_in_schema=False)
 
@@ -177,15 +178,7 @@ def _row(event: AuditEvent) -> Row:
 
 
 def _day(value: str, what: str, field: str) -> date | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。", field=field
-        ) from None
+    return parse_date(value, what, field=field)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -35,6 +35,7 @@ from lawcam.web.pages_forms import (
     with_notice,
     yuan,
 )
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -277,7 +278,7 @@ def _procurement_page(
 
 @router.get("/procurements/{procurement_id}", response_class=HTMLResponse)
 def procurement_page(
-    request: Request, procurement_id: int, auth: AuthDep, session: SessionDep
+    request: Request, procurement_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     return _procurement_page(request, session, auth, procurement_id)
 
@@ -306,7 +307,7 @@ def _decide(
 @router.post("/procurements/{procurement_id}/approve", response_class=HTMLResponse)
 def procurement_approve_submit(
     request: Request,
-    procurement_id: int,
+    procurement_id: Id,
     auth: AuthDep,
     session: SessionDep,
     overrun_reason: Text500 = "",
@@ -330,7 +331,7 @@ def procurement_approve_submit(
 @router.post("/procurements/{procurement_id}/reject", response_class=HTMLResponse)
 def procurement_reject_submit(
     request: Request,
-    procurement_id: int,
+    procurement_id: Id,
     auth: AuthDep,
     session: SessionDep,
     reason: Text500 = "",

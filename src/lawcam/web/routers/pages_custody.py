@@ -43,6 +43,7 @@ from lawcam.web.pages_forms import (
     with_notice,
 )
 from lawcam.web.routers.pages_devices import _device_page
+from lawcam.web.schemas.common import Id
 from lawcam.web.schemas.custody import LABELS, check_limits
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +102,7 @@ def _refused(
 @router.post("/devices/{device_id}/checkout", response_class=HTMLResponse)
 def checkout_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -143,7 +144,7 @@ def checkout_submit(
 @router.post("/devices/{device_id}/return", response_class=HTMLResponse)
 def return_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     condition: Text20 = "",
@@ -169,7 +170,7 @@ def return_submit(
 @router.post("/devices/{device_id}/handover", response_class=HTMLResponse)
 def handover_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -210,7 +211,7 @@ def handover_submit(
 @router.post("/devices/{device_id}/fault", response_class=HTMLResponse)
 def fault_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     description: Text1000 = "",
@@ -232,7 +233,7 @@ def fault_submit(
 @router.post("/devices/{device_id}/loss-case", response_class=HTMLResponse)
 def loss_case_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     kind: Text20 = "",
@@ -321,7 +322,7 @@ def faults_page(request: Request, auth: AuthDep, session: SessionDep) -> Respons
 
 @router.post("/faults/{fault_id}/register", response_class=HTMLResponse)
 def fault_register_submit(
-    request: Request, fault_id: int, auth: AuthDep, session: SessionDep
+    request: Request, fault_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     try:
         fault = faults.register_fault(session=session, actor=auth.actor, fault_id=fault_id)
@@ -333,7 +334,7 @@ def fault_register_submit(
 
 @router.post("/faults/{fault_id}/repair", response_class=HTMLResponse)
 def fault_repair_submit(
-    request: Request, fault_id: int, auth: AuthDep, session: SessionDep
+    request: Request, fault_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     try:
         order = faults.order_repair(session=session, actor=auth.actor, fault_id=fault_id)
@@ -348,7 +349,7 @@ def fault_repair_submit(
 @router.post("/repairs/{order_id}/complete", response_class=HTMLResponse)
 def repair_complete_submit(
     request: Request,
-    order_id: int,
+    order_id: Id,
     auth: AuthDep,
     session: SessionDep,
     diagnosis: Text1000 = "",
@@ -398,7 +399,7 @@ def cases_page(request: Request, auth: AuthDep, session: SessionDep) -> Response
 @router.post("/cases/{case_id}/decide", response_class=HTMLResponse)
 def case_decide_submit(
     request: Request,
-    case_id: int,
+    case_id: Id,
     auth: AuthDep,
     session: SessionDep,
     cause: Text20 = "",
@@ -428,6 +429,6 @@ def inbox_page(request: Request, auth: AuthDep, session: SessionDep) -> Response
 
 
 @router.post("/inbox/{notification_id}/read")
-def inbox_mark_read(notification_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def inbox_mark_read(notification_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     faults.mark_read(session=session, actor=auth.actor, notification_id=notification_id)
     return redirect("/inbox")

@@ -49,6 +49,7 @@ from lawcam.web.pages_forms import (
     with_notice,
     yuan,
 )
+from lawcam.web.schemas.common import Id
 from lawcam.web.schemas.custody import LABELS as CUSTODY_LABELS
 from lawcam.web.schemas.custody import check_limits
 
@@ -344,14 +345,14 @@ def _device_page(
 
 
 @router.get("/devices/{device_id}", response_class=HTMLResponse)
-def device_page(request: Request, device_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def device_page(request: Request, device_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     return _device_page(request, session, auth, device_id)
 
 
 @router.post("/devices/{device_id}/status", response_class=HTMLResponse)
 def device_status_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     status: Text20 = "",
@@ -382,7 +383,7 @@ def device_status_submit(
 @router.post("/devices/{device_id}/edit", response_class=HTMLResponse)
 def device_edit_submit(
     request: Request,
-    device_id: int,
+    device_id: Id,
     auth: AuthDep,
     session: SessionDep,
     zone: Text100 = "",

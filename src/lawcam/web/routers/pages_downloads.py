@@ -19,6 +19,7 @@ from lawcam.reports.ledger import ledger_rows, write_ledger_xlsx
 from lawcam.timeutil import SHANGHAI, shanghai_day_start, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_forms import parse_date, parse_int
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +41,7 @@ def _stamp() -> str:
 
 
 @router.get("/devices.xlsx")
-def device_register(auth: AuthDep, session: SessionDep, unit_id: int | None = None) -> Response:
+def device_register(auth: AuthDep, session: SessionDep, unit_id: Id | None = None) -> Response:
     auth.actor.require(Action.EQUIPMENT_VIEW)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "register.xlsx"

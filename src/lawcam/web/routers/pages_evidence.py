@@ -19,6 +19,7 @@ from lawcam.org.queries import person_by_badge
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
 from lawcam.web.pages_common import discard, redirect
 from lawcam.web.pages_forms import form_error, page, parse_date, parse_int, units_for, with_notice
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -167,7 +168,7 @@ def _recording_page(
 
 @router.get("/recordings/{recording_id}", response_class=HTMLResponse)
 def recording_page(
-    request: Request, recording_id: int, auth: AuthDep, session: SessionDep
+    request: Request, recording_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     return _recording_page(request, auth, session, recording_id, form={})
 
@@ -175,7 +176,7 @@ def recording_page(
 @router.post("/recordings/{recording_id}/corrections", response_class=HTMLResponse)
 def correction_submit(
     request: Request,
-    recording_id: int,
+    recording_id: Id,
     auth: AuthDep,
     session: SessionDep,
     settings: SettingsDep,

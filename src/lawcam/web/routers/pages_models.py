@@ -39,6 +39,7 @@ from lawcam.web.pages_forms import (
     units_for,
     with_notice,
 )
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -167,14 +168,14 @@ def _model_page(
 
 
 @router.get("/models/{model_id}", response_class=HTMLResponse)
-def model_page(request: Request, model_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def model_page(request: Request, model_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     return _model_page(request, session, auth, model_id)
 
 
 @router.post("/models/{model_id}/quality", response_class=HTMLResponse)
 def model_quality_submit(
     request: Request,
-    model_id: int,
+    model_id: Id,
     auth: AuthDep,
     session: SessionDep,
     status: Text20 = "",

@@ -21,6 +21,8 @@ from lawcam.org.models import Person, Unit
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, UnitIn
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, redirect, render
+from lawcam.web.pages_forms import in_range
+from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,9 +48,10 @@ def parse_int(value: str, message: str, *, field: str) -> int | None:
     if not text:
         return None
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
         raise InvalidInput(message, field=field) from None
+    return in_range(number, "数值", field=field)
 
 
 def parse_class(value: str) -> UnitClass | None:
@@ -228,14 +231,14 @@ def _unit_page(
 
 
 @router.get("/units/{unit_id}", response_class=HTMLResponse)
-def unit_page(request: Request, unit_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def unit_page(request: Request, unit_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     return _unit_page(request, session, auth, unit_id)
 
 
 @router.post("/units/{unit_id}/edit", response_class=HTMLResponse)
 def unit_edit_submit(
     request: Request,
-    unit_id: int,
+    unit_id: Id,
     auth: AuthDep,
     session: SessionDep,
     name: Text100 = "",
@@ -283,7 +286,7 @@ def unit_edit_submit(
 @router.post("/units/{unit_id}/zones", response_class=HTMLResponse)
 def unit_zone_submit(
     request: Request,
-    unit_id: int,
+    unit_id: Id,
     auth: AuthDep,
     session: SessionDep,
     name: Text100 = "",
@@ -307,7 +310,7 @@ def unit_zone_submit(
 
 @router.post("/units/{unit_id}/deactivate", response_class=HTMLResponse)
 def unit_deactivate_submit(
-    request: Request, unit_id: int, auth: AuthDep, session: SessionDep
+    request: Request, unit_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     try:
         unit = service.deactivate_unit(session=session, actor=auth.actor, unit_id=unit_id)
@@ -494,14 +497,14 @@ def _person_page(
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
-def person_page(request: Request, person_id: int, auth: AuthDep, session: SessionDep) -> Response:
+def person_page(request: Request, person_id: Id, auth: AuthDep, session: SessionDep) -> Response:
     return _person_page(request, session, auth, person_id)
 
 
 @router.post("/people/{person_id}/edit", response_class=HTMLResponse)
 def person_edit_submit(
     request: Request,
-    person_id: int,
+    person_id: Id,
     auth: AuthDep,
     session: SessionDep,
     name: Text100 = "",
@@ -561,13 +564,13 @@ def _set_active(
 
 @router.post("/people/{person_id}/deactivate", response_class=HTMLResponse)
 def person_deactivate_submit(
-    request: Request, person_id: int, auth: AuthDep, session: SessionDep
+    request: Request, person_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     return _set_active(request, session, auth, person_id, active=False)
 
 
 @router.post("/people/{person_id}/reactivate", response_class=HTMLResponse)
 def person_reactivate_submit(
-    request: Request, person_id: int, auth: AuthDep, session: SessionDep
+    request: Request, person_id: Id, auth: AuthDep, session: SessionDep
 ) -> Response:
     return _set_active(request, session, auth, person_id, active=True)

@@ -18,6 +18,7 @@ from lawcam.custody.types import (
     LossCause,
     RepairOutcome,
 )
+from lawcam.web.schemas.common import Count, In, Number
 from lawcam.web.schemas.equipment import money_out
 
 
@@ -30,27 +31,27 @@ def check_limits(settings: Settings) -> CheckLimits:
     )
 
 
-class CheckoutCreate(BaseModel):
+class CheckoutCreate(In):
     device: str = Field(max_length=64, description="设备序列号")
     officer: str = Field(max_length=64, description="领用人执法证号")
-    battery_pct: int = Field(description="电量（%）")
-    free_hours: float = Field(description="剩余存储（可录像小时数）")
-    clock_offset_s: float = Field(description="设备时钟与标准时间之差（秒）")
+    battery_pct: Count = Field(description="电量（%）")
+    free_hours: Number = Field(description="剩余存储（可录像小时数）")
+    clock_offset_s: Number = Field(description="设备时钟与标准时间之差（秒）")
     override_reason: str = Field(default="", max_length=500, description="检查未通过时的理由")
 
 
-class ReturnCreate(BaseModel):
+class ReturnCreate(In):
     device: str = Field(max_length=64)
     condition: Condition
     note: str = Field(default="", max_length=500)
 
 
-class HandoverCreate(BaseModel):
+class HandoverCreate(In):
     device: str = Field(max_length=64)
     to_officer: str = Field(max_length=64, description="接收人执法证号")
-    battery_pct: int
-    free_hours: float
-    clock_offset_s: float
+    battery_pct: Count
+    free_hours: Number
+    clock_offset_s: Number
     override_reason: str = Field(default="", max_length=500)
 
 
@@ -105,7 +106,7 @@ class PeriodOut(BaseModel):
         )
 
 
-class FaultCreate(BaseModel):
+class FaultCreate(In):
     device: str = Field(max_length=64)
     description: str = Field(max_length=1000)
 
@@ -141,7 +142,7 @@ class FaultOut(BaseModel):
         )
 
 
-class RepairComplete(BaseModel):
+class RepairComplete(In):
     diagnosis: str = Field(max_length=1000)
     outcome: RepairOutcome
 
@@ -179,13 +180,13 @@ class RepairOut(BaseModel):
         )
 
 
-class LossCaseCreate(BaseModel):
+class LossCaseCreate(In):
     device: str = Field(max_length=64)
     kind: CaseKind
     description: str = Field(max_length=1000)
 
 
-class DecideIn(BaseModel):
+class DecideIn(In):
     cause: LossCause
     decision: str = Field(max_length=1000)
 

@@ -21,6 +21,7 @@ from lawcam.equipment.types import (
     SpecMiss,
     Thresholds,
 )
+from lawcam.web.schemas.common import Count, Day, Id, In, Number, Year
 
 
 def _money_text(value: object) -> str:
@@ -54,20 +55,20 @@ def _video(width: int | None, height: int | None) -> str | None:
 # Models and thresholds --------------------------------------------------------------------
 
 
-class ModelCreate(BaseModel):
+class ModelCreate(In):
     maker: str = Field(max_length=200)
     model: str = Field(max_length=200)
     category: Category
     video: Resolution | None = None
-    photo_mp: float | None = None
-    battery_mah: int | None = None
-    record_hours: float | None = None
-    storage_gb: int | None = None
+    photo_mp: Number | None = None
+    battery_mah: Count | None = None
+    record_hours: Number | None = None
+    storage_gb: Count | None = None
     ip_rating: str | None = Field(default=None, max_length=10)
     features: list[Feature] = Field(default_factory=list, max_length=20)
 
 
-class QualityIn(BaseModel):
+class QualityIn(In):
     status: QualityStatus
     reason: str = Field(default="", max_length=500)
 
@@ -129,12 +130,12 @@ class ModelOut(BaseModel):
         )
 
 
-class ThresholdsIn(BaseModel):
+class ThresholdsIn(In):
     video: Resolution
-    photo_mp: float
-    battery_mah: int
-    record_hours: float
-    storage_gb: int
+    photo_mp: Number
+    battery_mah: Count
+    record_hours: Number
+    storage_gb: Count
     ip_rating: str = Field(max_length=10)
 
 
@@ -165,7 +166,7 @@ class ThresholdsOut(BaseModel):
 # Special needs (R7.2) -----------------------------------------------------------------------
 
 
-class NeedIn(BaseModel):
+class NeedIn(In):
     feature: Feature
 
 
@@ -183,7 +184,7 @@ class UnitNeedsOut(BaseModel):
 # Devices ------------------------------------------------------------------------------------
 
 
-class DeviceCreate(BaseModel):
+class DeviceCreate(In):
     serial: str = Field(max_length=100)
     asset_no: str = Field(max_length=100)
     model: str = Field(max_length=200, description="型号名称")
@@ -191,20 +192,20 @@ class DeviceCreate(BaseModel):
     price: MoneyIn
     need: str = Field(max_length=2000, description="该设备服务的执法需求（R5.1）")
     zone: str | None = Field(default=None, max_length=200)
-    commissioned_on: date | None = None
+    commissioned_on: Day | None = None
     firmware: str = Field(default="", max_length=100)
-    procurement_id: int | None = None
+    procurement_id: Id | None = None
     status: DeviceStatus = DeviceStatus.IN_STOCK
 
 
-class DeviceUpdate(BaseModel):
+class DeviceUpdate(In):
     zone: str | None = Field(default=None, max_length=200, description="空字符串清除办案专区")
     firmware: str | None = Field(default=None, max_length=100)
-    commissioned_on: date | None = None
+    commissioned_on: Day | None = None
     need: str | None = Field(default=None, max_length=2000)
 
 
-class DeviceStatusIn(BaseModel):
+class DeviceStatusIn(In):
     status: DeviceStatus
     reason: str = Field(default="", max_length=500)
 
@@ -259,7 +260,7 @@ class DeviceOut(BaseModel):
 # Budgets and procurement (R8.1) -----------------------------------------------------------
 
 
-class BudgetIn(BaseModel):
+class BudgetIn(In):
     amount: MoneyIn
     note: str = Field(default="", max_length=500)
 
@@ -282,22 +283,22 @@ class BudgetOut(BaseModel):
         )
 
 
-class ProcurementCreate(BaseModel):
+class ProcurementCreate(In):
     unit: str = Field(max_length=200, description="单位名称")
-    year: int | None = Field(default=None, description="预算年度；默认取采购日期的年份")
-    purchased_on: date
+    year: Year | None = Field(default=None, description="预算年度；默认取采购日期的年份")
+    purchased_on: Day
     supplier: str = Field(max_length=200)
     model: str = Field(max_length=200, description="型号名称")
-    quantity: int
+    quantity: Count
     unit_price: MoneyIn
     note: str = Field(default="", max_length=500)
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(In):
     overrun_reason: str = Field(default="", max_length=500)
 
 
-class RejectIn(BaseModel):
+class RejectIn(In):
     reason: str = Field(max_length=500)
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from lawcam.evidence.types import CorrectableField
+from lawcam.web.schemas.common import DeviceMoment, Id, In, Offset
 
 
 class RecordingOut(BaseModel):
@@ -74,16 +75,16 @@ class RecordingDetail(RecordingOut):
     corrections: list[CorrectionOut]
 
 
-class CorrectionCreate(BaseModel):
+class CorrectionCreate(In):
     field: CorrectableField
     value: str = Field(max_length=1000)
     reason: str = Field(max_length=1000)
 
 
-class RunCreate(BaseModel):
+class RunCreate(In):
     device: str = Field(max_length=64, description="设备序列号")
     workstation: str = Field(max_length=200)
-    device_time: datetime | None = Field(default=None, description="对接时的设备时钟")
+    device_time: DeviceMoment | None = Field(default=None, description="对接时的设备时钟")
     officer: str | None = Field(default=None, max_length=64, description="执法证号")
     source: str = Field(default="", max_length=1000)
 
@@ -93,19 +94,19 @@ class RunOut(BaseModel):
     clock_offset_s: float | None
 
 
-class RefusalCreate(BaseModel):
+class RefusalCreate(In):
     path: str = Field(max_length=1000)
     code: str = Field(max_length=50, pattern=r"^[a-z_]+$")
     message: str = Field(max_length=500)
 
 
-class UploadCreate(BaseModel):
-    run_id: int
+class UploadCreate(In):
+    run_id: Id
     name: str = Field(min_length=1, max_length=1000)
-    size: int = Field(ge=0)
+    size: Offset
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     sm3: str = Field(pattern=r"^[0-9a-f]{64}$")
-    mtime: datetime
+    mtime: DeviceMoment
 
 
 class UploadOut(BaseModel):

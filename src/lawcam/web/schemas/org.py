@@ -9,26 +9,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from lawcam.authz import Role
 from lawcam.org.models import Account, Person, Unit
 from lawcam.org.types import UnitClass
+from lawcam.web.schemas.common import Count, Id, In
 
 
-class UnitCreate(BaseModel):
+class UnitCreate(In):
     name: str = Field(max_length=200)
     unit_class: UnitClass | None = None
-    target: int | None = None
+    target: Count | None = None
     parent: str | None = Field(default=None, max_length=200)
     zones: list[str] = Field(default_factory=list, max_length=100)
     note: str = Field(default="", max_length=500)
 
 
-class UnitUpdate(BaseModel):
+class UnitUpdate(In):
     name: str | None = Field(default=None, max_length=200)
     unit_class: UnitClass | None = None
-    target: int | None = None
+    target: Count | None = None
     parent: str | None = Field(default=None, max_length=200)
     note: str | None = Field(default=None, max_length=500)
 
 
-class ZoneCreate(BaseModel):
+class ZoneCreate(In):
     name: str = Field(max_length=200)
 
 
@@ -61,7 +62,7 @@ class UnitOut(BaseModel):
         )
 
 
-class PersonCreate(BaseModel):
+class PersonCreate(In):
     name: str = Field(max_length=200)
     unit: str = Field(max_length=200)
     badge: str | None = Field(default=None, max_length=100)
@@ -69,7 +70,7 @@ class PersonCreate(BaseModel):
     phone: str = Field(default="", max_length=100)
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(In):
     name: str | None = Field(default=None, max_length=200)
     unit: str | None = Field(default=None, max_length=200)
     badge: str | None = Field(default=None, max_length=100)
@@ -103,21 +104,21 @@ class PersonOut(BaseModel):
         )
 
 
-class RoleIn(BaseModel):
+class RoleIn(In):
     role: Role
 
 
-class AccountCreate(BaseModel):
-    person_id: int
+class AccountCreate(In):
+    person_id: Id
     username: str = Field(max_length=100)
     password: str = Field(max_length=300)
 
 
-class PasswordReset(BaseModel):
+class PasswordReset(In):
     password: str = Field(max_length=300)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(In):
     old_password: str = Field(max_length=300)
     new_password: str = Field(max_length=300)
 
@@ -144,7 +145,7 @@ class AccountOut(BaseModel):
         )
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(In):
     name: str = Field(max_length=200)
 
 
@@ -164,7 +165,7 @@ class TokenCreated(TokenOut):
     token: str = Field(description="只显示这一次；系统只保存其散列值。")
 
 
-class LoginIn(BaseModel):
+class LoginIn(In):
     username: str = Field(max_length=100)
     password: str = Field(max_length=300)
 
