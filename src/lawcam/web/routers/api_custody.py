@@ -13,6 +13,7 @@ from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CurrentActor, SessionDep, SettingsDep
+from lawcam.web.schemas.common import Id, Moment
 from lawcam.web.schemas.custody import (
     CheckoutCreate,
     DecideIn,
@@ -96,9 +97,9 @@ def handover(
 def ledger(
     actor: CurrentActor,
     session: SessionDep,
-    unit_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    unit_id: Id | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> list[PeriodOut]:
     actor.require(Action.EQUIPMENT_VIEW)
     periods = queries.ledger(
@@ -119,18 +120,18 @@ def report_fault(body: FaultCreate, actor: CurrentActor, session: SessionDep) ->
 
 
 @router.post("/faults/{fault_id}/register", response_model=FaultOut)
-def register_fault(fault_id: int, actor: CurrentActor, session: SessionDep) -> FaultOut:
+def register_fault(fault_id: Id, actor: CurrentActor, session: SessionDep) -> FaultOut:
     return FaultOut.of(faults.register_fault(session=session, actor=actor, fault_id=fault_id))
 
 
 @router.post("/faults/{fault_id}/repair", response_model=RepairOut, status_code=201)
-def order_repair(fault_id: int, actor: CurrentActor, session: SessionDep) -> RepairOut:
+def order_repair(fault_id: Id, actor: CurrentActor, session: SessionDep) -> RepairOut:
     return RepairOut.of(faults.order_repair(session=session, actor=actor, fault_id=fault_id))
 
 
 @router.post("/repairs/{order_id}/complete", response_model=RepairOut)
 def complete_repair(
-    order_id: int, body: RepairComplete, actor: CurrentActor, session: SessionDep
+    order_id: Id, body: RepairComplete, actor: CurrentActor, session: SessionDep
 ) -> RepairOut:
     order = faults.complete_repair(
         session=session,
@@ -159,7 +160,7 @@ def open_loss_case(body: LossCaseCreate, actor: CurrentActor, session: SessionDe
 
 @router.post("/loss-cases/{case_id}/decide", response_model=LossCaseOut)
 def decide_loss_case(
-    case_id: int, body: DecideIn, actor: CurrentActor, session: SessionDep
+    case_id: Id, body: DecideIn, actor: CurrentActor, session: SessionDep
 ) -> LossCaseOut:
     case = faults.decide_loss_case(
         session=session, actor=actor, case_id=case_id, cause=body.cause, decision=body.decision

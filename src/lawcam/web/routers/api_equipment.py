@@ -28,6 +28,7 @@ from lawcam.org.models import Unit
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import CurrentActor, SessionDep, SettingsDep
 from lawcam.web.schemas.audit import AuditEventOut
+from lawcam.web.schemas.common import Id, Year
 from lawcam.web.schemas.equipment import (
     ApproveIn,
     BudgetIn,
@@ -116,14 +117,14 @@ def create_model(body: ModelCreate, actor: CurrentActor, session: SessionDep) ->
 
 
 @router.get("/models/{model_id}", response_model=ModelOut)
-def get_model(model_id: int, actor: CurrentActor, session: SessionDep) -> ModelOut:
+def get_model(model_id: Id, actor: CurrentActor, session: SessionDep) -> ModelOut:
     model = queries.get_model(session=session, actor=actor, model_id=model_id)
     return ModelOut.of(model, queries.current_thresholds(session))
 
 
 @router.post("/models/{model_id}/quality", response_model=ModelOut)
 def set_model_quality(
-    model_id: int, body: QualityIn, actor: CurrentActor, session: SessionDep
+    model_id: Id, body: QualityIn, actor: CurrentActor, session: SessionDep
 ) -> ModelOut:
     model = service.set_model_quality(
         session=session, actor=actor, model_id=model_id, status=body.status, reason=body.reason
@@ -181,13 +182,13 @@ def _visible_unit(session: SessionDep, actor: Actor, unit_id: int) -> Unit:
 
 
 @router.get("/units/{unit_id}/needs", response_model=UnitNeedsOut)
-def list_needs(unit_id: int, actor: CurrentActor, session: SessionDep) -> UnitNeedsOut:
+def list_needs(unit_id: Id, actor: CurrentActor, session: SessionDep) -> UnitNeedsOut:
     return _needs_out(session, _visible_unit(session, actor, unit_id))
 
 
 @router.post("/units/{unit_id}/needs", response_model=UnitNeedsOut, status_code=201)
 def declare_need(
-    unit_id: int, body: NeedIn, actor: CurrentActor, session: SessionDep
+    unit_id: Id, body: NeedIn, actor: CurrentActor, session: SessionDep
 ) -> UnitNeedsOut:
     unit = org_queries.get_unit(session=session, actor=actor, unit_id=unit_id)
     service.declare_need(session=session, actor=actor, unit=unit.name, feature=body.feature)
@@ -196,7 +197,7 @@ def declare_need(
 
 @router.post("/units/{unit_id}/needs/{feature}/withdraw", response_model=UnitNeedsOut)
 def withdraw_need(
-    unit_id: int, feature: Feature, actor: CurrentActor, session: SessionDep
+    unit_id: Id, feature: Feature, actor: CurrentActor, session: SessionDep
 ) -> UnitNeedsOut:
     unit = org_queries.get_unit(session=session, actor=actor, unit_id=unit_id)
     service.withdraw_need(session=session, actor=actor, unit=unit.name, feature=feature)
@@ -210,7 +211,7 @@ def withdraw_need(
 def list_devices(
     actor: CurrentActor,
     session: SessionDep,
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
     status: DeviceStatus | None = None,
     category: Category | None = None,
     q: str | None = Query(default=None, max_length=100),
@@ -251,13 +252,13 @@ def create_device(body: DeviceCreate, actor: CurrentActor, session: SessionDep) 
 
 
 @router.get("/devices/{device_id}", response_model=DeviceOut)
-def get_device(device_id: int, actor: CurrentActor, session: SessionDep) -> DeviceOut:
+def get_device(device_id: Id, actor: CurrentActor, session: SessionDep) -> DeviceOut:
     return DeviceOut.of(queries.get_device(session=session, actor=actor, device_id=device_id))
 
 
 @router.patch("/devices/{device_id}", response_model=DeviceOut)
 def update_device(
-    device_id: int, body: DeviceUpdate, actor: CurrentActor, session: SessionDep
+    device_id: Id, body: DeviceUpdate, actor: CurrentActor, session: SessionDep
 ) -> DeviceOut:
     changes = DeviceChanges(
         zone=body.zone,
@@ -272,7 +273,7 @@ def update_device(
 
 @router.post("/devices/{device_id}/status", response_model=DeviceOut)
 def set_device_status(
-    device_id: int, body: DeviceStatusIn, actor: CurrentActor, session: SessionDep
+    device_id: Id, body: DeviceStatusIn, actor: CurrentActor, session: SessionDep
 ) -> DeviceOut:
     device = service.set_device_status(
         session=session, actor=actor, device_id=device_id, status=body.status, reason=body.reason
@@ -281,7 +282,7 @@ def set_device_status(
 
 
 @router.get("/devices/{device_id}/history", response_model=list[AuditEventOut])
-def device_history(device_id: int, actor: CurrentActor, session: SessionDep) -> list[AuditEventOut]:
+def device_history(device_id: Id, actor: CurrentActor, session: SessionDep) -> list[AuditEventOut]:
     # The device's own history, shown to whoever may see the device (not the whole audit log).
     device = queries.get_device(session=session, actor=actor, device_id=device_id)
     events = events_for_subject(session=session, subject_type="device", subject_id=device.id)
@@ -303,7 +304,7 @@ def list_budgets(
 
 @router.put("/budgets/{unit_id}/{year}", response_model=BudgetOut)
 def set_budget(
-    unit_id: int, year: int, body: BudgetIn, actor: CurrentActor, session: SessionDep
+    unit_id: Id, year: Year, body: BudgetIn, actor: CurrentActor, session: SessionDep
 ) -> BudgetOut:
     actor.require(Action.BUDGET_MANAGE)
     unit = org_queries.get_unit(session=session, actor=actor, unit_id=unit_id)
@@ -324,7 +325,7 @@ def list_procurements(
     actor: CurrentActor,
     session: SessionDep,
     year: int | None = Query(default=None, ge=2000, le=2100),
-    unit_id: int | None = None,
+    unit_id: Id | None = None,
 ) -> list[ProcurementOut]:
     items = queries.list_procurements(session=session, actor=actor, year=year, unit_id=unit_id)
     return [ProcurementOut.of(p) for p in items]
@@ -354,7 +355,7 @@ def record_procurement(
 
 @router.get("/procurements/{procurement_id}", response_model=ProcurementOut)
 def get_procurement(
-    procurement_id: int, actor: CurrentActor, session: SessionDep
+    procurement_id: Id, actor: CurrentActor, session: SessionDep
 ) -> ProcurementOut:
     return ProcurementOut.of(
         queries.get_procurement(session=session, actor=actor, procurement_id=procurement_id)
@@ -363,7 +364,7 @@ def get_procurement(
 
 @router.post("/procurements/{procurement_id}/approve", response_model=ProcurementOut)
 def approve_procurement(
-    procurement_id: int, body: ApproveIn, actor: CurrentActor, session: SessionDep
+    procurement_id: Id, body: ApproveIn, actor: CurrentActor, session: SessionDep
 ) -> ProcurementOut:
     item = procurement.approve_procurement(
         session=session,
@@ -376,7 +377,7 @@ def approve_procurement(
 
 @router.post("/procurements/{procurement_id}/reject", response_model=ProcurementOut)
 def reject_procurement(
-    procurement_id: int, body: RejectIn, actor: CurrentActor, session: SessionDep
+    procurement_id: Id, body: RejectIn, actor: CurrentActor, session: SessionDep
 ) -> ProcurementOut:
     item = procurement.reject_procurement(
         session=session, actor=actor, procurement_id=procurement_id, reason=body.reason
