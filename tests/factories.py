@@ -84,6 +84,7 @@ def build_office(database: Database, settings: Settings, console: Actor) -> Offi
                 person_id=person.id,
                 username=office.user(role),
                 password=PASSWORD,
+                must_change=False,
             )
             office.accounts[str(role)] = account.id
         other = service.create_person(
@@ -105,6 +106,7 @@ def build_office(database: Database, settings: Settings, console: Actor) -> Offi
             person_id=spare.id,
             username="u_spare",
             password=PASSWORD,
+            must_change=False,
         )
         office.accounts["spare"] = spare_account.id
         token, _ = accounts.create_token(

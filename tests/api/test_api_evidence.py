@@ -99,6 +99,7 @@ def officer_account(database: Database, settings: Settings, console: Actor, offi
             person_id=office.people["other_unit_officer"],
             username=OFFICER_USER,
             password=PASSWORD,
+            must_change=False,
         )
 
 

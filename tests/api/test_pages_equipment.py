@@ -193,7 +193,7 @@ def test_register_device_with_hidden_csrf_token(client, office, database):
         assert device.need == "现场检查全过程记录"
         assert str(device.commissioned_on) == "2026-01-15"
         assert device.status == "in_stock"
-    assert r.headers["location"].startswith(f"/devices/{device.id}?notice=")
+    assert r.headers["location"] == f"/devices/{device.id}"
     created = [
         e for e in audit_rows(database, "equipment:device:create") if e.subject_id == str(device.id)
     ]

@@ -14,6 +14,8 @@ from lawcam.config import Settings
 from lawcam.custody import faults
 from lawcam.custody.types import CaseKind
 from lawcam.db import Database
+from lawcam.org import accounts
+from lawcam.web.deps import WORKSTATION_ROUTES
 from tests.api.conftest import login
 from tests.evidence_helpers import evidence_rows
 from tests.factories import Office
@@ -66,7 +68,8 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/accounts/{account_id}/deactivate"): SYS,
     ("POST", "/api/v1/accounts/{account_id}/reactivate"): SYS,
     ("GET", "/api/v1/accounts/{account_id}/tokens"): ACCOUNT_VIEWERS,
-    ("POST", "/api/v1/accounts/{account_id}/tokens"): SYS,
+    # A token is minted by its holder for themselves (or at the console): for another, nobody.
+    ("POST", "/api/v1/accounts/{account_id}/tokens"): NOBODY,
     ("POST", "/api/v1/tokens/{token_id}/revoke"): SYS,
     ("GET", "/api/v1/audit"): AUD,
     ("GET", "/api/v1/audit/sth"): AUD,
@@ -153,7 +156,6 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/accounts/{account_id}/unlock"): SYS,
     ("POST", "/accounts/{account_id}/deactivate"): SYS,
     ("POST", "/accounts/{account_id}/reactivate"): SYS,
-    ("POST", "/accounts/{account_id}/tokens"): SYS,
     ("POST", "/accounts/{account_id}/tokens/{token_id}/revoke"): SYS,
     ("GET", "/roles"): SEC,
     ("GET", "/roles/{person_id}"): SEC,
@@ -429,3 +431,36 @@ def test_route_permissions(client, office: Office, method: str, path: str) -> No
             assert _allowed(response.status_code), (role, response.status_code, response.text)
         else:
             assert response.status_code in (403, 404), (role, response.status_code)
+
+
+# A workstation's API token (a device administrator's): only the ingest routes, and of those
+# only what its holder may do there; everything else is refused, pages included.
+TOKEN_ROUTES = sorted(k for k, v in MATRIX.items() if v != PUBLIC)
+
+
+@pytest.fixture
+def workstation_token(office: Office, database: Database, console: Actor) -> str:
+    with database.unit_of_work() as session:
+        _, plain = accounts.create_token(
+            session=session,
+            actor=console,
+            account_id=office.accounts["device_admin"],
+            name="矩阵工作站",
+        )
+    return plain
+
+
+@pytest.mark.parametrize(("method", "path"), TOKEN_ROUTES, ids=lambda v: str(v))
+def test_route_permissions_for_a_workstation_token(
+    client, office: Office, workstation_token: str, method: str, path: str
+) -> None:
+    """Issue 13, seen 2: a token carried its account's full powers. Now it only ingests."""
+    expected = MATRIX[(method, path)]
+    assert isinstance(expected, frozenset)
+    client.headers["Authorization"] = f"Bearer {workstation_token}"
+    response = _call(client, method, path, office)
+    assert response.status_code < 500, response.text
+    if path.startswith(WORKSTATION_ROUTES) and Role.DEVICE_ADMIN in expected:
+        assert _allowed(response.status_code), (response.status_code, response.text)
+    else:
+        assert response.status_code in (403, 404), (response.status_code, response.text)

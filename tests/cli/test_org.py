@@ -212,21 +212,24 @@ def test_accounts(ready: Cli) -> None:
     database = ready.database()
     settings = ready.settings()
     try:
-        with database.unit_of_work() as session:
-            good = accounts.authenticate(
-                session=session, settings=settings, username="zhangwei", password="New-Pass-2026"
-            )
-            assert good.account is not None
+        assert _log_in(database, settings, "zhangwei", "New-Pass-2026").account is not None
+        # A reset password is temporary: its holder changes it at the next login.
+        assert ready.ok("account", "list")["accounts"][0]["must_change_password"] is True
         off = ready.ok("account", "deactivate", "--username", "zhangwei")
         assert off["active"] is False
-        with database.unit_of_work() as session:
-            refused = accounts.authenticate(
-                session=session, settings=settings, username="zhangwei", password="New-Pass-2026"
-            )
-            assert refused.account is None
+        assert _log_in(database, settings, "zhangwei", "New-Pass-2026").account is None
     finally:
         database.dispose()
     assert ready.refused("account", "unlock", "--username", "nobody")["code"] == "not_found"
+
+
+def _log_in(database, settings, username: str, password: str):  # type: ignore[no-untyped-def]
+    with database.read() as session:
+        check = accounts.check_password(session=session, username=username, password=password)
+    with database.unit_of_work() as session:
+        return accounts.authenticate(
+            session=session, settings=settings, username=username, check=check
+        )
 
 
 def test_account_token_is_shown_once_and_works(ready: Cli) -> None:
@@ -239,8 +242,8 @@ def test_account_token_is_shown_once_and_works(ready: Cli) -> None:
     database = ready.database()
     try:
         with database.unit_of_work() as session:
-            account = accounts.resolve_token(session=session, plain=made["token"])
-            assert account is not None and account.username == "ws1"
+            token = accounts.resolve_token(session=session, plain=made["token"])
+            assert token is not None and token.account.username == "ws1"
     finally:
         database.dispose()
     plain = ready("account", "token", "--username", "ws1", "--name", "二号工作站")
@@ -299,6 +302,7 @@ def test_every_change_is_audited_as_the_os_user(ready: Cli) -> None:
             "org:account:reset_password",
             "org:account:unlock",
             "org:token:create",
+            "org:token:revoke",  # a deactivated account's tokens are revoked, for good
             "org:account:deactivate",
             "org:person:deactivate",
         ]

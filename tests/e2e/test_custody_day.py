@@ -51,7 +51,7 @@ def test_custody_day(page: Page, live_server: str, unit2: Office) -> None:
     page.fill("form.custody-checkout input[name=officer]", "T9001")
     fill_check(page, "form.custody-checkout", "95")
     page.get_by_role("button", name="办理领用").click()
-    expect(page).to_have_url(re.compile(rf"/devices/{device_id}\?notice="))
+    expect(page).to_have_url(re.compile(rf"/devices/{device_id}$"))
     expect(main).to_contain_text("设备 T2-0001 已由“二处执法员”领用。")
     expect(page.locator("table.custody-timeline tbody tr")).to_have_count(1)
 

@@ -90,7 +90,7 @@ def test_register_device_changes_ratio(
     page.fill("input[name=price]", "3280.00")
     page.fill("input[name=commissioned_on]", "2026-11-01")
     page.get_by_role("button", name="登记").click()
-    expect(page).to_have_url(re.compile(r"/devices/\d+\?notice="))
+    expect(page).to_have_url(re.compile(r"/devices/\d+$"))
     main = page.locator("main")
     expect(main).to_contain_text("设备 E2E-0001（ZC-E2E-0001）已登记。")
     expect(main).to_contain_text("3,280.00 元")

@@ -41,10 +41,11 @@ def account_json(account: Account) -> dict[str, Any]:
         "active": account.is_active,
         "locked_until": account.locked_until.isoformat() if account.locked_until else None,
         "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,
+        "must_change_password": account.must_change_password,
     }
 
 
-@app.command("add", help="为人员开设账号（每人一个）。")
+@app.command("add", help="为人员开设账号（每人一个）；初始密码是临时密码，本人首次登录时须修改。")
 @command
 def add(
     username: UsernameOpt,
@@ -104,7 +105,10 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
 
-@app.command("reset-password", help="重置账号密码（并结束其所有登录会话）。")
+@app.command(
+    "reset-password",
+    help="重置账号密码（临时密码，本人下次登录时须修改；结束其所有登录会话并吊销其工作站令牌）。",
+)
 @command
 def reset_password(
     username: UsernameOpt, password: PasswordOpt = None, as_json: JsonOpt = False
@@ -127,7 +131,7 @@ def reset_password(
     if as_json:
         print_json(result)
         return
-    say(f"已重置账号 {result['username']} 的密码。")
+    say(f"已重置账号 {result['username']} 的密码（临时密码，本人下次登录时须修改）。")
 
 
 @app.command("unlock", help="解除账号锁定。")
@@ -168,7 +172,10 @@ def reactivate(username: UsernameOpt, as_json: JsonOpt = False) -> None:
     _set_active(username, True, as_json)
 
 
-@app.command("token", help="为工作站生成 API 令牌（令牌只显示这一次）。")
+@app.command(
+    "token",
+    help="为工作站生成 API 令牌（令牌只显示这一次；只能开始采集和上传，不能查看资料）。",
+)
 @command
 def token(
     username: UsernameOpt,

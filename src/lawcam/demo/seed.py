@@ -338,6 +338,7 @@ def seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogi
                     person_id=person.id,
                     username=member.username,
                     password=DEMO_PASSWORD,
+                    must_change=False,
                 )
                 made[member.username] = DemoLogin(
                     member.username, DEMO_PASSWORD, person.name, _role_label(person), plan.name

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,7 +22,17 @@ _CLASSES = (
 )
 
 
-def check_policy(password: str, policy: PasswordPolicy) -> None:
+def check_policy(password: str, policy: PasswordPolicy, words: Sequence[str] = ()) -> None:
+    """Length and classes, then the account's own words (user name, name, badge), then a guess
+    estimate (zxcvbn): ``Passw0rd`` or ``Lawcam2026`` for user lawcam pass the classes only."""
+    _check_composition(password, policy)
+    own = [w.lower() for w in words if w and len(w) >= 3]
+    if any(w in password.lower() for w in own):
+        raise InvalidInput("密码不能包含用户名、姓名或执法证号。", field="password")
+    _check_strength(password, policy, own)
+
+
+def _check_composition(password: str, policy: PasswordPolicy) -> None:
     if len(password) < policy.min_length:
         raise InvalidInput(f"密码长度至少为 {policy.min_length} 位。", field="password")
     if len(password) > 256:
@@ -33,6 +45,39 @@ def check_policy(password: str, policy: PasswordPolicy) -> None:
             f"密码须包含大写字母、小写字母、数字、符号中至少 {policy.min_classes} 类。",
             field="password",
         )
+
+
+# zxcvbn's patterns in the order they are worth naming; its own feedback is English.
+_WEAKNESS = (
+    (lambda m: m.get("dictionary_name") == "user_inputs", "含有用户名、姓名或执法证号"),
+    (lambda m: m.get("dictionary_name") == "passwords", "是常见密码或与常见密码相似"),
+    (lambda m: m["pattern"] in ("date", "regex"), "含有年份或日期"),
+    (lambda m: m["pattern"] == "sequence", "含有 abc、1234 之类的顺序字符"),
+    (lambda m: m["pattern"] == "repeat", "含有重复的字符"),
+    (lambda m: m["pattern"] == "spatial", "含有键盘上相邻按键的排列"),
+    (lambda m: m["pattern"] == "dictionary", "主要由常见单词或人名构成"),
+)
+
+
+def _check_strength(password: str, policy: PasswordPolicy, words: list[str]) -> None:
+    from zxcvbn import zxcvbn  # loaded only where a password is set (CLI start-up stays short)
+
+    # zxcvbn is slow on very long inputs, and past 100 characters guessing is hopeless anyway.
+    result = zxcvbn(password[:100], user_inputs=words)
+    if result["score"] >= policy.min_score:
+        return
+    raise InvalidInput(
+        f"密码太容易被猜中（{_weakness(result['sequence'])}），请加长密码，"
+        "或加入几个不相关的词语、数字和符号。",
+        field="password",
+    )
+
+
+def _weakness(matches: Sequence[Mapping[str, Any]]) -> str:
+    for applies, reason in _WEAKNESS:
+        if any(applies(m) for m in matches):
+            return reason
+    return "组合过于简单"
 
 
 @lru_cache(maxsize=1)

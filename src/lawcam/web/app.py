@@ -25,6 +25,7 @@ from lawcam.web.routers import (
     api_org,
     pages,
 )
+from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.signer = load_signer(settings.home)
     errors.install(app)
     app.add_middleware(RequestLimits, settings=settings)
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     api = [api_org, api_audit, api_equipment, api_custody, api_evidence]
     for module in api:

@@ -124,6 +124,8 @@ def _render(request: Request, status: int, code: str, message: str, **extra: Any
     if status == 401:
         target = quote(str(request.url.path))
         return RedirectResponse(f"/login?next={target}", status_code=303)
+    if code == "password_change_required":
+        return RedirectResponse("/me/password", status_code=303)
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,

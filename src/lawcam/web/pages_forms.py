@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import Response
@@ -184,11 +183,6 @@ def page(
         video=video,
         **context,
     )
-
-
-def with_notice(url: str, notice: str) -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}{urlencode({'notice': notice})}"
 
 
 def form_error(exc: LawcamError) -> dict[str, Any]:

@@ -13,34 +13,61 @@ from lawcam.audit.models import AuditEvent
 from lawcam.config import PasswordPolicy
 from lawcam.errors import Conflict, InvalidInput
 from lawcam.org import accounts, passwords, service
-from lawcam.org.models import Account, ApiToken, LoginSession
+from lawcam.org.models import Account, ApiToken, LoginFailure, LoginSession
 from lawcam.org.passwords import check_policy
 from lawcam.org.types import PersonIn, UnitIn
 from lawcam.timeutil import utcnow
 from tests.factories import PASSWORD, build_office
 
+BAD = accounts.BAD_CREDENTIALS
 
-@pytest.mark.parametrize("password", ["Short1!", "alllowercase", "lowerand123", "ALLUPPER123"])
+
+@pytest.mark.parametrize(
+    "password",
+    ["Short1!", "alllowercase", "lowerand123", "ALLUPPER123", "Passw0rd", "Qwerty123!", "ABCdef!!"],
+)
 def test_password_policy_refuses_weak_passwords(password: str) -> None:
     with pytest.raises(InvalidInput):
         check_policy(password, PasswordPolicy())
 
 
-@pytest.mark.parametrize("password", ["Lawcam2026", "lawcam-2026", "执法记录仪ab12", "ABCdef!!"])
-def test_password_policy_accepts_three_classes(password: str) -> None:
-    check_policy(password, PasswordPolicy())
+@pytest.mark.parametrize("password", ["Lawcam-2026!", "执法记录仪ab12#", "Zq7!mVp2#wK", PASSWORD])
+def test_password_policy_accepts_strong_passwords(password: str) -> None:
+    check_policy(password, PasswordPolicy(), ["u_officer", "测试执法人员", "T0000"])
+
+
+@pytest.mark.parametrize(
+    ("password", "words", "reason"),
+    [
+        ("Lawcam2026", ["lawcam"], "用户名、姓名或执法证号"),  # issue 13, seen 8
+        ("Zhangsan-2026!", ["zhangsan"], "用户名、姓名或执法证号"),
+        ("T0451-Secure!", ["wangwu", "王五", "T0451"], "用户名、姓名或执法证号"),
+        ("Passw0rd", [], "常见密码"),  # issue 13, seen 8
+        ("Password123!", [], "常见密码"),
+    ],
+)
+def test_password_rules_refuse_own_words_and_common_patterns(
+    password: str, words: list[str], reason: str
+) -> None:
+    with pytest.raises(InvalidInput, match=reason) as refused:
+        check_policy(password, PasswordPolicy(), words)
+    assert refused.value.details["field"] == "password"
 
 
 def test_policy_is_configurable() -> None:
     with pytest.raises(InvalidInput, match="12"):
         check_policy("Lawcam-2026", PasswordPolicy(min_length=12))
-    check_policy("lawcamlawcam", PasswordPolicy(min_classes=1))
+    check_policy("lawcamlawcam", PasswordPolicy(min_classes=1, min_score=0))
+    with pytest.raises(InvalidInput, match="容易被猜中"):
+        check_policy("lawcamlawcam", PasswordPolicy(min_classes=1))
 
 
-def _login(database, settings, username: str, password: str):  # type: ignore[no-untyped-def]
+def _login(database, settings, username: str, password: str, source: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
+    with database.read() as session:
+        check = accounts.check_password(session=session, username=username, password=password)
     with database.unit_of_work() as session:
         return accounts.authenticate(
-            session=session, settings=settings, username=username, password=password
+            session=session, settings=settings, username=username, check=check, source=source
         )
 
 
@@ -51,40 +78,65 @@ def test_passwords_are_stored_as_argon2id(database, settings, console) -> None:
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(database, settings, console) -> None:
+def test_guessing_throttles_the_source_not_the_account(database, settings, console) -> None:
+    """Issue 13, seen 8: anyone could keep the auditor locked out by guessing. Now five failures
+    throttle that source for that user name; the holder logs in from elsewhere."""
     office = build_office(database, settings, console)
-    user = office.user("officer")
-    for _ in range(4):
-        assert _login(database, settings, user, "wrong").error == accounts.BAD_CREDENTIALS
-    fifth = _login(database, settings, user, "wrong")
-    assert "锁定" in (fifth.error or "")
-    locked = _login(database, settings, user, PASSWORD)
-    assert locked.account is None and "锁定" in (locked.error or "")
+    user = office.user("auditor")
+    for _ in range(settings.lockout_failures):
+        assert _login(database, settings, user, "wrong", "10.6.6.6").error == BAD
+    throttled = _login(database, settings, user, PASSWORD, "10.6.6.6")
+    assert throttled.account is None and throttled.error == BAD
+    assert _login(database, settings, user, PASSWORD, "10.1.1.1").account is not None
     with database.read() as session:
-        account = session.get_one(Account, office.accounts["officer"])
-        assert account.locked_until is not None
-        minutes = (account.locked_until - utcnow()).total_seconds() / 60
-        assert 14 < minutes <= 15
+        account = session.get_one(Account, office.accounts["auditor"])
+        assert account.locked_until is None
         tags = session.scalars(
             select(AuditEvent.tag).where(
                 AuditEvent.subject_id == str(account.id), AuditEvent.subject_type == "account"
             )
         ).all()
-        assert tags.count("auth:session:login_failed") == 5 and "auth:account:lock" in tags
-    # When the lock has run out, the right password works again.
+        assert tags.count("auth:session:login_failed") == 6 and "auth:account:lock" in tags
+    # When the window has passed, the source may try again.
     with database.unit_of_work() as session:
-        session.execute(
-            update(Account)
-            .where(Account.id == office.accounts["officer"])
-            .values(locked_until=utcnow() - timedelta(seconds=1))
-        )
-    assert _login(database, settings, user, PASSWORD).account is not None
+        session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
+    assert _login(database, settings, user, PASSWORD, "10.6.6.6").account is not None
+
+
+def test_a_source_guessing_many_names_is_throttled(database, settings, console) -> None:
+    office = build_office(database, settings, console)
+    limited = settings.model_copy(update={"login_source_failures": 3})
+    for name in ("u_officer", "u_finance", "nobody"):
+        assert _login(database, limited, name, "wrong", "10.6.6.6").error == BAD
+    assert _login(database, limited, office.user("ict"), PASSWORD, "10.6.6.6").account is None
+    assert _login(database, limited, office.user("ict"), PASSWORD, "10.1.1.1").account is not None
+
+
+def test_throttled_answer_is_a_wrong_password_and_runs_argon2(
+    database, settings, console, monkeypatch
+) -> None:
+    """Issue 13, seen 8: the lockout message differed from a wrong password, telling that the
+    account exists. Now unknown, wrong and throttled answer alike, after one argon2 each."""
+    build_office(database, settings, console)
+    verified: list[str] = []
+    real_verify = passwords.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    answers = {_login(database, settings, "u_ict", "wrong", "10.6.6.6").error for _ in range(7)}
+    answers.add(_login(database, settings, "no_such_user", "wrong", "10.6.6.6").error)
+    answers.add(_login(database, settings, "u_ict", PASSWORD, "10.6.6.6").error)
+    assert answers == {BAD} and len(verified) == 9
 
 
 def test_sysadmin_unlocks(database, settings, console) -> None:
     office = build_office(database, settings, console)
     for _ in range(5):
         _login(database, settings, office.user("finance"), "wrong")
+    assert _login(database, settings, office.user("finance"), PASSWORD).account is None
     with database.unit_of_work() as session:
         accounts.unlock_account(
             session=session, actor=console, account_id=office.accounts["finance"]

@@ -20,8 +20,8 @@ from lawcam.org.models import Account, Person
 from lawcam.org.types import ASSIGNABLE_ROLES
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_common import discard, redirect, render
-from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names, with_notice
+from lawcam.web.pages_common import discard, flash_redirect, render
+from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names
 from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
@@ -143,7 +143,7 @@ def account_new_submit(
             error=exc.message,
             error_field=exc.details.get("field"),
         )
-    return redirect(with_notice(f"/accounts/{account.id}", f"账号 {account.username} 已开设。"))
+    return flash_redirect(request, f"/accounts/{account.id}", f"账号 {account.username} 已开设。")
 
 
 def _account_page(
@@ -155,9 +155,6 @@ def _account_page(
     status_code: int = 200,
     error: str | None = None,
     error_field: str | None = None,
-    token_name: str = "",
-    new_token: str | None = None,
-    new_token_name: str = "",
 ) -> Response:
     account = queries.get_account(session=session, actor=auth.actor, account_id=account_id)
     tokens = queries.list_tokens(session=session, actor=auth.actor, account_id=account.id)
@@ -173,11 +170,8 @@ def _account_page(
         role_tags=role_tags,
         error=error,
         error_field=error_field,
-        token_name=token_name,
-        new_token=new_token,
-        new_token_name=new_token_name,
+        manage=accounts.may_manage(auth.actor, account),
     )
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -214,8 +208,11 @@ def account_password_submit(
             error=exc.message,
             error_field="password",
         )
-    notice = f"账号 {account.username} 的密码已重置，原有登录会话已失效。"
-    return redirect(with_notice(f"/accounts/{account.id}", notice))
+    notice = (
+        f"账号 {account.username} 的密码已重置（临时密码，本人下次登录时须修改），"
+        "原有登录会话和工作站令牌已失效。"
+    )
+    return flash_redirect(request, f"/accounts/{account.id}", notice)
 
 
 def _account_action(
@@ -243,7 +240,7 @@ def _account_action(
         return _account_page(
             request, session, auth, account_id, status_code=exc.http_status, error=exc.message
         )
-    return redirect(with_notice(f"/accounts/{account.id}", f"账号 {account.username} {done}。"))
+    return flash_redirect(request, f"/accounts/{account.id}", f"账号 {account.username} {done}。")
 
 
 @router.post("/accounts/{account_id}/unlock", response_class=HTMLResponse)
@@ -267,36 +264,6 @@ def account_reactivate_submit(
     return _account_action(request, session, auth, settings, account_id, "reactivate")
 
 
-@router.post("/accounts/{account_id}/tokens", response_class=HTMLResponse)
-def token_create_submit(
-    request: Request,
-    account_id: Id,
-    auth: AuthDep,
-    session: SessionDep,
-    name: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    try:
-        token, plain = accounts.create_token(
-            session=session, actor=auth.actor, account_id=account_id, name=name
-        )
-    except LawcamError as exc:
-        discard(session)
-        return _account_page(
-            request,
-            session,
-            auth,
-            account_id,
-            status_code=exc.http_status,
-            error=exc.message,
-            error_field="token_name",
-            token_name=name,
-        )
-    # The plain token is shown in this response only; it is never stored and never shown again.
-    return _account_page(
-        request, session, auth, account_id, new_token=plain, new_token_name=token.name
-    )
-
-
 @router.post("/accounts/{account_id}/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def token_revoke_submit(
     request: Request, account_id: Id, token_id: Id, auth: AuthDep, session: SessionDep
@@ -311,7 +278,7 @@ def token_revoke_submit(
         return _account_page(
             request, session, auth, account_id, status_code=exc.http_status, error=exc.message
         )
-    return redirect(with_notice(f"/accounts/{account_id}", f"令牌“{token.name}”已吊销。"))
+    return flash_redirect(request, f"/accounts/{account_id}", f"令牌“{token.name}”已吊销。")
 
 
 # Roles ---------------------------------------------------------------------------------------
@@ -437,7 +404,7 @@ def role_assign_submit(
             chosen=role,
         )
     notice = f"已为“{assignment.person.name}”分配{parsed.label}。"
-    return redirect(with_notice(f"/roles/{person_id}", notice))
+    return flash_redirect(request, f"/roles/{person_id}", notice)
 
 
 @router.post("/roles/{person_id}/revoke", response_class=HTMLResponse)
@@ -460,4 +427,4 @@ def role_revoke_submit(
             request, session, auth, person_id, status_code=exc.http_status, error=exc.message
         )
     notice = f"已撤销“{assignment.person.name}”的{parsed.label}角色。"
-    return redirect(with_notice(f"/roles/{person_id}", notice))
+    return flash_redirect(request, f"/roles/{person_id}", notice)

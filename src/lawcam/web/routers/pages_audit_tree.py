@@ -24,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 def sign_head(request: Request, auth: AuthDep, session: SessionDep) -> Response:
     auth.actor.require(Action.AUDIT_READ)
     head = log.make_head(session=session, signer=request.app.state.signer)
-    return flash_redirect(request, "/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…")
+    return flash_redirect(
+        request, "/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…"
+    )
 
 
 @router.get("/audit/proof", response_class=HTMLResponse)

@@ -19,7 +19,7 @@ from lawcam.equipment import queries, service
 from lawcam.equipment.types import ProcurementIn, ProcurementStatus
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, redirect
+from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
     PROCUREMENT_STATUSES,
     Text20,
@@ -32,7 +32,6 @@ from lawcam.web.pages_forms import (
     this_year,
     today,
     units_for,
-    with_notice,
     yuan,
 )
 from lawcam.web.schemas.common import Id
@@ -115,11 +114,10 @@ def budget_set_submit(
     except LawcamError as exc:
         discard(session)
         return _budgets_page(request, session, auth, shown, form, **form_error(exc))
-    return redirect(
-        with_notice(
-            f"/budgets?year={budget.year}",
-            f"“{unit.strip()}”{budget.year} 年度预算已设为 {yuan(budget.amount)}。",
-        )
+    return flash_redirect(
+        request,
+        f"/budgets?year={budget.year}",
+        f"“{unit.strip()}”{budget.year} 年度预算已设为 {yuan(budget.amount)}。",
     )
 
 
@@ -234,11 +232,10 @@ def procurement_new_submit(
     except LawcamError as exc:
         discard(session)
         return _procurement_form_page(request, session, auth, form, **form_error(exc))
-    return redirect(
-        with_notice(
-            f"/procurements/{created.id}",
-            f"采购记录已登记，共 {yuan(created.total)}，待计划财务处审批。",
-        )
+    return flash_redirect(
+        request,
+        f"/procurements/{created.id}",
+        f"采购记录已登记，共 {yuan(created.total)}，待计划财务处审批。",
     )
 
 
@@ -301,7 +298,7 @@ def _decide(
         return _procurement_page(
             request, session, auth, procurement_id, decision=decision, **form_error(exc)
         )
-    return redirect(with_notice(f"/procurements/{procurement_id}", done))
+    return flash_redirect(request, f"/procurements/{procurement_id}", done)
 
 
 @router.post("/procurements/{procurement_id}/approve", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_common import discard, redirect
+from lawcam.web.pages_common import discard, flash_redirect, redirect
 from lawcam.web.pages_forms import (
     Text20,
     Text100,
@@ -40,7 +40,6 @@ from lawcam.web.pages_forms import (
     parse_float,
     parse_int,
     units_for,
-    with_notice,
 )
 from lawcam.web.routers.pages_devices import _device_page
 from lawcam.web.schemas.common import Id
@@ -138,7 +137,7 @@ def checkout_submit(
     note = f"设备 {serial} 已由“{period.officer.name}”领用。"
     if period.check_failures:
         note += "（领用前检查未通过，已记录理由）"
-    return redirect(with_notice(f"/devices/{device_id}", note))
+    return flash_redirect(request, f"/devices/{device_id}", note)
 
 
 @router.post("/devices/{device_id}/return", response_class=HTMLResponse)
@@ -164,7 +163,7 @@ def return_submit(
     fault = service.open_fault(session, device_id)
     if fault is not None:  # R16.1: what the returned device waits for
         notice += f"故障报告 #{fault.id}：请{service.next_step(fault)}。"
-    return redirect(with_notice(f"/devices/{device_id}", notice))
+    return flash_redirect(request, f"/devices/{device_id}", notice)
 
 
 @router.post("/devices/{device_id}/handover", response_class=HTMLResponse)
@@ -203,8 +202,8 @@ def handover_submit(
         )
     except LawcamError as exc:
         return _refused(request, session, auth, device_id, exc, "handover_form", form)
-    return redirect(
-        with_notice(f"/devices/{device_id}", f"设备 {serial} 已交接给“{period.officer.name}”。")
+    return flash_redirect(
+        request, f"/devices/{device_id}", f"设备 {serial} 已交接给“{period.officer.name}”。"
     )
 
 
@@ -225,8 +224,8 @@ def fault_submit(
     except LawcamError as exc:
         form = {"description": description}
         return _refused(request, session, auth, device_id, exc, "fault_form", form)
-    return redirect(
-        with_notice(f"/devices/{device_id}", f"设备 {serial} 的故障已报告，已通知单位负责人。")
+    return flash_redirect(
+        request, f"/devices/{device_id}", f"设备 {serial} 的故障已报告，已通知单位负责人。"
     )
 
 
@@ -249,7 +248,7 @@ def loss_case_submit(
     except LawcamError as exc:
         form = {"kind": kind, "description": description}
         return _refused(request, session, auth, device_id, exc, "case_form", form)
-    return redirect(with_notice("/cases", f"设备 {serial} 的{chosen.label}案件已登记。"))
+    return flash_redirect(request, "/cases", f"设备 {serial} 的{chosen.label}案件已登记。")
 
 
 # The ledger (台账, R9.2) -----------------------------------------------------------------------
@@ -329,7 +328,7 @@ def fault_register_submit(
     except LawcamError as exc:
         discard(session)
         return _faults_page(request, session, auth, **form_error(exc))
-    return redirect(with_notice("/faults", f"设备 {fault.device.serial} 的故障已登记。"))
+    return flash_redirect(request, "/faults", f"设备 {fault.device.serial} 的故障已登记。")
 
 
 @router.post("/faults/{fault_id}/repair", response_class=HTMLResponse)
@@ -341,8 +340,8 @@ def fault_repair_submit(
     except LawcamError as exc:
         discard(session)
         return _faults_page(request, session, auth, **form_error(exc))
-    return redirect(
-        with_notice("/faults", f"设备 {order.fault.device.serial} 已送信息通信保障部维修。")
+    return flash_redirect(
+        request, "/faults", f"设备 {order.fault.device.serial} 已送信息通信保障部维修。"
     )
 
 
@@ -369,7 +368,7 @@ def repair_complete_submit(
         discard(session)
         form = {"order_id": str(order_id), "diagnosis": diagnosis, "outcome": outcome}
         return _faults_page(request, session, auth, complete_form=form, **form_error(exc))
-    return redirect(with_notice("/faults", f"维修单 #{order.id} 已完成：{chosen.label}。"))
+    return flash_redirect(request, "/faults", f"维修单 #{order.id} 已完成：{chosen.label}。")
 
 
 # Loss and damage (R17.1) ---------------------------------------------------------------------
@@ -416,7 +415,7 @@ def case_decide_submit(
         discard(session)
         form = {"case_id": str(case_id), "cause": cause, "decision": decision}
         return _cases_page(request, session, auth, decide_form=form, **form_error(exc))
-    return redirect(with_notice("/cases", f"案件 #{case.id} 已作出决定。"))
+    return flash_redirect(request, "/cases", f"案件 #{case.id} 已作出决定。")
 
 
 # The caller's inbox (R16.1) ------------------------------------------------------------------

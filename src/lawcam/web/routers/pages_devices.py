@@ -33,7 +33,7 @@ from lawcam.equipment.types import (
 )
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, redirect
+from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
     CATEGORIES,
     STATUSES,
@@ -46,7 +46,6 @@ from lawcam.web.pages_forms import (
     parse_date,
     parse_int,
     units_for,
-    with_notice,
     yuan,
 )
 from lawcam.web.schemas.common import Id
@@ -245,8 +244,8 @@ def device_new_submit(
     except LawcamError as exc:
         discard(session)
         return _device_form_page(request, session, auth, form, **form_error(exc))
-    return redirect(
-        with_notice(f"/devices/{device.id}", f"设备 {device.serial}（{device.asset_no}）已登记。")
+    return flash_redirect(
+        request, f"/devices/{device.id}", f"设备 {device.serial}（{device.asset_no}）已登记。"
     )
 
 
@@ -373,10 +372,8 @@ def device_status_submit(
         return _device_page(
             request, session, auth, device_id, status_form=status_form, **form_error(exc)
         )
-    return redirect(
-        with_notice(
-            f"/devices/{device.id}", f"设备状态已改为“{DeviceStatus(device.status).label}”。"
-        )
+    return flash_redirect(
+        request, f"/devices/{device.id}", f"设备状态已改为“{DeviceStatus(device.status).label}”。"
     )
 
 
@@ -407,4 +404,4 @@ def device_edit_submit(
     except LawcamError as exc:
         discard(session)
         return _device_page(request, session, auth, device_id, form=form, **form_error(exc))
-    return redirect(with_notice(f"/devices/{device.id}", "设备信息已保存。"))
+    return flash_redirect(request, f"/devices/{device.id}", "设备信息已保存。")

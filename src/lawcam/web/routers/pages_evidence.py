@@ -17,8 +17,8 @@ from lawcam.evidence import queries, retention, service
 from lawcam.evidence.types import CorrectableField, MediaKind, StartSource
 from lawcam.org.queries import person_by_badge
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
-from lawcam.web.pages_common import discard, redirect
-from lawcam.web.pages_forms import form_error, page, parse_date, parse_int, units_for, with_notice
+from lawcam.web.pages_common import discard, flash_redirect
+from lawcam.web.pages_forms import form_error, page, parse_date, parse_int, units_for
 from lawcam.web.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
@@ -203,7 +203,7 @@ def correction_submit(
         discard(session)
         return _recording_page(request, auth, session, recording_id, form=form, **form_error(exc))
     notice = f"已记录更正：{chosen.label}。原始记录保持不变。"
-    return redirect(with_notice(f"/recordings/{recording_id}", notice))
+    return flash_redirect(request, f"/recordings/{recording_id}", notice)
 
 
 def _field(value: str) -> CorrectableField:

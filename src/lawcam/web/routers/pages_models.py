@@ -25,7 +25,7 @@ from lawcam.equipment.types import (
 )
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, redirect
+from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
     NEEDS,
     Text20,
@@ -37,7 +37,6 @@ from lawcam.web.pages_forms import (
     parse_float,
     parse_int,
     units_for,
-    with_notice,
 )
 from lawcam.web.schemas.common import Id
 
@@ -137,7 +136,7 @@ def model_new_submit(
     except LawcamError as exc:
         discard(session)
         return _model_form_page(request, auth, form, **form_error(exc))
-    return redirect(with_notice(f"/models/{created.id}", f"型号“{created.model}”已登记。"))
+    return flash_redirect(request, f"/models/{created.id}", f"型号“{created.model}”已登记。")
 
 
 def _model_page(
@@ -197,7 +196,7 @@ def model_quality_submit(
             request, session, auth, model_id, quality_form=quality_form, **form_error(exc)
         )
     label = QualityStatus(model.quality_status).label
-    return redirect(with_notice(f"/models/{model.id}", f"型号“{model.model}”已设为“{label}”。"))
+    return flash_redirect(request, f"/models/{model.id}", f"型号“{model.model}”已设为“{label}”。")
 
 
 # Thresholds (R7.1) ---------------------------------------------------------------------------
@@ -277,7 +276,7 @@ def thresholds_submit(
     except LawcamError as exc:
         discard(session)
         return _thresholds_page(request, session, auth, form, **form_error(exc))
-    return redirect(with_notice("/thresholds", "规格阈值已更新，各型号的符合性按新阈值判断。"))
+    return flash_redirect(request, "/thresholds", "规格阈值已更新，各型号的符合性按新阈值判断。")
 
 
 # Special needs (R7.2) ------------------------------------------------------------------------
@@ -326,7 +325,7 @@ def _need_change(
         discard(session)
         return _needs_page(request, session, auth, form, **form_error(exc))
     done = "已声明" if declare else "已撤回"
-    return redirect(with_notice("/needs", f"“{unit.strip()}”{done}特殊需求“{chosen.label}”。"))
+    return flash_redirect(request, "/needs", f"“{unit.strip()}”{done}特殊需求“{chosen.label}”。")
 
 
 @router.post("/needs/declare", response_class=HTMLResponse)

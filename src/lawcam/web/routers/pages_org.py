@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,7 +19,7 @@ from lawcam.org import queries, service
 from lawcam.org.models import Person, Unit
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, UnitIn
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, redirect, render
+from lawcam.web.pages_common import discard, flash_redirect, render
 from lawcam.web.pages_forms import in_range
 from lawcam.web.schemas.common import Id
 
@@ -36,10 +35,6 @@ ZONE_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 Text100 = Annotated[str, Form(max_length=100)]
 Text40 = Annotated[str, Form(max_length=40)]
-
-
-def with_notice(url: str, notice: str) -> str:
-    return f"{url}?{urlencode({'notice': notice})}"
 
 
 def parse_int(value: str, message: str, *, field: str) -> int | None:
@@ -182,7 +177,7 @@ def unit_new_submit(
             error=exc.message,
             error_field=exc.details.get("field"),
         )
-    return redirect(with_notice(f"/units/{unit.id}", f"单位“{unit.name}”已创建。"))
+    return flash_redirect(request, f"/units/{unit.id}", f"单位“{unit.name}”已创建。")
 
 
 def _unit_page(
@@ -280,7 +275,7 @@ def unit_edit_submit(
             error=exc.message,
             error_field=exc.details.get("field"),
         )
-    return redirect(with_notice(f"/units/{unit.id}", "单位信息已保存。"))
+    return flash_redirect(request, f"/units/{unit.id}", "单位信息已保存。")
 
 
 @router.post("/units/{unit_id}/zones", response_class=HTMLResponse)
@@ -305,7 +300,7 @@ def unit_zone_submit(
             error=exc.message,
             error_field="zone",
         )
-    return redirect(with_notice(f"/units/{unit_id}", f"办案专区“{zone.name}”已添加。"))
+    return flash_redirect(request, f"/units/{unit_id}", f"办案专区“{zone.name}”已添加。")
 
 
 @router.post("/units/{unit_id}/deactivate", response_class=HTMLResponse)
@@ -319,7 +314,7 @@ def unit_deactivate_submit(
         return _unit_page(
             request, session, auth, unit_id, status_code=exc.http_status, error=exc.message
         )
-    return redirect(with_notice(f"/units/{unit.id}", f"单位“{unit.name}”已停用。"))
+    return flash_redirect(request, f"/units/{unit.id}", f"单位“{unit.name}”已停用。")
 
 
 # People --------------------------------------------------------------------------------------
@@ -446,7 +441,7 @@ def person_new_submit(
             error=exc.message,
             error_field=exc.details.get("field"),
         )
-    return redirect(with_notice(f"/people/{person.id}", f"人员“{person.name}”已添加。"))
+    return flash_redirect(request, f"/people/{person.id}", f"人员“{person.name}”已添加。")
 
 
 def _person_page(
@@ -543,7 +538,7 @@ def person_edit_submit(
             error=exc.message,
             error_field=exc.details.get("field"),
         )
-    return redirect(with_notice(f"/people/{person.id}", "人员信息已保存。"))
+    return flash_redirect(request, f"/people/{person.id}", "人员信息已保存。")
 
 
 def _set_active(
@@ -559,7 +554,7 @@ def _set_active(
             request, session, auth, person_id, status_code=exc.http_status, error=exc.message
         )
     done = "已恢复在职" if active else "已停用"
-    return redirect(with_notice(f"/people/{person.id}", f"“{person.name}”{done}。"))
+    return flash_redirect(request, f"/people/{person.id}", f"“{person.name}”{done}。")
 
 
 @router.post("/people/{person_id}/deactivate", response_class=HTMLResponse)

@@ -177,3 +177,5 @@ class MeOut(BaseModel):
     unit_id: int | None
     roles: list[Role]
     csrf_token: str
+    # A temporary password: nothing but /me, /me/password and logout until it is changed.
+    must_change_password: bool = False
