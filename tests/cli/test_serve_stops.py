@@ -1,0 +1,83 @@
+"""``lawcam serve`` under load stops on SIGTERM (issue 13, seen 1: under a sustained fuzz run
+the server stayed hung for minutes and ignored SIGTERM)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.cli.conftest import Cli
+from tests.live import free_port
+
+STOP_WITHIN_S = 15
+
+
+def _hammer(base: str, until: float, answers: list[int]) -> None:
+    """Anonymous requests as fast as one client goes: health, a page, a refused login."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while time.monotonic() < until:
+            for call in (
+                lambda: client.get("/api/v1/health"),
+                lambda: client.get("/login"),
+                lambda: client.post(
+                    "/api/v1/auth/login", json={"username": "nobody", "password": "x"}
+                ),
+            ):
+                try:
+                    answers.append(call().status_code)
+                except httpx.HTTPError:
+                    return  # the server is going away
+
+
+def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError("lawcam serve did not answer within 60 s")
+
+
+def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("init")
+    port = free_port()
+    env = {**os.environ, "LAWCAM_HOME": str(cli.home), "LAWCAM_TREE_HEAD_MINUTES": "0"}
+    if cli.database_url:
+        env["LAWCAM_DATABASE_URL"] = cli.database_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lawcam.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base, process)
+        answers: list[int] = []
+        until = time.monotonic() + 30
+        clients = [threading.Thread(target=_hammer, args=(base, until, answers)) for _ in range(6)]
+        for client in clients:
+            client.start()
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        process.wait(timeout=STOP_WITHIN_S + 5)
+        stopped_after = time.monotonic() - started
+        for client in clients:
+            client.join(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert stopped_after < STOP_WITHIN_S
+    assert answers and all(status < 500 for status in answers), set(answers)
