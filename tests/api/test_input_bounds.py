@@ -152,6 +152,7 @@ def test_large_streamed_json_body_refused_while_counting(client) -> None:
 @pytest.fixture
 def small_client(settings: Settings, database) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings.max_form_bytes = 2048
+    settings.max_multipart_bytes = 4096
     with TestClient(create_app(settings, database), raise_server_exceptions=False) as c:
         yield c
 
@@ -160,6 +161,12 @@ def test_large_form_is_refused(small_client: TestClient) -> None:
     response = small_client.post("/login", data={"username": "a" * 4096, "password": "x"})
     assert response.status_code == 413
     assert CJK.search(response.text)
+
+
+def test_large_multipart_body_is_refused(small_client: TestClient) -> None:
+    files = {"file": ("台账.xlsx", b"x" * 8192, "application/octet-stream")}
+    response = small_client.post("/api/v1/auth/login", files=files)
+    assert_refused(response, 413)
 
 
 def test_declared_upload_size_is_bounded(client, office: Office) -> None:
