@@ -92,7 +92,7 @@ class _Seen:
     """What was resolved, and the last-seen time to refresh (None: fresh enough)."""
 
     auth: Auth
-    touch: Callable[[Session], None] | None
+    touch: Callable[..., None] | None  # called with session=
 
 
 def _by_token(session: Session, plain: str) -> _Seen:
@@ -101,7 +101,7 @@ def _by_token(session: Session, plain: str) -> _Seen:
         raise Unauthenticated("API 令牌无效或已吊销。")
     touch = None
     if accounts.stale(token.last_used_at, utcnow()):
-        touch = partial(_touch_token, token_id=token.id)
+        touch = partial(accounts.touch_token, token_id=token.id)
     return _Seen(Auth(accounts.actor_for(token.account, "api", workstation=True)), touch)
 
 
@@ -120,24 +120,16 @@ def _by_cookie(session: Session, settings: Settings, request: Request) -> _Seen 
     )
     touch = None
     if accounts.stale(login.last_seen_at, utcnow()):
-        touch = partial(_touch_login, login_id=login.id)
+        touch = partial(accounts.touch_session, login_id=login.id)
     return _Seen(auth, touch)
 
 
-def _touch_token(session: Session, *, token_id: int) -> None:
-    accounts.touch_token(session=session, token_id=token_id)
-
-
-def _touch_login(session: Session, *, login_id: int) -> None:
-    accounts.touch_session(session=session, login_id=login_id)
-
-
-def _touch(database: Database, touch: Callable[[Session], None]) -> None:
+def _touch(database: Database, touch: Callable[..., None]) -> None:
     """A last-seen time, in a short transaction of its own; losing one is harmless (the next
     request a minute later writes it), so a busy database never fails the request."""
     try:
         with database.unit_of_work() as session:
-            touch(session)
+            touch(session=session)
     except (SQLAlchemyError, LawcamError) as exc:
         logger.warning("could not record a last-seen time: %s", exc)
 
