@@ -265,6 +265,7 @@ def test_deactivate_unit(client, office, database):
     assert r.status_code == 303
     unit = unit_named(database, "临时专班")
     assert unit is not None and not unit.is_active
+    assert "已停用" in client.get(r.headers["location"]).text  # the flash message, shown once
     assert "临时专班" not in client.get("/units").text
     assert "临时专班" in client.get("/units?include_inactive=1").text
 
