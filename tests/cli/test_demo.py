@@ -39,12 +39,13 @@ def test_demo_lists_logins_that_work(cli: Cli) -> None:
     database = cli.database()
     try:
         for username in ("center_head", "auditor"):
+            with database.read() as session:
+                check = accounts.check_password(
+                    session=session, username=username, password=DEMO_PASSWORD
+                )
             with database.unit_of_work() as session:
                 result = accounts.authenticate(
-                    session=session,
-                    settings=cli.settings(),
-                    username=username,
-                    password=DEMO_PASSWORD,
+                    session=session, settings=cli.settings(), username=username, check=check
                 )
                 assert result.error is None
                 assert result.account is not None
