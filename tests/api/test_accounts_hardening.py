@@ -314,3 +314,44 @@ def test_cookies_are_secure_over_https(app, office: Office) -> None:
     assert "Secure" in cookie and "HttpOnly" in cookie
     plain = TestClient(app)
     assert "Secure" not in plain.post("/api/v1/auth/login", json=body).headers["set-cookie"]
+
+
+def test_behind_a_trusted_proxy_its_client_address_and_scheme_count(
+    app, office: Office, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """What ``lawcam serve`` sets up with LAWCAM_TRUSTED_PROXIES: uvicorn's proxy headers
+    support. Guessing from one forwarded address throttles that address only; the forwarded
+    HTTPS scheme makes the cookies Secure."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    proxied = TestClient(ProxyHeadersMiddleware(app, trusted_hosts="testclient"))
+    user = office.user("auditor")
+
+    def attempt(password: str, client_address: str):  # type: ignore[no-untyped-def]
+        return proxied.post(
+            "/api/v1/auth/login",
+            json={"username": user, "password": password},
+            headers={"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https"},
+        )
+
+    for _ in range(settings.lockout_failures):
+        assert attempt("wrong", "203.0.113.66").status_code == 401
+    assert attempt(PASSWORD, "203.0.113.66").status_code == 401
+    honest = attempt(PASSWORD, "198.51.100.7")
+    assert honest.status_code == 200 and "Secure" in honest.headers["set-cookie"]
+
+
+def test_serve_hands_the_trusted_proxies_to_uvicorn(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from lawcam.cli import system
+
+    seen: dict = {}  # type: ignore[type-arg]
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    # _serve exports the home and database for the app factory: restored after the test.
+    monkeypatch.setenv("LAWCAM_HOME", str(settings.home))
+    monkeypatch.setenv("LAWCAM_DATABASE_URL", settings.resolved_database_url)
+    system._serve(settings.model_copy(update={"trusted_proxies": "10.0.0.2"}), "127.0.0.1", 8000)
+    assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "10.0.0.2"
+    system._serve(settings, "127.0.0.1", 8000)
+    assert seen["proxy_headers"] is False  # no proxy trusted: X-Forwarded-* ignored
