@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from lawcam.authz import Role
+from lawcam.config import Settings
 from tests.factories import PASSWORD, Office
 
 ROLES = [Role.SYSADMIN, Role.DEVICE_ADMIN, Role.UNIT_HEAD, Role.AUDITOR, Role.OFFICER]
@@ -34,6 +35,13 @@ EXAMPLES = int(os.environ.get("LAWCAM_SCHEMATHESIS_EXAMPLES", "8"))
 MODES = {GenerationMode.POSITIVE: EXAMPLES, GenerationMode.NEGATIVE: max(EXAMPLES // 2, 1)}
 # Logging out or changing one's password would end the run's own session: tried last.
 LAST = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/me/password")}
+
+
+@pytest.fixture(name="settings")
+def fuzz_settings(settings: Settings) -> Settings:
+    """The fuzzer's failed logins all come from one source, and the roles log in again between
+    operations: no login throttling here (tests/unit/org and tests/api test it)."""
+    return settings.model_copy(update={"lockout_failures": 10**6, "login_source_failures": 10**6})
 
 
 @pytest.fixture
