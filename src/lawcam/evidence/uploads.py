@@ -18,7 +18,8 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -199,6 +200,23 @@ def received_digests(upload_id: str, size: int) -> Digests | None:
     return Digests(found.sha256.hexdigest(), found.sm3.hexdigest(), size)
 
 
+def _lower_priority() -> None:
+    """Receiving threads yield the CPU to people's requests: Linux schedules each thread on
+    its own, so raising this thread's niceness leaves the rest of the server as it was."""
+    with suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+# Where uploaded pieces are written and hashed: one thread per core (hashing is CPU-bound, so
+# more threads would not be faster), at a lower priority (so that uploads take the CPU the
+# browsing people leave, not the other way round: DESIGN principle 7).
+RECEIVERS = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1,
+    thread_name_prefix="lawcam-receive",
+    initializer=_lower_priority,
+)
+
+
 class Piece:
     """One piece being written at ``offset``: all of it becomes part of the upload, or none of
     it (a piece cut off, too long, or refused is truncated away, so the offset the server
@@ -234,10 +252,10 @@ class Piece:
         if length is not None and length > self._room:
             raise InvalidInput("发送的字节超过了声明的文件大小。", field="size")
 
-    def write(self, block: bytes) -> None:
+    def write(self, block: bytes | bytearray) -> None:
         if len(block) > self._room:
             raise InvalidInput("发送的字节超过了声明的文件大小或单次上传的上限。", field="size")
-        write_all(self._fd, block)
+        write_all(self._fd, memoryview(block))
         self._room -= len(block)
         if self._hashing is not None:  # hashlib releases the GIL on blocks this large
             self._hashing.sha256.update(block)

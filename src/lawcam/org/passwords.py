@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import string
+import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -89,13 +90,21 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher(memory_cost=memory, time_cost=time_cost)
 
 
+# At most one argon2 computation per core at a time: each takes about a quarter of a CPU second
+# and 64 MiB, so a burst of logins (a shift starting) queues here instead of taking every worker
+# thread and gigabytes of memory from the people already at work.
+_ARGON2_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    with _ARGON2_SLOTS:
+        return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        with _ARGON2_SLOTS:
+            return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
