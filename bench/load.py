@@ -652,6 +652,8 @@ class Phase:
     duplicates: int = 0
     sent_bytes: int = 0
     ended: float = 0.0
+    logged_in: int = 0
+    go: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def call(
@@ -775,8 +777,11 @@ async def person(
     await asyncio.sleep(rng.uniform(0, args.ramp))
     async with httpx.AsyncClient(base_url=base, timeout=args.timeout) as http:
         body = {"username": login.username, "password": login.password}
-        if await phase.call(http, "login", "POST", "/api/v1/auth/login", json=body) is None:
+        answer = await phase.call(http, "login", "POST", "/api/v1/auth/login", json=body)
+        phase.logged_in += 1
+        if answer is None:
             return
+        await phase.go.wait()
         while not phase.stop.is_set():
             cls, url = rng.choice(login.urls)
             await phase.call(http, cls, "GET", url)
@@ -788,14 +793,19 @@ async def load_phase(base: str, home: Home, args: argparse.Namespace) -> Phase:
     phase = Phase()
     rng = random.Random(20261207)  # think times, not a secret
     logins = people_logins(home, args.people)
+    browsing = [
+        asyncio.create_task(person(base, login, phase, random.Random(rng.random()), args))
+        for login in logins
+    ]
+    if args.logins_first:  # everyone logs in before the clock starts (an experiment)
+        give_up = time.perf_counter() + args.ramp + 2 * args.timeout
+        while phase.logged_in < len(logins) and time.perf_counter() < give_up:
+            await asyncio.sleep(0.2)
+    phase.go.set()
     phase.started = time.perf_counter()
     phase.deadline = phase.started + args.seconds
     uploads = [
         asyncio.create_task(workstation(base, ws, phase, args.timeout)) for ws in home.workstations
-    ]
-    browsing = [
-        asyncio.create_task(person(base, login, phase, random.Random(rng.random()), args))
-        for login in logins
     ]
     hard_stop = args.seconds + 4 * args.timeout
     _, late = await asyncio.wait(uploads, timeout=hard_stop)
@@ -1077,7 +1087,7 @@ def one_backend(
         server1 - server0,
         busy,
         profile,
-        args.ramp,
+        0.0 if args.logins_first else args.ramp,
         disk,
     )
     report(result, args)
@@ -1179,6 +1189,11 @@ def options() -> argparse.Namespace:
     parser.add_argument("--think", type=think_range, default=(1.0, 3.0), help="LOW-HIGH s")
     parser.add_argument("--ramp", type=float, default=None, help="logins spread over (s)")
     parser.add_argument("--timeout", type=float, default=30.0, help="client timeout (s)")
+    parser.add_argument(
+        "--logins-first",
+        action="store_true",
+        help="experiment: everyone logs in (over --ramp) before the clock starts",
+    )
     parser.add_argument("--limit-sample-mib", type=int, default=512, help="hashing limit over")
     parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
     parser.add_argument("--pg", default=PG_DEFAULT, help="PostgreSQL server (no database)")
