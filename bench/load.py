@@ -40,15 +40,17 @@ Measured in the same run:
 ratio = upload rate / hashing limit. Goals: 0 errors and 0 timeouts on both databases; browse
 p95 ≤ 300 ms on PostgreSQL while uploads run; ratio ≥ 0.8.
 
-``--profile`` samples the server with py-spy during the load phase (``py-spy`` on PATH or the
-path given by ``--py-spy``) and prints where its time went.
+``--logins-first`` (an experiment) lets everyone log in before the clock starts, to tell the
+cost of a login storm from the rest. ``--profile`` samples the server with py-spy during the
+load phase (``py-spy`` on PATH or the path given by ``--py-spy``) and prints where its time
+went.
 
 Everything is on 127.0.0.1; the run is bounded in time and count and stops by itself; the
 server is stopped (and the throw-away PostgreSQL database dropped) at the end, on errors and on
 Ctrl+C.
 
 Usage: python bench/load.py [--seconds 60] [--workstations 25] [--people 100] [--files 4]
-                            [--clips 2] [--think 1-3] [--ramp S] [--timeout 30]
+                            [--clips 2] [--think 1-3] [--ramp S] [--timeout 30] [--logins-first]
                             [--only sqlite|postgresql] [--pg URL] [--workdir DIR] [--keep]
                             [--profile | --py-spy PATH] [--quick]
 """
