@@ -311,15 +311,13 @@ def _check_lock(
 
 
 def _required_lock(session: Session) -> dict[int, datetime]:
-    """Each recording's lock instant from its effective retention (only for stores that lock:
-    one query per recording here costs little beside the store's own request per object)."""
-    from lawcam.evidence.retention import effective_retention
+    """Each recording's lock instant from its effective retention, all in two queries (only
+    read for stores that lock)."""
+    from lawcam.evidence.retention import effective_retentions
     from lawcam.evidence.timing import lock_until
 
-    return {
-        recording.id: lock_until(effective_retention(session, recording)).replace(microsecond=0)
-        for recording in session.scalars(select(Recording))
-    }
+    recordings = list(session.scalars(select(Recording)))
+    return {rid: lock_until(day) for rid, day in effective_retentions(session, recordings).items()}
 
 
 def check_objects(
