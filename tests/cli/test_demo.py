@@ -41,7 +41,7 @@ def test_demo_lists_logins_that_work(cli: Cli) -> None:
         for username in ("center_head", "auditor"):
             with database.read() as session:
                 check = accounts.check_password(
-                    session=session, username=username, password=DEMO_PASSWORD
+                    accounts.stored_hash(session=session, username=username), DEMO_PASSWORD
                 )
             with database.unit_of_work() as session:
                 result = accounts.authenticate(

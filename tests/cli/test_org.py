@@ -225,7 +225,9 @@ def test_accounts(ready: Cli) -> None:
 
 def _log_in(database, settings, username: str, password: str):  # type: ignore[no-untyped-def]
     with database.read() as session:
-        check = accounts.check_password(session=session, username=username, password=password)
+        check = accounts.check_password(
+            accounts.stored_hash(session=session, username=username), password
+        )
     with database.unit_of_work() as session:
         return accounts.authenticate(
             session=session, settings=settings, username=username, check=check

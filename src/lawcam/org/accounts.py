@@ -234,11 +234,17 @@ class PasswordCheck:
     ok: bool
 
 
-def check_password(*, session: Session, username: str, password: str) -> PasswordCheck:
-    """Reads the stored hash, closes nothing, writes nothing. Unknown users cost one argon2
-    verification too, so timing tells nothing."""
+def stored_hash(*, session: Session, username: str) -> str | None:
+    """The password hash of a user name, or None: read, then let go of the session before
+    argon2 runs (it takes a quarter of a CPU second and must not hold a connection)."""
     name = (username or "").strip().lower()
-    stored = session.scalars(select(Account.password_hash).where(Account.username == name)).first()
+    stmt = select(Account.password_hash).where(Account.username == name)
+    return session.scalars(stmt).first()
+
+
+def check_password(stored: str | None, password: str) -> PasswordCheck:
+    """The argon2 verdict, outside any transaction. Unknown users cost one argon2 verification
+    too, so timing tells nothing."""
     ok = verify_password(stored or dummy_hash(), password) and stored is not None
     return PasswordCheck(stored, ok)
 

@@ -31,7 +31,8 @@ def log_in(
     write transaction; the attempt (counted and audited, success or not) is then committed in
     one short transaction of its own."""
     with database.read() as session:
-        check = accounts.check_password(session=session, username=username, password=password)
+        stored = accounts.stored_hash(session=session, username=username)
+    check = accounts.check_password(stored, password)  # no connection held meanwhile
     with database.unit_of_work() as session:
         result = accounts.authenticate(
             session=session, settings=settings, username=username, check=check, source=source

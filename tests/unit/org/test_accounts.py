@@ -64,7 +64,9 @@ def test_policy_is_configurable() -> None:
 
 def _login(database, settings, username: str, password: str, source: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
     with database.read() as session:
-        check = accounts.check_password(session=session, username=username, password=password)
+        check = accounts.check_password(
+            accounts.stored_hash(session=session, username=username), password
+        )
     with database.unit_of_work() as session:
         return accounts.authenticate(
             session=session, settings=settings, username=username, check=check, source=source
