@@ -217,3 +217,26 @@ def test_a_session_last_seen_a_while_ago_is_touched_once(
         with database.read() as session:
             seen = session.scalars(select(LoginSession.last_seen_at)).one()
         assert seen > old
+
+
+def test_a_database_too_busy_to_answer_is_a_503_to_retry_not_a_dropped_connection(
+    client, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's write lock held past the busy timeout (seen under load: 500s that dropped the
+    connection): the change was rolled back, and the caller is told to try again."""
+    from sqlalchemy.exc import OperationalError
+
+    from lawcam.org import service
+    from tests.api.conftest import login
+
+    def locked(**_: object) -> None:
+        raise OperationalError("UPDATE unit", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(service, "update_unit", locked)
+    login(client, office.user(Role.SYSADMIN))
+    unit = office.units["执法二处"]
+    answer = client.patch(f"/api/v1/units/{unit}", json={"note": "忙"})
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["error"]["code"] == "busy"
+    assert "稍后重试" in answer.json()["error"]["message"]

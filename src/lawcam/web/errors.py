@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lawcam.errors import LawcamError
@@ -25,6 +25,7 @@ HTTP_MESSAGES = {
     422: "提交的数据不正确。",
     429: "请求过于频繁，请稍后再试。",
     500: "系统内部错误，请联系系统管理员。",
+    503: "系统繁忙（数据库暂时无法处理），请稍后重试；未作任何更改。",
 }
 HTTP_CODES = {
     400: "bad_request",
@@ -37,6 +38,7 @@ HTTP_CODES = {
     422: "invalid_input",
     429: "too_many_requests",
     500: "internal",
+    503: "busy",
 }
 
 NOT_UTF8 = "请求内容不是有效的 UTF-8 编码。"
@@ -204,6 +206,14 @@ def install(app: FastAPI) -> None:
         # A safety net: the input types bound every number and date before the database sees
         # them; should one slip through, the database's refusal is still the caller's bad input.
         return error_response(request, 422, OUT_OF_RANGE)
+
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, exc: OperationalError) -> Response:
+        # The database did not answer in time (SQLite's write lock held past the busy timeout,
+        # a server restarting): the transaction was rolled back, so asking again is safe.
+        response = error_response(request, 503)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

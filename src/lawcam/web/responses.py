@@ -25,6 +25,7 @@ DESCRIPTIONS = {
     413: "请求内容过大",
     422: "提交的数据不正确",
     429: "请求过于频繁",
+    503: "系统繁忙，请稍后重试",
 }
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 REF = "#/components/schemas/"
@@ -44,8 +45,8 @@ def statuses_of(route: APIRoute) -> set[int]:
     methods = route.methods or set()
     if methods & BODY_METHODS:
         found.add(413)
-    if _uses(route.dependant, optional_auth):  # a revoked token, a CSRF check
-        found |= {401, 403}
+    if _uses(route.dependant, optional_auth):  # a revoked token, a CSRF check; a busy database
+        found |= {401, 403, 503}
     if _uses(route.dependant, required_auth):
         if route.dependant.path_params or route.body_field is not None:
             found.add(404)
