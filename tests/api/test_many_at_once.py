@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
