@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import anyio
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -241,3 +242,46 @@ def test_a_database_too_busy_to_answer_is_a_503_to_retry_not_a_dropped_connectio
     assert answer.headers["retry-after"] == "5"
     assert answer.json()["error"]["code"] == "busy"
     assert "稍后重试" in answer.json()["error"]["message"]
+
+
+class _FewWorkers:
+    """The server with only two worker threads: what a full thread pool looks like."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        await self.app(scope, receive, send)
+
+
+def test_changes_commit_before_their_answer_needs_a_worker_thread(
+    database: Database, settings: Settings, console
+) -> None:  # type: ignore[no-untyped-def]
+    """Seen under bench/load.py on PostgreSQL: a change holding the audit lock waited for a
+    worker thread to validate its answer before committing, while every worker waited for that
+    lock. Four changes at once with two workers must all finish, and quickly."""
+    office = build_office(database, settings, console)
+    unit = office.units["信息通信保障部"]
+    results: list[tuple[int, float]] = []
+    with served(_FewWorkers(create_app(settings, database))) as base:
+        clients = []
+        for _ in range(4):
+            client = httpx.Client(base_url=base, timeout=20)
+            _login(client, office.user(Role.SYSADMIN))
+            clients.append(client)
+
+        def change(client: httpx.Client, n: int) -> None:
+            started = time.monotonic()
+            status = client.patch(f"/api/v1/units/{unit}", json={"note": f"并发 {n}"}).status_code
+            results.append((status, time.monotonic() - started))
+
+        threads = [threading.Thread(target=change, args=(c, n)) for n, c in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        for client in clients:
+            client.close()
+    assert sorted(status for status, _ in results) == [200] * 4, results
+    assert max(seconds for _, seconds in results) < SLOWEST_S, results

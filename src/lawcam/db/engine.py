@@ -51,6 +51,17 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def commit(session: Session) -> None:
+    """Commit, or roll back and raise Conflict when a constraint refuses the change."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        # A constraint caught what the service's own checks could not see: a concurrent
+        # change (two requests racing for the same badge or the same unit's administrator).
+        session.rollback()
+        raise Conflict("与其他同时进行的修改冲突，未作任何更改，请刷新后重试。") from exc
+
+
 class ReadOnlySession(Session):
     """A session for reads: flushing a change is a programming error (a read writes nothing,
     DESIGN principle 7), refused loudly instead of silently rolled back."""
@@ -81,12 +92,7 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
-        except IntegrityError as exc:
-            # A constraint caught what the service's own checks could not see: a concurrent
-            # change (two requests racing for the same badge or the same unit's administrator).
-            session.rollback()
-            raise Conflict("与其他同时进行的修改冲突，未作任何更改，请刷新后重试。") from exc
+            commit(session)
         except BaseException:
             session.rollback()
             raise

@@ -9,7 +9,7 @@ from lawcam.audit.signing import Signer
 from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action
 from lawcam.timeutil import SHANGHAI
-from lawcam.web.deps import CurrentActor, DatabaseDep, SessionDep
+from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep
 from lawcam.web.schemas.audit import (
     AuditEventOut,
     AuditPage,
@@ -20,7 +20,7 @@ from lawcam.web.schemas.audit import (
 )
 from lawcam.web.schemas.common import Moment, Offset
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["audit"], route_class=CommittingRoute)
 
 
 @router.get("/audit", response_model=AuditPage)

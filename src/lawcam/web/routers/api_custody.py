@@ -12,7 +12,7 @@ from lawcam.authz import Action
 from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
 from lawcam.timeutil import SHANGHAI
-from lawcam.web.deps import CurrentActor, SessionDep, SettingsDep
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 from lawcam.web.schemas.common import Id, Moment
 from lawcam.web.schemas.custody import (
     CheckoutCreate,
@@ -30,7 +30,7 @@ from lawcam.web.schemas.custody import (
     check_limits,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["custody"])
+router = APIRouter(prefix="/api/v1", tags=["custody"], route_class=CommittingRoute)
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -26,7 +26,7 @@ from lawcam.errors import InvalidInput, NotFound
 from lawcam.org import queries as org_queries
 from lawcam.org.models import Unit
 from lawcam.timeutil import SHANGHAI, utcnow
-from lawcam.web.deps import CurrentActor, SessionDep, SettingsDep
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 from lawcam.web.schemas.audit import AuditEventOut
 from lawcam.web.schemas.common import Id, Year
 from lawcam.web.schemas.equipment import (
@@ -57,7 +57,7 @@ from lawcam.web.schemas.equipment import (
     money_out,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["equipment"])
+router = APIRouter(prefix="/api/v1", tags=["equipment"], route_class=CommittingRoute)
 
 YEAR = Query(default=None, ge=2000, le=2100, description="年度；默认为本年")
 
@@ -354,9 +354,7 @@ def record_procurement(
 
 
 @router.get("/procurements/{procurement_id}", response_model=ProcurementOut)
-def get_procurement(
-    procurement_id: Id, actor: CurrentActor, session: SessionDep
-) -> ProcurementOut:
+def get_procurement(procurement_id: Id, actor: CurrentActor, session: SessionDep) -> ProcurementOut:
     return ProcurementOut.of(
         queries.get_procurement(session=session, actor=actor, procurement_id=procurement_id)
     )

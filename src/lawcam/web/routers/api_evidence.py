@@ -15,7 +15,14 @@ from lawcam.evidence import queries, retention, service, uploads
 from lawcam.evidence.ingest import complete_upload
 from lawcam.evidence.models import Recording
 from lawcam.evidence.types import Problem
-from lawcam.web.deps import CurrentActor, DatabaseDep, SessionDep, SettingsDep, StoreDep
+from lawcam.web.deps import (
+    CommittingRoute,
+    CurrentActor,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+)
 from lawcam.web.schemas.common import Day, Id, Offset
 from lawcam.web.schemas.evidence import (
     CorrectionCreate,
@@ -32,7 +39,7 @@ from lawcam.web.schemas.evidence import (
     UploadOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["evidence"])
+router = APIRouter(prefix="/api/v1", tags=["evidence"], route_class=CommittingRoute)
 UploadId = Annotated[str, Path(max_length=64)]
 
 

@@ -10,6 +10,7 @@ from lawcam.org import accounts, queries, service
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitIn
 from lawcam.web.deps import (
     AuthDep,
+    CommittingRoute,
     CurrentActor,
     DatabaseDep,
     OptionalAuth,
@@ -42,7 +43,7 @@ from lawcam.web.schemas.org import (
 )
 from lawcam.web.security import client_source
 
-router = APIRouter(prefix="/api/v1", tags=["organisation"])
+router = APIRouter(prefix="/api/v1", tags=["organisation"], route_class=CommittingRoute)
 
 
 @router.get("/health")
@@ -150,9 +151,7 @@ def get_unit(unit_id: Id, actor: CurrentActor, session: SessionDep) -> UnitOut:
 
 
 @router.patch("/units/{unit_id}", response_model=UnitOut)
-def update_unit(
-    unit_id: Id, body: UnitUpdate, actor: CurrentActor, session: SessionDep
-) -> UnitOut:
+def update_unit(unit_id: Id, body: UnitUpdate, actor: CurrentActor, session: SessionDep) -> UnitOut:
     fields = body.model_fields_set
     changes = UnitChanges(
         name=body.name,
@@ -255,9 +254,7 @@ def reactivate_person(person_id: Id, actor: CurrentActor, session: SessionDep) -
 
 
 @router.post("/people/{person_id}/roles", response_model=PersonOut, status_code=201)
-def assign_role(
-    person_id: Id, body: RoleIn, actor: CurrentActor, session: SessionDep
-) -> PersonOut:
+def assign_role(person_id: Id, body: RoleIn, actor: CurrentActor, session: SessionDep) -> PersonOut:
     assignment = service.assign_role(
         session=session, actor=actor, person_id=person_id, role=body.role
     )
