@@ -47,8 +47,8 @@ def statuses_of(route: APIRoute) -> set[int]:
         found.add(413)
     if _uses(route.dependant, optional_auth):  # a revoked token, a CSRF check; a busy database
         found |= {401, 403, 503}
-    if _uses(route.dependant, required_auth):
-        if route.dependant.path_params or route.body_field is not None:
+    if _uses(route.dependant, required_auth) or _uses(route.dependant, optional_auth):
+        if "{" in route.path_format or route.body_field is not None:
             found.add(404)
         if methods - {"GET", "HEAD"}:
             found.add(409)
