@@ -92,7 +92,7 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Actor, Role, console_actor
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
-from lawcam.demo.media import make_mp4
+from lawcam.demo.media import find_box, make_mp4
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, ModelIn
 from lawcam.errors import LawcamError
@@ -155,16 +155,6 @@ class Payload:
     mtime: str
     sha256: str = ""
     sm3: str = ""
-
-
-def find_box(data: bytes, kind: bytes) -> tuple[int, int]:
-    offset = 0
-    while offset + 8 <= len(data):
-        size, name = struct.unpack(">I4s", data[offset : offset + 8])
-        if name == kind:
-            return offset, size
-        offset += size
-    raise ValueError(f"no {kind!r} box")
 
 
 def write_big_mp4(path: Path, size: int, index: int, seed: memoryview, template: bytes) -> None:

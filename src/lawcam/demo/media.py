@@ -105,7 +105,7 @@ def pad_mdat(path: Path, extra: int) -> Path:
     """Grow the media data box of an MP4 by ``extra`` bytes of (sparse) zeros, keeping the file
     valid: a large file made in an instant, with the moov box wherever it was."""
     data = path.read_bytes()
-    start, size = _find_box(data, b"mdat")
+    start, size = find_box(data, b"mdat")
     end = start + size
     with path.open("wb") as out:
         out.write(data[:start])
@@ -165,7 +165,7 @@ def _exif_wall_clock(taken_at: datetime, offset: str | None) -> str:
     return taken_at.strftime("%Y:%m:%d %H:%M:%S")
 
 
-def _find_box(data: bytes, kind: bytes) -> tuple[int, int]:
+def find_box(data: bytes, kind: bytes) -> tuple[int, int]:
     offset = 0
     while offset + 8 <= len(data):
         size, name = struct.unpack(">I4s", data[offset : offset + 8])
