@@ -56,10 +56,14 @@ def commit(session: Session) -> None:
     try:
         session.commit()
     except IntegrityError as exc:
-        # A constraint caught what the service's own checks could not see: a concurrent
-        # change (two requests racing for the same badge or the same unit's administrator).
         session.rollback()
-        raise Conflict("与其他同时进行的修改冲突，未作任何更改，请刷新后重试。") from exc
+        raise conflict() from exc
+
+
+def conflict() -> Conflict:
+    # A constraint caught what the service's own checks could not see: a concurrent change
+    # (two requests racing for the same badge or the same unit's administrator).
+    return Conflict("与其他同时进行的修改冲突，未作任何更改，请刷新后重试。")
 
 
 class ReadOnlySession(Session):
@@ -93,6 +97,9 @@ class Database:
         try:
             yield session
             commit(session)
+        except IntegrityError as exc:  # a flush inside the unit of work, as at its commit
+            session.rollback()
+            raise conflict() from exc
         except BaseException:
             session.rollback()
             raise
