@@ -113,11 +113,6 @@ def corrections_of(session: Session, recording_id: int) -> Sequence[Correction]:
     return session.scalars(stmt).all()
 
 
-def current_values(session: Session, recording: Recording) -> dict[str, str]:
-    """The latest correction of each field; the original stays on the recording row."""
-    return {c.field: c.value for c in corrections_of(session, recording.id)}
-
-
 def run_of(session: Session, recording: Recording) -> IngestRun:
     run = session.get(IngestRun, recording.ingest_run_id)
     assert run is not None
