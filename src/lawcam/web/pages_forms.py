@@ -30,7 +30,7 @@ from lawcam.org.types import UnitClass
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import Auth
 from lawcam.web.pages_common import render
-from lawcam.web.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
+from lawcam.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
 
 Text100 = Annotated[str, Form(max_length=100), Clean]
 Text20 = Annotated[str, Form(max_length=20), Clean]

@@ -15,7 +15,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from lawcam.web.deps import optional_auth, required_auth
-from lawcam.web.schemas.common import ErrorOut
+from lawcam.schemas.common import ErrorOut
 
 DESCRIPTIONS = {
     401: "未登录或令牌无效",

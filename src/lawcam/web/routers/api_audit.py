@@ -10,7 +10,7 @@ from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep
-from lawcam.web.schemas.audit import (
+from lawcam.schemas.audit import (
     AuditEventOut,
     AuditPage,
     ConsistencyOut,
@@ -18,7 +18,7 @@ from lawcam.web.schemas.audit import (
     PublicKeyOut,
     TreeHeadOut,
 )
-from lawcam.web.schemas.common import Moment, Offset
+from lawcam.schemas.common import Moment, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], route_class=CommittingRoute)
 

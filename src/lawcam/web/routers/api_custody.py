@@ -13,8 +13,8 @@ from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
-from lawcam.web.schemas.common import Id, Moment
-from lawcam.web.schemas.custody import (
+from lawcam.schemas.common import Id, Moment
+from lawcam.schemas.custody import (
     CheckoutCreate,
     DecideIn,
     FaultCreate,

@@ -27,9 +27,9 @@ from lawcam.org import queries as org_queries
 from lawcam.org.models import Unit
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
-from lawcam.web.schemas.audit import AuditEventOut
-from lawcam.web.schemas.common import Id, Year
-from lawcam.web.schemas.equipment import (
+from lawcam.schemas.audit import AuditEventOut
+from lawcam.schemas.common import Id, Year
+from lawcam.schemas.equipment import (
     ApproveIn,
     BudgetIn,
     BudgetOut,

@@ -23,8 +23,8 @@ from lawcam.web.deps import (
     SettingsDep,
     StoreDep,
 )
-from lawcam.web.schemas.common import Day, Id, Offset
-from lawcam.web.schemas.evidence import (
+from lawcam.schemas.common import Day, Id, Offset
+from lawcam.schemas.evidence import (
     CorrectionCreate,
     CorrectionOut,
     FileResultOut,

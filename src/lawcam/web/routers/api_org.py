@@ -20,8 +20,8 @@ from lawcam.web.deps import (
 from lawcam.web.errors import error_body
 from lawcam.web.login import log_in, log_out, set_session_cookie
 from lawcam.web.responses import errors
-from lawcam.web.schemas.common import Id
-from lawcam.web.schemas.org import (
+from lawcam.schemas.common import Id
+from lawcam.schemas.org import (
     AccountCreate,
     AccountOut,
     LoginIn,

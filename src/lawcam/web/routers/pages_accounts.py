@@ -22,7 +22,7 @@ from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import discard, flash_redirect, render
 from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names
-from lawcam.web.schemas.common import Id
+from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -284,7 +284,7 @@ def token_revoke_submit(
 # Roles ---------------------------------------------------------------------------------------
 
 ROLE_HINTS = {
-    Role.DEVICE_ADMIN: "每个单位只设一名（R9.1）",
+    Role.DEVICE_ADMIN: "每个单位只设一名（第九条）",
     Role.UNIT_HEAD: "审批本单位的调阅申请",
     Role.SYSADMIN: "三员之一，不得兼任其他角色",
     Role.SECADMIN: "三员之一，不得兼任其他角色",

@@ -34,7 +34,7 @@ from lawcam.web.pages_forms import (
     units_for,
     yuan,
 )
-from lawcam.web.schemas.common import Id
+from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

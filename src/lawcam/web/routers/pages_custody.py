@@ -42,8 +42,8 @@ from lawcam.web.pages_forms import (
     units_for,
 )
 from lawcam.web.routers.pages_devices import _device_page
-from lawcam.web.schemas.common import Id
-from lawcam.web.schemas.custody import LABELS, check_limits
+from lawcam.schemas.common import Id
+from lawcam.schemas.custody import LABELS, check_limits
 
 router = APIRouter(include_in_schema=False)
 

@@ -48,9 +48,9 @@ from lawcam.web.pages_forms import (
     units_for,
     yuan,
 )
-from lawcam.web.schemas.common import Id
-from lawcam.web.schemas.custody import LABELS as CUSTODY_LABELS
-from lawcam.web.schemas.custody import check_limits
+from lawcam.schemas.common import Id
+from lawcam.schemas.custody import LABELS as CUSTODY_LABELS
+from lawcam.schemas.custody import check_limits
 
 router = APIRouter(include_in_schema=False)
 

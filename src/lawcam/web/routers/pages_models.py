@@ -38,7 +38,7 @@ from lawcam.web.pages_forms import (
     parse_int,
     units_for,
 )
-from lawcam.web.schemas.common import Id
+from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,7 +21,7 @@ from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, Un
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, flash_redirect, render
 from lawcam.web.pages_forms import in_range
-from lawcam.web.schemas.common import Id
+from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +29,7 @@ CLASS_LABELS = {c.value: c.label for c in UnitClass}
 CLASS_HINTS = {
     "many": "执法人员、任务和执法环节多，原则上每 3 名执法人员配备 1 台",
     "more": "原则上每 5 名执法人员配备 1 台",
-    "fewer": "由单位设定配备目标台数（R6.1）",
+    "fewer": "由单位设定配备目标台数（第六条）",
 }
 ZONE_SEPARATORS = re.compile(r"[,，、;；\n]+")
 

@@ -18,8 +18,8 @@ from lawcam.custody.types import (
     LossCause,
     RepairOutcome,
 )
-from lawcam.web.schemas.common import Count, In, Number
-from lawcam.web.schemas.equipment import money_out
+from lawcam.schemas.common import Count, In, Number
+from lawcam.schemas.equipment import money_out
 
 
 def check_limits(settings: Settings) -> CheckLimits:

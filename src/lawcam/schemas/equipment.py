@@ -21,7 +21,7 @@ from lawcam.equipment.types import (
     SpecMiss,
     Thresholds,
 )
-from lawcam.web.schemas.common import Count, Day, Id, In, Number, Year
+from lawcam.schemas.common import Count, Day, Id, In, Number, Year
 
 
 def _money_text(value: object) -> str:
@@ -190,7 +190,7 @@ class DeviceCreate(In):
     model: str = Field(max_length=200, description="型号名称")
     unit: str = Field(max_length=200, description="单位名称")
     price: MoneyIn
-    need: str = Field(max_length=2000, description="该设备服务的执法需求（R5.1）")
+    need: str = Field(max_length=2000, description="该设备服务的执法需求（第五条）")
     zone: str | None = Field(default=None, max_length=200)
     commissioned_on: Day | None = None
     firmware: str = Field(default="", max_length=100)

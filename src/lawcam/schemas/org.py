@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lawcam.authz import Role
 from lawcam.org.models import Account, Person, Unit
 from lawcam.org.types import UnitClass
-from lawcam.web.schemas.common import Count, Id, In
+from lawcam.schemas.common import Count, Id, In
 
 
 class UnitCreate(In):

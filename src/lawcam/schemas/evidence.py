@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from lawcam.evidence.types import CorrectableField
-from lawcam.web.schemas.common import DeviceMoment, Id, In, Offset
+from lawcam.schemas.common import DeviceMoment, Id, In, Offset
 
 
 class RecordingOut(BaseModel):
