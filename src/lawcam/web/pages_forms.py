@@ -27,10 +27,10 @@ from lawcam.errors import InvalidInput, LawcamError
 from lawcam.org import queries as org_queries
 from lawcam.org.models import Unit
 from lawcam.org.types import UnitClass
+from lawcam.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import Auth
 from lawcam.web.pages_common import render
-from lawcam.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
 
 Text100 = Annotated[str, Form(max_length=100), Clean]
 Text20 = Annotated[str, Form(max_length=20), Clean]

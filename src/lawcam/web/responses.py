@@ -14,8 +14,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from lawcam.web.deps import optional_auth, required_auth
 from lawcam.schemas.common import ErrorOut
+from lawcam.web.deps import optional_auth, required_auth
 
 DESCRIPTIONS = {
     401: "未登录或令牌无效",

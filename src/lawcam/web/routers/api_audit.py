@@ -8,8 +8,6 @@ from lawcam.audit import log, queries
 from lawcam.audit.signing import Signer
 from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action
-from lawcam.timeutil import SHANGHAI
-from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep
 from lawcam.schemas.audit import (
     AuditEventOut,
     AuditPage,
@@ -19,6 +17,8 @@ from lawcam.schemas.audit import (
     TreeHeadOut,
 )
 from lawcam.schemas.common import Moment, Offset
+from lawcam.timeutil import SHANGHAI
+from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], route_class=CommittingRoute)
 

@@ -11,8 +11,6 @@ from fastapi import APIRouter
 from lawcam.authz import Action
 from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
-from lawcam.timeutil import SHANGHAI
-from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 from lawcam.schemas.common import Id, Moment
 from lawcam.schemas.custody import (
     CheckoutCreate,
@@ -29,6 +27,8 @@ from lawcam.schemas.custody import (
     ReturnCreate,
     check_limits,
 )
+from lawcam.timeutil import SHANGHAI
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["custody"], route_class=CommittingRoute)
 

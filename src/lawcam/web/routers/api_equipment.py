@@ -25,8 +25,6 @@ from lawcam.equipment.types import (
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.org import queries as org_queries
 from lawcam.org.models import Unit
-from lawcam.timeutil import SHANGHAI, utcnow
-from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 from lawcam.schemas.audit import AuditEventOut
 from lawcam.schemas.common import Id, Year
 from lawcam.schemas.equipment import (
@@ -56,6 +54,8 @@ from lawcam.schemas.equipment import (
     UnitNeedsOut,
     money_out,
 )
+from lawcam.timeutil import SHANGHAI, utcnow
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["equipment"], route_class=CommittingRoute)
 

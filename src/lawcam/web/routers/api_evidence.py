@@ -15,14 +15,6 @@ from lawcam.evidence import queries, retention, service, uploads
 from lawcam.evidence.ingest import complete_upload
 from lawcam.evidence.models import Recording
 from lawcam.evidence.types import Problem
-from lawcam.web.deps import (
-    CommittingRoute,
-    CurrentActor,
-    DatabaseDep,
-    SessionDep,
-    SettingsDep,
-    StoreDep,
-)
 from lawcam.schemas.common import Day, Id, Offset
 from lawcam.schemas.evidence import (
     CorrectionCreate,
@@ -37,6 +29,14 @@ from lawcam.schemas.evidence import (
     RunOut,
     UploadCreate,
     UploadOut,
+)
+from lawcam.web.deps import (
+    CommittingRoute,
+    CurrentActor,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], route_class=CommittingRoute)

@@ -8,18 +8,6 @@ from fastapi.responses import JSONResponse
 from lawcam.authz import Role
 from lawcam.org import accounts, queries, service
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitIn
-from lawcam.web.deps import (
-    AuthDep,
-    CommittingRoute,
-    CurrentActor,
-    DatabaseDep,
-    OptionalAuth,
-    SessionDep,
-    SettingsDep,
-)
-from lawcam.web.errors import error_body
-from lawcam.web.login import log_in, log_out, set_session_cookie
-from lawcam.web.responses import errors
 from lawcam.schemas.common import Id
 from lawcam.schemas.org import (
     AccountCreate,
@@ -41,6 +29,18 @@ from lawcam.schemas.org import (
     ZoneCreate,
     ZoneOut,
 )
+from lawcam.web.deps import (
+    AuthDep,
+    CommittingRoute,
+    CurrentActor,
+    DatabaseDep,
+    OptionalAuth,
+    SessionDep,
+    SettingsDep,
+)
+from lawcam.web.errors import error_body
+from lawcam.web.login import log_in, log_out, set_session_cookie
+from lawcam.web.responses import errors
 from lawcam.web.security import client_source
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], route_class=CommittingRoute)

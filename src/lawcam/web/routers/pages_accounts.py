@@ -18,11 +18,11 @@ from lawcam.errors import InvalidInput, LawcamError, NotFound
 from lawcam.org import accounts, queries, service
 from lawcam.org.models import Account, Person
 from lawcam.org.types import ASSIGNABLE_ROLES
+from lawcam.schemas.common import Id
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import discard, flash_redirect, render
 from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names
-from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,6 +18,7 @@ from lawcam.equipment import procurement as purchasing
 from lawcam.equipment import queries, service
 from lawcam.equipment.types import ProcurementIn, ProcurementStatus
 from lawcam.errors import InvalidInput, LawcamError
+from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
@@ -34,7 +35,6 @@ from lawcam.web.pages_forms import (
     units_for,
     yuan,
 )
-from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

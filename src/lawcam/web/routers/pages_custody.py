@@ -27,6 +27,8 @@ from lawcam.custody.types import (
 )
 from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput, LawcamError
+from lawcam.schemas.common import Id
+from lawcam.schemas.custody import LABELS, check_limits
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import discard, flash_redirect, redirect
@@ -42,8 +44,6 @@ from lawcam.web.pages_forms import (
     units_for,
 )
 from lawcam.web.routers.pages_devices import _device_page
-from lawcam.schemas.common import Id
-from lawcam.schemas.custody import LABELS, check_limits
 
 router = APIRouter(include_in_schema=False)
 

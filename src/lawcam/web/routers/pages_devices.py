@@ -32,6 +32,9 @@ from lawcam.equipment.types import (
     QualityStatus,
 )
 from lawcam.errors import InvalidInput, LawcamError
+from lawcam.schemas.common import Id
+from lawcam.schemas.custody import LABELS as CUSTODY_LABELS
+from lawcam.schemas.custody import check_limits
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
@@ -48,9 +51,6 @@ from lawcam.web.pages_forms import (
     units_for,
     yuan,
 )
-from lawcam.schemas.common import Id
-from lawcam.schemas.custody import LABELS as CUSTODY_LABELS
-from lawcam.schemas.custody import check_limits
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,10 +16,10 @@ from lawcam.authz import Action
 from lawcam.equipment.queries import list_devices
 from lawcam.reports.exports import export_device_register, export_ratio
 from lawcam.reports.ledger import ledger_rows, write_ledger_xlsx
+from lawcam.schemas.common import Id
 from lawcam.timeutil import SHANGHAI, shanghai_day_start, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_forms import parse_date, parse_int
-from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,6 +24,7 @@ from lawcam.equipment.types import (
     Thresholds,
 )
 from lawcam.errors import InvalidInput, LawcamError
+from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, flash_redirect
 from lawcam.web.pages_forms import (
@@ -38,7 +39,6 @@ from lawcam.web.pages_forms import (
     parse_int,
     units_for,
 )
-from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,10 +18,10 @@ from lawcam.errors import InvalidInput, LawcamError
 from lawcam.org import queries, service
 from lawcam.org.models import Person, Unit
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, UnitIn
+from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, flash_redirect, render
 from lawcam.web.pages_forms import in_range
-from lawcam.schemas.common import Id
 
 router = APIRouter(include_in_schema=False)
 
