@@ -83,15 +83,21 @@ def _weakness(matches: Sequence[Mapping[str, Any]]) -> str:
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
-    # Cost is configurable so that a test suite that hashes hundreds of passwords stays fast;
-    # production keeps argon2-cffi's RFC 9106 defaults (64 MiB, 3 passes).
-    memory = int(os.environ.get("LAWCAM_ARGON2_MEMORY_KIB", "65536"))
-    time_cost = int(os.environ.get("LAWCAM_ARGON2_TIME_COST", "3"))
-    return PasswordHasher(memory_cost=memory, time_cost=time_cost)
+    # OWASP's argon2id configuration (19 MiB, 2 passes, 1 lane) rather than argon2-cffi's RFC 9106
+    # default (64 MiB, 3 passes, 4 lanes): about 40 ms of one core instead of 240 ms. A shift of
+    # 100 people logging in within half a minute on the office's 2-core server cost 24 CPU seconds
+    # and pushed everyone's pages to seconds (docs/performance.md); lockout and per-source
+    # throttling bound online guessing, and this cost still makes an offline guess of a zxcvbn-3
+    # password impractical. Hashes keep their own parameters, so older ones still verify; an
+    # office with more cores may raise the cost (and a test suite lower it) in the environment.
+    memory = int(os.environ.get("LAWCAM_ARGON2_MEMORY_KIB", "19456"))
+    time_cost = int(os.environ.get("LAWCAM_ARGON2_TIME_COST", "2"))
+    lanes = int(os.environ.get("LAWCAM_ARGON2_PARALLELISM", "1"))
+    return PasswordHasher(memory_cost=memory, time_cost=time_cost, parallelism=lanes)
 
 
-# At most one argon2 computation per core at a time: each takes about a quarter of a CPU second
-# and 64 MiB, so a burst of logins (a shift starting) queues here instead of taking every worker
+# At most one argon2 computation per core at a time: each takes tens of CPU milliseconds and
+# 19 MiB, so a burst of logins (a shift starting) queues here instead of taking every worker
 # thread and gigabytes of memory from the people already at work.
 _ARGON2_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
 

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from lawcam.audit.models import AuditEvent
@@ -148,9 +149,13 @@ def test_sysadmin_unlocks(database, settings, console) -> None:
 
 @pytest.fixture
 def production_argon2(monkeypatch):  # type: ignore[no-untyped-def]
-    """argon2-cffi's default cost (64 MiB, 3 passes), as in production, for timing tests."""
-    monkeypatch.setenv("LAWCAM_ARGON2_MEMORY_KIB", "65536")
-    monkeypatch.setenv("LAWCAM_ARGON2_TIME_COST", "3")
+    """The product's own argon2 cost (the suite lowers it in tests/conftest.py), for timing."""
+    for name in (
+        "LAWCAM_ARGON2_MEMORY_KIB",
+        "LAWCAM_ARGON2_TIME_COST",
+        "LAWCAM_ARGON2_PARALLELISM",
+    ):
+        monkeypatch.delenv(name, raising=False)
     passwords._hasher.cache_clear()
     passwords.dummy_hash.cache_clear()
     yield
@@ -204,6 +209,17 @@ def test_unknown_users_take_as_long_as_known_ones(
         unknown.append(timed("no_such_user"))
     ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.5 < ratio < 2.0, (known, unknown)
+
+
+def test_new_passwords_use_the_documented_argon2id_cost(production_argon2) -> None:
+    # docs/security: OWASP's argon2id configuration, 19 MiB, 2 passes, 1 lane.
+    assert passwords.hash_password(PASSWORD).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_hashes_made_at_an_older_cost_still_verify(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    older = PasswordHasher(memory_cost=65536, time_cost=3, parallelism=4).hash(PASSWORD)
+    assert passwords.verify_password(older, PASSWORD)
+    assert not passwords.verify_password(older, PASSWORD + "x")
 
 
 def test_deactivated_accounts_cannot_log_in(database, settings, console) -> None:
