@@ -321,7 +321,7 @@ def test_open_fault_not_returned_as_ok_nor_checked_out_again(
     assert r.status_code == 409, r.text
     message = r.json()["error"]["message"]
     assert f"故障报告 #{fault_id}" in message and "录像无声音" in message
-    assert "不能按“完好”归还" in message and "R16.1" in message
+    assert "不能按“完好”归还" in message and "第十六条" in message
     r = client.post(
         "/api/v1/custody/handover", json={"device": SERIAL, "to_officer": SPARE, **GOOD}
     )

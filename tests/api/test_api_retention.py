@@ -76,7 +76,7 @@ def test_a_later_start_extends_the_retention_shown_everywhere(
     items = client.get("/api/v1/recordings").json()["items"]
     assert {i["id"]: i["retain_until"] for i in items} == {recording_id: kept.isoformat()}
     page = client.get(f"/recordings/{recording_id}").text
-    assert f"{kept.isoformat()}（至少两年，R14.2）" in page
+    assert f"{kept.isoformat()}（至少两年，第十四条）" in page
     assert f"导入时定为 {promised.isoformat()}，已延长" in page and "保存期限延长" in page
 
     # An earlier start: accepted as a correction, the retention stays where it is.

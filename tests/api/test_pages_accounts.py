@@ -304,7 +304,7 @@ def test_one_device_admin_per_unit(client, office, database):
     as_user(client, office, "secadmin")
     r = client.post(f"/roles/{pid}/assign", data={"role": "device_admin"})
     assert r.status_code == 409
-    assert "每个单位只设一名（R9.1）" in r.text
+    assert "每个单位只设一名（第九条）" in r.text
     assert "测试执法记录仪管理员" in r.text
     with database.read() as session:
         assert (

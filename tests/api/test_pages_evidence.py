@@ -145,7 +145,7 @@ def test_recording_page_facts(
         f"资料 #{evidence.old}",
         "old.mp4",
         "有问题标记",
-        "迟交（R14.1）",
+        "迟交（第十四条）",
         facts["sha256"],
         facts["sm3"],
         local(facts["start_at"]),
@@ -153,7 +153,7 @@ def test_recording_page_facts(
         local(facts["upload_deadline"]),
         "文件内部创建时间",  # where the start time came from
         str(facts["retain_until"]),
-        "至少两年，R14.2",
+        "至少两年，第十四条",
         "officer_unknown",
         "录制时该设备没有领用记录，也未指定执法人员",
         "DCIM/old.mp4",

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from lawcam.evidence.ingest import IngestReport
 
 recording_app = typer.Typer(
-    help="执法音像资料（记录）的查询与更正（R14.1、R14.2）。", no_args_is_help=True
+    help="执法音像资料（记录）的查询与更正（第十四条）。", no_args_is_help=True
 )
 
 
@@ -75,7 +75,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "ingest", help="从工作站导入设备文件夹中的全部文件（R14.1；只接受已登记设备，R15）。"
+        "ingest", help="从工作站导入设备文件夹中的全部文件（第十四条；只接受已登记设备，第十五条）。"
     )(ingest)
     app.add_typer(recording_app, name="recording")
 
@@ -87,7 +87,7 @@ def ingest(
     device_time: Annotated[
         str | None,
         typer.Option(
-            "--device-time", help="对接时读到的设备时钟（ISO 8601），用于计算时钟偏差（R11.2）。"
+            "--device-time", help="对接时读到的设备时钟（ISO 8601），用于计算时钟偏差（第十一条）。"
         ),
     ] = None,
     workstation: Annotated[
@@ -161,7 +161,7 @@ def list_recordings(
     date_from: Annotated[str | None, typer.Option("--from", help="开始日期（含）。")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="结束日期（含）。")] = None,
     flagged: Annotated[bool, typer.Option("--flagged", help="只列有问题标记的。")] = False,
-    late: Annotated[bool, typer.Option("--late", help="只列超过24小时才上传的（R14.1）。")] = False,
+    late: Annotated[bool, typer.Option("--late", help="只列超过24小时才上传的（第十四条）。")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="最多列出条数。")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
@@ -221,13 +221,13 @@ def _device_id(session: Session, serial: str | None) -> int | None:
     return device_by_serial(session=session, actor=actor(), serial=serial).id
 
 
-@recording_app.command("late", help="迟交清单：结束后超过24小时才上传的资料（R14.1）。")
+@recording_app.command("late", help="迟交清单：结束后超过24小时才上传的资料（第十四条）。")
 @command
 def late(as_json: JsonOpt = False) -> None:
     list_recordings(late=True, as_json=as_json)
 
 
-@recording_app.command("show", help="显示一条资料的全部事实（不含播放，R15.2）。")
+@recording_app.command("show", help="显示一条资料的全部事实（不含播放，第十五条）。")
 @command
 def show(
     recording_id: Annotated[int, typer.Argument(help="资料编号。")], as_json: JsonOpt = False
@@ -298,4 +298,4 @@ def correct(
         return
     say(f"已记录更正：{chosen.label} → {document['value']}（原始值保持不变）。")
     if document["retain_until"] != kept_before.isoformat():
-        say(f"保存期限随之延长至 {document['retain_until']}（R14.2）。")
+        say(f"保存期限随之延长至 {document['retain_until']}（第十四条）。")

@@ -108,7 +108,7 @@ def _refuse_if_faulty(session: Session, device: Device, doing: str, advice: str)
         raise Conflict(
             f"设备 {device.serial} 有{fault_words(fault)}，不能{doing}；"
             + advice.format(next=next_step(fault))
-            + "（R16.1）。",
+            + "（第十六条）。",
             field="device",
         )
 
@@ -227,7 +227,7 @@ def _fault_on_return(session: Session, device: Device, condition: Condition) -> 
         raise Conflict(
             f"设备 {device.serial} 有{fault_words(fault)}，不能按“完好”归还。"
             f"请按“故障”或“损坏”归还：设备随即停用，{next_step(fault)}，"
-            "修复后方可再领用（R16.1）。",
+            "修复后方可再领用（第十六条）。",
             field="condition",
         )
     return fault

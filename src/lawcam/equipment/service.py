@@ -249,7 +249,7 @@ def _clean_need(text: str) -> str:
     need = " ".join((text or "").split())
     if not need:
         raise InvalidInput(
-            "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条，R5.1）。", field="need"
+            "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条）。", field="need"
         )
     if len(need) > 500:
         raise InvalidInput("执法需求说明过长（最多 500 字）。", field="need")
@@ -324,7 +324,7 @@ def _zone_id(session: Session, unit: Unit, zone: str | None) -> int | None:
     ).first()
     if found is None:
         raise InvalidInput(
-            f"“{unit.name}”没有名为“{zone.strip()}”的办案专区（R5.2）。", field="zone"
+            f"“{unit.name}”没有名为“{zone.strip()}”的办案专区（第五条）。", field="zone"
         )
     return found.id
 

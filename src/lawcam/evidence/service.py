@@ -201,7 +201,7 @@ def plan_recording(
             Problem(
                 "clock_offset",
                 f"设备时钟与工作站相差 {offset:+.0f} 秒，超过允许的 {limits.max_clock_offset_s:.0f} 秒"
-                "（R11.2）；已按偏差计算校正时间，原始时间不变。",
+                "（第十一条）；已按偏差计算校正时间，原始时间不变。",
             )
         )
     officer = officer_in_custody(session, run.device_id, corrected_start or start)
@@ -395,7 +395,7 @@ def _retain_from_corrected_start(
     until = _retention(start, None, recording.ingested_at, settings.retention_years)
     reason = (
         f"开始时间更正（更正 #{correction.id}）为 {correction.value}，"
-        f"保存期限按更正后的录制日重新计算（R14.2）。"
+        f"保存期限按更正后的录制日重新计算（第十四条）。"
     )
     retention.extend(
         session=session, actor=actor, recording=recording, until=until, reason=reason, store=store

@@ -49,7 +49,7 @@ def _check_class(unit_class: UnitClass | None, target: int | None) -> None:
     if target is not None and not 0 <= target <= MAX_TARGET:
         raise InvalidInput(f"配备目标须为 0 至 {MAX_TARGET} 之间的整数。", field="target")
     if unit_class is UnitClass.FEWER and target is None:
-        raise InvalidInput("“较少”类单位须设定配备目标台数（R6.1）。", field="target")
+        raise InvalidInput("“较少”类单位须设定配备目标台数（第六条）。", field="target")
 
 
 def _unit_named(session: Session, name: str, *, field: str) -> Unit:
@@ -349,7 +349,7 @@ def _check_one_per_unit(session: Session, person: Person, role: Role) -> None:
     if holder is not None:
         raise Conflict(
             f"单位“{person.unit.name}”已有{role.label}“{holder.person.name}”，"
-            "每个单位只设一名（R9.1），请先撤销原任命。",
+            "每个单位只设一名（第九条），请先撤销原任命。",
             field="role",
         )
 

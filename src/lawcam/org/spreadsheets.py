@@ -116,13 +116,13 @@ COLUMNS: dict[SheetKind, tuple[Column, ...]] = {
         Column(
             TARGET,
             False,
-            "执法记录仪配备目标台数。单位类别为“较少”时必须填写（R6.1）。",
+            "执法记录仪配备目标台数。单位类别为“较少”时必须填写（第六条）。",
             f"0 至 {service.MAX_TARGET} 的整数",
         ),
         Column(
             ZONES,
             False,
-            "本单位的办案专区名称（R5.2），可填多个。",
+            "本单位的办案专区名称（第五条），可填多个。",
             "多个之间用“、”“，”或“；”分隔",
         ),
         Column(NOTE, False, "备注。", f"最多 {NOTE_LIMIT} 字"),
@@ -152,7 +152,7 @@ COLUMNS: dict[SheetKind, tuple[Column, ...]] = {
         Column(
             ROLES,
             False,
-            "在本系统中担任的角色，可填多个。每个单位只设一名执法记录仪管理员（R9.1）；"
+            "在本系统中担任的角色，可填多个。每个单位只设一名执法记录仪管理员（第九条）；"
             "系统管理员、安全管理员、安全审计员不得兼任其他角色或执法人员（三员分立）。"
             "执法人员身份请在“执法人员”列填写，不在此列。",
             "、".join(ROLE_LABELS[r] for r in _ASSIGNABLE) + "；多个之间用“、”或“，”分隔",

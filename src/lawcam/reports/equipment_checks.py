@@ -127,7 +127,7 @@ def _precheck_devices(session: Session, actor: Actor, items: list[tuple[int, Par
             first[value] = row
         unit = units[data.unit.strip()]
         if data.zone and (unit.id, data.zone.strip()) not in zones:
-            message = f"“{unit.name}”没有名为“{data.zone.strip()}”的办案专区（R5.2）。"
+            message = f"“{unit.name}”没有名为“{data.zone.strip()}”的办案专区（第五条）。"
             raise at(row, ZONE, message, InvalidInput, cause="invalid_input")
 
 

@@ -133,7 +133,7 @@ def _general_notes(kind: EquipmentSheet) -> list[str]:
     elif kind is EquipmentSheet.DEVICES:
         lines.append("4. 型号和所属单位须已在系统中，请先导入单位表和型号表。")
     else:
-        lines.append("4. 导入的采购记录为“待审批”状态，须经计划财务处批准（R8.1）。")
+        lines.append("4. 导入的采购记录为“待审批”状态，须经计划财务处批准（第八条）。")
     return lines
 
 
@@ -305,7 +305,7 @@ def _parse_device(cells: Cells) -> DeviceIn:
     if not need:
         # R5.1: checked here too, so the whole file is refused before anything is written.
         raise CellError(
-            NEED, "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条，R5.1）。"
+            NEED, "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条）。"
         )
     return DeviceIn(
         serial=_required(cells, SERIAL),

@@ -71,7 +71,7 @@ def test_open_fault_blocks_checkout_even_after_a_manual_status_change(
             session=session, actor=console, device_id=device.id, status=DeviceStatus.IN_STOCK
         )
     message = refused(database, Conflict, lambda s: checkout(s, console, badge=NEXT_OFFICER))
-    assert f"故障报告 #{fault_id}" in message and "不能领用" in message and "R16.1" in message
+    assert f"故障报告 #{fault_id}" in message and "不能领用" in message and "第十六条" in message
 
 
 @pytest.mark.req("R16.1")

@@ -396,7 +396,7 @@ def test_the_device_clock_offset_is_kept_and_corrected_times_stand_beside_the_or
     assert recording.flagged is flagged
     if flagged:
         [problem] = [p for p in recording.problems if p["code"] == "clock_offset"]
-        assert "R11.2" in problem["message"] and "30" in problem["message"]
+        assert "第十一条" in problem["message"] and "30" in problem["message"]
 
 
 @clock_req

@@ -130,7 +130,7 @@ def test_a_correction_to_a_later_start_extends_the_retention(
     assert effective(dock, recording.id) == retention_date(later, 2) > promised
     [row] = extensions(dock, recording.id)
     assert row.value == retention_date(later, 2).isoformat()
-    assert "开始时间更正" in row.reason and "R14.2" in row.reason
+    assert "开始时间更正" in row.reason and "第十四条" in row.reason
     [entry] = audited(dock, recording.id, EvidenceEvent.RETENTION_EXTENDED)[audit_before:]
     assert entry["field"] == RETAIN_UNTIL_FIELD and entry["value"] == row.value
     assert entry["correction"]["id"] == row.id

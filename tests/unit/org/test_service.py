@@ -184,7 +184,7 @@ def test_one_device_administrator_per_unit(database, console) -> None:
             session=s, actor=console, person_id=second.id, role=Role.DEVICE_ADMIN
         ),
     )
-    assert "管理员甲" in message and "R9.1" in message
+    assert "管理员甲" in message and "第九条" in message
     with database.unit_of_work() as session:
         service.revoke_role(
             session=session, actor=console, person_id=first.id, role=Role.DEVICE_ADMIN

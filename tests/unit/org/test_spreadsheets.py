@@ -255,7 +255,7 @@ def test_csv_units_error_names_the_record_number(
         tmp_path / "units.csv", ["单位名称", "单位类别", "配备目标台数"], rows, "utf-8"
     )
     error = import_error(database, console, path)
-    assert error.message == "第 3 行“配备目标台数”：“较少”类单位须设定配备目标台数（R6.1）。"
+    assert error.message == "第 3 行“配备目标台数”：“较少”类单位须设定配备目标台数（第六条）。"
     assert count(database, Unit) == 0
 
 
@@ -422,7 +422,7 @@ def test_unit_twice_in_the_file(database: Database, console: Actor, tmp_path: Pa
         ),
         (
             ["甲", None, "较少", None, None, None],
-            "第 2 行“配备目标台数”：“较少”类单位须设定配备目标台数（R6.1）。",
+            "第 2 行“配备目标台数”：“较少”类单位须设定配备目标台数（第六条）。",
         ),
         (["甲", None, "较少", "三", None, None], "第 2 行“配备目标台数”：须填写整数，而不是“三”。"),
         (["甲", None, "较少", 2.5, None, None], "第 2 行“配备目标台数”：须填写整数，而不是 2.5。"),
@@ -497,7 +497,7 @@ def test_second_device_administrator_of_a_unit(
     ]
     error = import_error(database, console, write_xlsx(tmp_path / "p.xlsx", PEOPLE_HEADERS, rows))
     assert error.message.startswith(
-        "第 4 行“角色”：单位“执法一处”已有执法记录仪管理员“李四”，每个单位只设一名（R9.1）"
+        "第 4 行“角色”：单位“执法一处”已有执法记录仪管理员“李四”，每个单位只设一名（第九条）"
     )
     assert count(database, RoleAssignment) == 0
 
