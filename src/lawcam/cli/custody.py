@@ -28,10 +28,10 @@ from lawcam.errors import InvalidInput
 from lawcam.reports.ledger import case_row, period_row, shanghai_iso
 
 custody_app = typer.Typer(
-    help="设备领用、归还和交接（领用前检查，R9.2、R11.1）。", no_args_is_help=True
+    help="设备领用、归还和交接（领用前检查，第九条、第十一条）。", no_args_is_help=True
 )
-fault_app = typer.Typer(help="设备故障报告、登记和集中维修（R16.1）。", no_args_is_help=True)
-case_app = typer.Typer(help="设备丢失、损坏案件和赔偿（R17.1）。", no_args_is_help=True)
+fault_app = typer.Typer(help="设备故障报告、登记和集中维修（第十六条）。", no_args_is_help=True)
+case_app = typer.Typer(help="设备丢失、损坏案件和赔偿（第十七条）。", no_args_is_help=True)
 
 DeviceOpt = Annotated[str, typer.Option("--device", help="设备序列号。")]
 BatteryOpt = Annotated[int, typer.Option("--battery", help="电量（%）。")]
@@ -74,7 +74,7 @@ def _check_text(row: dict[str, Any]) -> str:
 # custody -------------------------------------------------------------------------------------
 
 
-@custody_app.command("checkout", help="领用设备；领用前检查电量、存储和时钟（R11.1）。")
+@custody_app.command("checkout", help="领用设备；领用前检查电量、存储和时钟（第十一条）。")
 @command
 def checkout(
     device: DeviceOpt,
@@ -147,7 +147,7 @@ def return_(
     )
 
 
-@custody_app.command("handover", help="两名执法人员之间交接设备（一次记录，R9.2）。")
+@custody_app.command("handover", help="两名执法人员之间交接设备（一次记录，第九条）。")
 @command
 def handover(
     device: DeviceOpt,

@@ -39,7 +39,7 @@ from lawcam.timeutil import local
 app = typer.Typer(help="设备登记（资产编号、序列号、状态）。", no_args_is_help=True)
 
 
-@app.command("add", help="登记设备；须写明它服务的执法需求（R5.1）。")
+@app.command("add", help="登记设备；须写明它服务的执法需求（第五条）。")
 @command
 def device_add(
     serial: Annotated[str, typer.Option("--serial", help="序列号。")],
@@ -48,7 +48,7 @@ def device_add(
     unit: Annotated[str, typer.Option("--unit", help="所属单位名称。")],
     price: Annotated[str, typer.Option("--price", help="购置价格（元），如 3280.00。")],
     need: Annotated[str, typer.Option("--need", help="该设备服务的执法需求（第五条）。")],
-    zone: Annotated[str | None, typer.Option("--zone", help="办案专区（R5.2）。")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="办案专区（第五条）。")] = None,
     commissioned: Annotated[
         str | None, typer.Option("--commissioned", help="启用日期 YYYY-MM-DD。")
     ] = None,

@@ -189,9 +189,9 @@ def losses(as_json: JsonOpt = False) -> None:
 def register(report_app: typer.Typer) -> None:
     """Adds the custody reports to ``lawcam report``."""
     report_app.command(
-        "ledger", help="设备领用台账（R9.2）：每次领用一行，可导出为 Excel（每单位一页）。"
+        "ledger", help="设备领用台账（第九条）：每次领用一行，可导出为 Excel（每单位一页）。"
     )(ledger)
-    report_app.command("faults", help="各型号故障次数、维修完成数和平均维修天数（R16.1）。")(faults)
-    report_app.command("losses", help="设备丢失、损坏案件及赔偿，按人员和单位汇总（R17.1）。")(
+    report_app.command("faults", help="各型号故障次数、维修完成数和平均维修天数（第十六条）。")(faults)
+    report_app.command("losses", help="设备丢失、损坏案件及赔偿，按人员和单位汇总（第十七条）。")(
         losses
     )

@@ -38,9 +38,9 @@ from lawcam.equipment.types import ModelIn, QualityStatus, Thresholds
 from lawcam.errors import InvalidInput
 
 model_app = typer.Typer(help="设备型号及其技术指标（第七条）。", no_args_is_help=True)
-need_app = typer.Typer(help="单位的特殊需求（防爆、红外夜视等，R7.2）。", no_args_is_help=True)
+need_app = typer.Typer(help="单位的特殊需求（防爆、红外夜视等，第七条）。", no_args_is_help=True)
 thresholds_app = typer.Typer(
-    help="执法记录仪和手持执法终端的技术指标阈值（R7.1）。", no_args_is_help=True
+    help="执法记录仪和手持执法终端的技术指标阈值（第七条）。", no_args_is_help=True
 )
 
 
@@ -140,7 +140,7 @@ def model_list(as_json: JsonOpt = False) -> None:
     )
 
 
-@model_app.command("quality", help="设置型号的质量状态（信息通信保障部，R4.1）。")
+@model_app.command("quality", help="设置型号的质量状态（信息通信保障部，第四条）。")
 @command
 def model_quality(
     model: Annotated[str, typer.Option("--model", help="型号。")],
@@ -174,7 +174,7 @@ def _needs_document(session: Session, unit_name: str) -> dict[str, Any]:
     }
 
 
-@need_app.command("declare", help="声明单位的特殊需求（R7.2）。")
+@need_app.command("declare", help="声明单位的特殊需求（第七条）。")
 @command
 def need_declare(
     unit: Annotated[str, typer.Option("--unit", help="单位名称。")],

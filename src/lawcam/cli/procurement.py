@@ -25,7 +25,7 @@ from lawcam.equipment.models import Procurement
 from lawcam.equipment.types import ProcurementIn, ProcurementStatus
 
 budget_app = typer.Typer(help="单位年度设备购置预算（第八条）。", no_args_is_help=True)
-procurement_app = typer.Typer(help="设备采购记录与计划财务处审批（R8.1）。", no_args_is_help=True)
+procurement_app = typer.Typer(help="设备采购记录与计划财务处审批（第八条）。", no_args_is_help=True)
 
 
 def procurement_json(item: Procurement) -> dict[str, Any]:

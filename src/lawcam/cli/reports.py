@@ -61,7 +61,7 @@ def _class_label(code: str | None) -> str:
     return UnitClass(code).label if code else "未设"
 
 
-@app.command("ratio", help="各单位执法记录仪配备比例（第六条，R6.1、R6.2）。")
+@app.command("ratio", help="各单位执法记录仪配备比例（第六条）。")
 @command
 def ratio(
     xlsx: Annotated[
@@ -123,7 +123,7 @@ def ratio(
         say(f"已导出：{xlsx}")
 
 
-@app.command("specs", help="型号技术指标达标情况及缺少单位特殊需求的设备（R7.1、R7.2）。")
+@app.command("specs", help="型号技术指标达标情况及缺少单位特殊需求的设备（第七条）。")
 @command
 def specs(as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.read() as session:
@@ -170,7 +170,7 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-@app.command("budget", help="各单位年度预算执行情况（第八条，R8.1）。")
+@app.command("budget", help="各单位年度预算执行情况（第八条）。")
 @command
 def budget(
     year: Annotated[int, typer.Option("--year", help="年度，如 2026。")],
