@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from lawcam.errors import InvalidInput
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# How the office writes a day: 2026-11-30, 2026/11/30, 2026.11.30, 2026年11月30日.
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+# Set only by ``clock_at``: the demo plays weeks of history through the real services.
+_PLAYED_AT: ContextVar[datetime | None] = ContextVar("lawcam_played_at", default=None)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now in UTC (inside ``clock_at``, the moment it plays)."""
+    played = _PLAYED_AT.get()
+    return datetime.now(UTC) if played is None else played
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Every change made inside happens at ``moment`` for the services and the audit log, so
+    that a demo (or a test) can lay down past weeks of custody as they would have been done.
+    Serving never sets it; it holds for the current thread or task only."""
+    token = _PLAYED_AT.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PLAYED_AT.reset(token)
 
 
 def shanghai_day_start(day: date) -> datetime:
@@ -24,3 +50,24 @@ def local(dt: datetime | None) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_day(
+    text: str, what: str = "日期", *, field: str | None = None, loose: bool = False
+) -> date:
+    """The one reader of a calendar day typed by a person (forms, command line, spreadsheets):
+    ISO 8601 (2026-11-30). ``loose`` also takes the ways a spreadsheet cell is written
+    (2026/11/30, 2026.11.30, 2026年11月30日). Anything else is refused in Chinese, naming
+    ``what`` was wrong and what was typed."""
+    written = text.strip()
+    match = _DAY.match(written) if loose else None
+    try:
+        if match is not None:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        return date.fromisoformat(written)
+    except ValueError:
+        raise InvalidInput(
+            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。"
+            f"您填写的是“{written}”，请按 YYYY-MM-DD 填写。",
+            field=field,
+        ) from None

@@ -12,13 +12,15 @@ from typing import Any
 import openpyxl
 import pytest
 
-from lawcam.reports.ledger import LEDGER_HEADERS
+from lawcam.reports.ledger import DETAIL_SHEET, LEDGER_HEADERS
 from lawcam.timeutil import SHANGHAI, utcnow
 from tests.cli.conftest import Cli
 
 UNIT = "执法一处"
 OTHER = "执法二处"
 A, B, C, D = "21010020001", "21010020002", "21010020003", "21010020004"
+ADMIN, ADMIN2 = "21010020090", "21010020091"  # the two units' device administrators
+DESK = f"赵敏({ADMIN})"  # how the ledger and the audit log name 执法一处's administrator
 RECORDER = [
     "model", "add", "--maker", "海康威视", "--model", "DSJ-HK2", "--category", "body_camera",
     "--video", "2304x1296", "--photo-mp", "36", "--battery-mah", "3200", "--record-hours", "12",
@@ -44,10 +46,15 @@ def status(cli: Cli, serial: str) -> str:
 
 @pytest.fixture
 def office(ready: Cli) -> Cli:
-    """Two units, each with a unit head, officers and recorders."""
-    cli = ready
+    return build_office(ready)
+
+
+def build_office(cli: Cli) -> Cli:
+    """Two units, each with a device administrator, officers and recorders; a unit head."""
     cli.ok("unit", "add", "--name", OTHER, "--class", "more")
     cli.person("李队长", None, "--role", "unit_head")
+    cli.person("赵敏", ADMIN, "--role", "device_admin")
+    cli.person("钱进", ADMIN2, "--role", "device_admin", unit=OTHER)
     for name, badge in (("张伟", A), ("王芳", B), ("刘洋", C)):
         cli.person(name, badge, "--officer")
     cli.person("陈静", D, "--officer", unit=OTHER)
@@ -136,6 +143,9 @@ def test_full_day_and_the_ledger(office: Cli, tmp_path: Path) -> None:
         assert shanghai(row["returned_at"]) >= shanghai(row["issued_at"])
         assert row["issued_by"] and row["returned_to"]
     assert rows[0]["returned_to"] == "交接给 刘洋"
+    # The issuer and the receiver are the unit's device administrator, not the console's user.
+    assert {r["issued_by"] for r in rows} == {DESK}
+    assert {r["returned_to"] for r in rows[1:]} == {DESK}
     assert rows[1]["override_reason"] == reason and rows[1]["battery_pct"] == 40
     assert (rows[2]["battery_pct"], rows[2]["free_hours"], rows[2]["clock_offset_s"]) == (95, 20, 2)
     # Another Shanghai day, or another unit: nothing.
@@ -146,23 +156,25 @@ def test_full_day_and_the_ledger(office: Cli, tmp_path: Path) -> None:
     out = tmp_path / "台账.xlsx"
     assert cli.ok("report", "ledger", "--xlsx", str(out))["xlsx"] == str(out.resolve())
     book = openpyxl.load_workbook(out)
-    assert sorted(book.sheetnames) == sorted([UNIT, OTHER])
-    for name in book.sheetnames:
+    assert sorted(book.sheetnames) == sorted([UNIT, OTHER, DETAIL_SHEET])
+    for name in (UNIT, OTHER):
         header = [c.value for c in book[name][1]]
         assert header == list(LEDGER_HEADERS)
         assert header[:5] == ["序号", "设备资产编号", "序列号", "领用人", "执法证号"]
     sheet = book[UNIT]
     body = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [r[0] for r in body] == [1, 2, 3]
-    assert [(r[2], r[3], r[13]) for r in body] == [
+    assert [(r[2], r[3], r[14]) for r in body] == [
         ("BC001", "张伟", "完好"),
         ("BC002", "王芳", "完好"),
         ("BC001", "刘洋", "损坏"),
     ]
     assert body[0][1] == "ZC-BC001" and body[0][4] == A
-    assert "越权领用理由" in body[1][10] and reason in body[1][10]
-    assert body[0][10] == "合格"
-    assert all(r[5] and r[11] for r in body)  # issued and returned times
+    assert body[1][10] == "未通过：电量 40% 低于 80%" and body[1][11] == f"超限理由：{reason}"
+    assert body[0][10] == "合格" and not body[0][11]
+    assert all(r[5] and r[12] for r in body)  # issued and returned times
+    assert [(r[6], r[13]) for r in body] == [(DESK, "交接给 刘洋"), (DESK, DESK), (DESK, DESK)]
+    assert [(r[15], r[17]) for r in body] == [(0, "无")] * 3  # no recordings in this story
     assert book[OTHER].max_row == 1
 
     # The quality view per model.

@@ -170,16 +170,38 @@ def err() -> Console:
 
 
 def print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    """One JSON document on stdout. An Out schema (``lawcam.schemas``) in it is written as the
+    API writes it (``model_dump(mode="json")``, aliases included): one vocabulary for both."""
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=_as_api))
+
+
+def _as_api(value: Any) -> Any:
+    if hasattr(value, "model_dump"):  # a pydantic model, without importing pydantic here
+        return value.model_dump(mode="json", by_alias=True)
+    return str(value)
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    if not out().is_terminal:
+        plain_table(title, columns, rows)
+        return
     grid = Table(title=title, title_justify="left")
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*["" if cell is None else str(cell) for cell in row])
     out().print(grid)
+
+
+def plain_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table for a file or a pipe: the title, then tab-separated lines. No box drawing, no
+    colour codes, no cell folded over lines: a file, grep and Excel read it as it is."""
+
+    def cell(value: Any) -> str:
+        return "" if value is None else " ".join(str(value).split())
+
+    lines = [title, "\t".join(columns), *("\t".join(cell(c) for c in row) for row in rows)]
+    typer.echo("\n".join(lines))
 
 
 def say(message: str) -> None:
@@ -273,11 +295,13 @@ def person_by(session: Session, *, badge: str | None, person_id: int | None) -> 
 def account_named(session: Session, username: str) -> Account:
     from sqlalchemy import select
 
+    from lawcam.authz import Action
     from lawcam.org import queries
     from lawcam.org.models import Account
 
     name = username.strip().lower()
-    stmt = queries.permitted_accounts(select(Account).where(Account.username == name), actor())
+    stmt = select(Account).where(Account.username == name)
+    stmt = queries.permitted(session, stmt, actor(), Action.ACCOUNT_VIEW)
     account: Account | None = session.scalars(stmt).one_or_none()
     if account is None:
         raise NotFound(f"账号 {name} 不存在。")

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.orm import Session
 
+from lawcam.authz import Actor, Role
 from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.config import Settings
-from lawcam.custody import faults, service
+from lawcam.custody import faults, queries, service
 from lawcam.custody.models import FaultReport, RepairOrder
 from lawcam.custody.types import (
     CaseKind,
@@ -23,6 +25,7 @@ from lawcam.custody.types import (
     PreUseCheck,
     RepairOutcome,
 )
+from lawcam.equipment import queries as equipment
 from lawcam.equipment.types import DeviceStatus
 from lawcam.errors import InvalidInput
 from lawcam.reports.ledger import case_row, period_row, shanghai_iso
@@ -41,8 +44,35 @@ OffsetOpt = Annotated[
 ]
 OverrideOpt = Annotated[
     str,
-    typer.Option("--override", help="检查未通过时，执法记录仪管理员准予领用的理由。"),
+    typer.Option(
+        "--override",
+        help="执法记录仪管理员准予领用的理由：检查未通过时为超限理由，跨单位领用时为例外理由。",
+    ),
 ]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="经办的执法记录仪管理员的执法证号（发放人、接收人）；默认为设备所属单位的管理员。",
+    ),
+]
+
+
+def desk_actor(session: Session, serial: str, by: str | None) -> Actor:
+    """The device administrator at the desk acts (第九条): the ledger and the audit entry name
+    that person, with that person's own powers, not the console's operating-system user."""
+    device = equipment.device_by_serial(session=session, actor=actor(), serial=serial)
+    person = queries.desk_administrator(session=session, device=device, badge=by)
+    roles = {Role(r) for r in person.active_roles} | (
+        {Role.OFFICER} if person.is_officer else set()
+    )
+    return Actor(
+        label=f"{person.name}({person.badge})" if person.badge else person.name,
+        source="cli",
+        person_id=person.id,
+        unit_id=person.unit_id,
+        roles=frozenset(roles),
+    )
 
 
 def limits_from(settings: Settings) -> CheckLimits:
@@ -66,9 +96,13 @@ def _choice(kind: type[E], text: str, what: str, field: str) -> E:
 
 
 def _check_text(row: dict[str, Any]) -> str:
-    if not row["check_failures"]:
-        return "检查合格"
-    return "检查未通过（" + "；".join(row["check_failures"]) + f"），理由：{row['override_reason']}"
+    if row["check_failures"]:
+        text = "检查未通过（" + "；".join(row["check_failures"]) + "）"
+    else:
+        text = "检查合格"
+    if row["override_reason"]:
+        text += f"，{row['reason_label']}：{row['override_reason']}"
+    return text
 
 
 # custody -------------------------------------------------------------------------------------
@@ -83,6 +117,7 @@ def checkout(
     free_hours: FreeHoursOpt,
     clock_offset: OffsetOpt,
     override: OverrideOpt = "",
+    by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     settings = get_settings()
@@ -94,7 +129,10 @@ def checkout(
     )
     with open_database(settings) as database, database.unit_of_work() as session:
         period = service.checkout(
-            session=session, actor=actor(), data=data, limits=limits_from(settings)
+            session=session,
+            actor=desk_actor(session, device, by),
+            data=data,
+            limits=limits_from(settings),
         )
         result = {**period_row(period), "device_status": period.device.status}
     if as_json:
@@ -124,12 +162,17 @@ def return_(
         str, typer.Option("--condition", help="归还状态：ok、faulty、damaged、lost。")
     ],
     note: Annotated[str, typer.Option("--note", help="说明。")] = "",
+    by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     state = _choice(Condition, condition, "归还状态", "condition")
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         period = service.return_device(
-            session=session, actor=actor(), serial=device, condition=state, note=note
+            session=session,
+            actor=desk_actor(session, device, by),
+            serial=device,
+            condition=state,
+            note=note,
         )
         fault = service.open_fault(session, period.device_id)
         result = {
@@ -156,13 +199,14 @@ def handover(
     free_hours: FreeHoursOpt,
     clock_offset: OffsetOpt,
     override: OverrideOpt = "",
+    by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     settings = get_settings()
     with open_database(settings) as database, database.unit_of_work() as session:
         period = service.handover(
             session=session,
-            actor=actor(),
+            actor=desk_actor(session, device, by),
             serial=device,
             to_badge=to,
             check=PreUseCheck(

@@ -26,9 +26,12 @@ from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput
 from lawcam.reports.ledger import (
     check_text,
+    content_text,
+    duration_text,
     faults_by_model,
     ledger_rows,
     loss_report,
+    reason_text,
     write_ledger_xlsx,
 )
 from lawcam.timeutil import shanghai_day_start
@@ -52,6 +55,16 @@ def _local(value: str | None) -> str:
     return "" if value is None else value.replace("T", " ")[:19]
 
 
+def _content(recordings: dict[str, Any]) -> str:
+    """记录内容 in one cell: how many, how long, and which the reader may open."""
+    if not recordings["count"]:
+        return "无"
+    return (
+        f"{recordings['count']} 条，共 {duration_text(recordings['duration_s'])}："
+        + content_text(recordings)
+    )
+
+
 @command
 def ledger(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位的设备。")] = None,
@@ -72,8 +85,8 @@ def ledger(
         raise InvalidInput("截止日期不能早于起始日期。", field="to")
     if xlsx is not None:
         _xlsx_path(xlsx)
-    console = actor()
-    with open_database(get_settings()) as database, database.read() as session:
+    console, settings = actor(), get_settings()
+    with open_database(settings) as database, database.read() as session:
         unit_id = unit_named(session, unit).id if unit else None
         rows = ledger_rows(session=session, actor=console, unit_id=unit_id, since=start, until=end)
         if unit:
@@ -82,7 +95,7 @@ def ledger(
             seen = {d.unit.name for d in equipment.list_devices(session=session, actor=console)}
             sheets = sorted(seen)
     if xlsx is not None:
-        write_ledger_xlsx(xlsx, rows, sheets)
+        write_ledger_xlsx(xlsx, rows, sheets, base_url=settings.base_url)
     if as_json:
         document: dict[str, Any] = {"periods": rows}
         if xlsx is not None:
@@ -99,9 +112,11 @@ def ledger(
             "领用时间",
             "发放人",
             "检查",
+            "超限理由/例外理由",
             "归还时间",
             "接收人",
             "状态",
+            "记录内容",
         ],
         [
             [
@@ -112,9 +127,11 @@ def ledger(
                 _local(r["issued_at"]),
                 r["issued_by"],
                 check_text(r),
+                reason_text(r),
                 _local(r["returned_at"]),
                 r["returned_to"],
                 CONDITIONS.get(r["condition"] or "", "未归还"),
+                _content(r["recordings"]),
             ]
             for r in rows
         ],
@@ -191,7 +208,9 @@ def register(report_app: typer.Typer) -> None:
     report_app.command(
         "ledger", help="设备领用台账（第九条）：每次领用一行，可导出为 Excel（每单位一页）。"
     )(ledger)
-    report_app.command("faults", help="各型号故障次数、维修完成数和平均维修天数（第十六条）。")(faults)
+    report_app.command("faults", help="各型号故障次数、维修完成数和平均维修天数（第十六条）。")(
+        faults
+    )
     report_app.command("losses", help="设备丢失、损坏案件及赔偿，按人员和单位汇总（第十七条）。")(
         losses
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lawcam.custody.types import reason_label
 from lawcam.db.base import Base, UTCDateTime
 from lawcam.equipment.models import Device
 from lawcam.org.models import Person
@@ -45,6 +46,11 @@ class CustodyPeriod(Base):
 
     device: Mapped[Device] = relationship()
     officer: Mapped[Person] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        """超限理由 or 例外理由: what the administrator's reason answered (custody.types)."""
+        return reason_label(self.check_failures)
 
     def snapshot(self) -> dict[str, object]:
         return {

@@ -10,14 +10,41 @@ from typing import TypeVar
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session, selectinload
 
-from lawcam.authz import Action, Actor
+from lawcam.authz import Action, Actor, Role
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, Notification, RepairOrder
 from lawcam.custody.types import FaultStatus
 from lawcam.equipment.models import Device
 from lawcam.equipment.queries import visible_unit_ids
-from lawcam.errors import NotFound
+from lawcam.errors import Conflict, InvalidInput, NotFound
+from lawcam.org.models import Person, RoleAssignment, Unit
+from lawcam.org.queries import person_by_badge
 
 T = TypeVar("T")
+
+
+def ledger_statement(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[CustodyPeriod]:
+    """The periods of the devices the actor may see that overlap [since, until): issued before
+    the end, returned after the start (or not yet returned). Unordered, without loading: the
+    ledger reads it, and the ledger's 记录内容 joins it (evidence.queries.recorded_in)."""
+    actor.require(Action.EQUIPMENT_VIEW)
+    stmt = select(CustodyPeriod).join(Device, CustodyPeriod.device_id == Device.id)
+    stmt = permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)
+    if unit_id is not None:
+        stmt = stmt.where(Device.unit_id == unit_id)
+    if until is not None:
+        stmt = stmt.where(CustodyPeriod.issued_at < until)
+    if since is not None:
+        stmt = stmt.where(
+            CustodyPeriod.returned_at.is_(None) | (CustodyPeriod.returned_at >= since)
+        )
+    return stmt
 
 
 def ledger(
@@ -28,26 +55,13 @@ def ledger(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Sequence[CustodyPeriod]:
-    """Periods that overlap [since, until): issued before the end, returned after the start
-    (or not yet returned)."""
-    actor.require(Action.EQUIPMENT_VIEW)
-    stmt = (
-        select(CustodyPeriod)
-        .join(Device, CustodyPeriod.device_id == Device.id)
-        .options(selectinload(CustodyPeriod.device), selectinload(CustodyPeriod.officer))
+    """The ledger's rows (R9.2) in the order they were issued."""
+    stmt = ledger_statement(session=session, actor=actor, unit_id=unit_id, since=since, until=until)
+    loaded = stmt.options(
+        selectinload(CustodyPeriod.device).selectinload(Device.unit),
+        selectinload(CustodyPeriod.officer),
     )
-    ids = visible_unit_ids(session, actor, Action.EQUIPMENT_VIEW)
-    if ids is not None:
-        stmt = stmt.where(Device.unit_id.in_(ids)) if ids else stmt.where(false())
-    if unit_id is not None:
-        stmt = stmt.where(Device.unit_id == unit_id)
-    if until is not None:
-        stmt = stmt.where(CustodyPeriod.issued_at < until)
-    if since is not None:
-        stmt = stmt.where(
-            CustodyPeriod.returned_at.is_(None) | (CustodyPeriod.returned_at >= since)
-        )
-    return session.scalars(stmt.order_by(CustodyPeriod.issued_at, CustodyPeriod.id)).all()
+    return session.scalars(loaded.order_by(CustodyPeriod.issued_at, CustodyPeriod.id)).all()
 
 
 def notifications_for(*, session: Session, person_id: int | None) -> Sequence[Notification]:
@@ -98,8 +112,10 @@ def device_custody(*, session: Session, device_id: int) -> DeviceCustody:
     return DeviceCustody(periods=periods, faults=faults, repairs=repairs, cases=cases)
 
 
-def _visible(session: Session, actor: Actor, stmt: Select[T]) -> Select[T]:
-    ids = visible_unit_ids(session, actor, Action.EQUIPMENT_VIEW)
+def permitted(session: Session, stmt: Select[T], actor: Actor, action: Action) -> Select[T]:
+    """The rows of ``stmt`` (which joins the device) whose device belongs to a unit the actor
+    may act on for ``action``."""
+    ids = visible_unit_ids(session, actor, action)
     if ids is None:
         return stmt
     return stmt.where(Device.unit_id.in_(ids)) if ids else stmt.where(false())
@@ -115,7 +131,7 @@ def open_faults(*, session: Session, actor: Actor) -> Sequence[FaultReport]:
         .options(selectinload(FaultReport.device))
         .order_by(FaultReport.reported_at, FaultReport.id)
     )
-    return session.scalars(_visible(session, actor, stmt)).all()
+    return session.scalars(permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)).all()
 
 
 def repair_orders(*, session: Session, actor: Actor) -> Sequence[RepairOrder]:
@@ -127,7 +143,7 @@ def repair_orders(*, session: Session, actor: Actor) -> Sequence[RepairOrder]:
         .join(Device, FaultReport.device_id == Device.id)
         .order_by(RepairOrder.completed_at.is_not(None), RepairOrder.ordered_at.desc())
     )
-    return session.scalars(_visible(session, actor, stmt)).all()
+    return session.scalars(permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)).all()
 
 
 def loss_cases(*, session: Session, actor: Actor) -> Sequence[LossCase]:
@@ -139,14 +155,89 @@ def loss_cases(*, session: Session, actor: Actor) -> Sequence[LossCase]:
         .options(selectinload(LossCase.device), selectinload(LossCase.custodian))
         .order_by(LossCase.decided_at.is_not(None), LossCase.opened_at.desc())
     )
-    return session.scalars(_visible(session, actor, stmt)).all()
+    return session.scalars(permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)).all()
 
 
 def get_loss_case(*, session: Session, actor: Actor, case_id: int) -> LossCase:
     """A case whose device the actor may see; otherwise not found."""
     actor.require(Action.EQUIPMENT_VIEW)
     stmt = select(LossCase).join(Device, LossCase.device_id == Device.id)
-    case = session.scalars(_visible(session, actor, stmt.where(LossCase.id == case_id))).first()
+    stmt = permitted(session, stmt.where(LossCase.id == case_id), actor, Action.EQUIPMENT_VIEW)
+    case = session.scalars(stmt).first()
     if case is None:
         raise NotFound("未找到该案件。")
     return case
+
+
+# The device administrator at the desk (第九条, R9.1) -------------------------------------------
+
+
+def _administrators(session: Session, unit_ids: Sequence[int]) -> dict[int, list[Person]]:
+    """Active people holding the device administrator role, by the unit they hold it for."""
+    stmt = (
+        select(RoleAssignment.unit_id, Person)
+        .join(Person, RoleAssignment.person_id == Person.id)
+        .where(
+            RoleAssignment.role == Role.DEVICE_ADMIN.value,
+            RoleAssignment.revoked_at.is_(None),
+            RoleAssignment.unit_id.in_(unit_ids),
+            Person.is_active.is_(True),
+        )
+        .order_by(Person.id)
+    )
+    found: dict[int, list[Person]] = {}
+    for unit_id, person in session.execute(stmt):
+        found.setdefault(unit_id, []).append(person)
+    return found
+
+
+def _unit_and_above(session: Session, unit_id: int) -> list[Unit]:
+    chain: list[Unit] = []
+    unit = session.get(Unit, unit_id)
+    while unit is not None and unit not in chain:
+        chain.append(unit)
+        unit = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    return chain
+
+
+def desk_administrator(*, session: Session, device: Device, badge: str | None) -> Person:
+    """Who issues and takes back ``device`` at the desk: the person with ``badge``, who must be
+    a device administrator of the device's unit or of a unit above it; without a badge, the
+    unit's own administrator (or, for a unit that has none, the nearest above that has one)."""
+    chain = _unit_and_above(session, device.unit_id)
+    admins = _administrators(session, [u.id for u in chain])
+    if badge is not None and badge.strip():
+        return _named_administrator(session, device, badge.strip(), admins)
+    for unit in chain:
+        found = admins.get(unit.id, [])
+        if len(found) > 1:
+            names = "、".join(p.name for p in found)
+            raise InvalidInput(
+                f"“{unit.name}”有 {len(found)} 名执法记录仪管理员（{names}），"
+                "请用 --by 指明经办人的执法证号。",
+                field="by",
+            )
+        if found:
+            return found[0]
+    raise InvalidInput(
+        f"设备所属单位“{device.unit.name}”及其上级单位没有在职的执法记录仪管理员（第九条）；"
+        "请先指定管理员，或用 --by 指明经办人的执法证号。",
+        field="by",
+    )
+
+
+def _named_administrator(
+    session: Session, device: Device, badge: str, admins: dict[int, list[Person]]
+) -> Person:
+    person = person_by_badge(session, badge)
+    if person is None:
+        raise InvalidInput(f"执法证号 {badge} 不是本办登记的人员。", field="by")
+    if not person.is_active:
+        raise Conflict(f"“{person.name}”已停用，不能经办领用、归还或交接。", field="by")
+    if not any(person.id == p.id for people in admins.values() for p in people):
+        raise Conflict(
+            f"“{person.name}”（{badge}）不是设备所属单位“{device.unit.name}”的执法记录仪管理员，"
+            "不能经办领用、归还或交接（第九条）。",
+            field="by",
+        )
+    return person

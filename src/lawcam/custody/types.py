@@ -104,3 +104,10 @@ class CaseKind(StrEnum):
     @property
     def label(self) -> str:
         return {"loss": "丢失", "damage": "损坏"}[self.value]
+
+
+def reason_label(check_failures: list[str] | None) -> str:
+    """What the administrator's reason to issue is called in the ledger: 超限理由 when a
+    pre-use check was over its limit (R11.1), 例外理由 when the checks passed and the reason
+    covers an exception (an officer of another unit)."""
+    return "超限理由" if check_failures else "例外理由"

@@ -4,14 +4,16 @@ console sees all; nobody else sees any (三员 never see evidence)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.authz import Action, Actor, Role
+from lawcam.custody.models import CustodyPeriod
 from lawcam.errors import NotFound
 from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting
 from lawcam.org.queries import unit_scope
@@ -20,19 +22,27 @@ from lawcam.timeutil import SHANGHAI
 UNIT_WIDE = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 
 
-def permitted_recordings(
-    session: Session, stmt: Select[Recording], actor: Actor
+def permitted(
+    session: Session, stmt: Select[Recording], actor: Actor, action: Action
 ) -> Select[Recording]:
-    if not actor.can(Action.RECORDING_VIEW):
+    if not actor.can(action):
         return stmt.where(false())
+    return stmt.where(recording_visible(session, actor))
+
+
+def recording_visible(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The condition on ``Recording`` that ``permitted`` applies, for queries that
+    must count a recording the actor may not open (the ledger's 记录内容)."""
+    if not actor.can(Action.RECORDING_VIEW):
+        return false()
     if actor.console:
-        return stmt
+        return true()
     allowed: list[ColumnElement[bool]] = []
     if actor.roles & UNIT_WIDE and actor.unit_id is not None:
         allowed.append(Recording.unit_id.in_(unit_scope(session, actor.unit_id)))
     if Role.OFFICER in actor.roles and actor.person_id is not None:
         allowed.append(Recording.officer_id == actor.person_id)
-    return stmt.where(or_(*allowed)) if allowed else stmt.where(false())
+    return or_(*allowed) if allowed else false()
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ def list_recordings(
     """A page of recordings, newest first, and how many match in all."""
     actor.require(Action.RECORDING_VIEW)
     stmt = _filtered(
-        permitted_recordings(session, select(Recording), actor), where or RecordingFilter()
+        permitted(session, select(Recording), actor, Action.RECORDING_VIEW),
+        where or RecordingFilter(),
     )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = stmt.options(
@@ -94,9 +105,8 @@ def list_recordings(
 
 
 def get_recording(*, session: Session, actor: Actor, recording_id: int) -> Recording:
-    stmt = permitted_recordings(
-        session, select(Recording).where(Recording.id == recording_id), actor
-    )
+    stmt = select(Recording).where(Recording.id == recording_id)
+    stmt = permitted(session, stmt, actor, Action.RECORDING_VIEW)
     recording = session.scalars(stmt).first()
     if recording is None:
         raise NotFound("资料不存在，或您无权查看。")
@@ -160,3 +170,69 @@ def recording_row(recording: Recording, retain_until: date) -> dict[str, object]
         "flagged": recording.flagged,
         "problems": list(recording.problems),
     }
+
+
+# The ledger's 记录内容 (第九条, R9.2) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordingLink:
+    """A recording of a custody period that the actor may open."""
+
+    id: int
+    start_at: datetime
+    duration_s: float | None
+    kind: str
+
+
+@dataclass
+class PeriodRecordings:
+    """What a device recorded in one custody period. ``count`` and ``duration_s`` are the
+    ledger's (Art. 9 puts 记录内容 in the ledger, so whoever may read the row reads them);
+    ``shown`` holds only the recordings the actor may open (Art. 15: the rest stay unnamed)."""
+
+    count: int = 0
+    duration_s: float = 0.0
+    shown: list[RecordingLink] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.shown)
+
+
+def recorded_in(
+    *, session: Session, actor: Actor, periods: Select[CustodyPeriod]
+) -> dict[int, PeriodRecordings]:
+    """For each period of ``periods`` (a permission-scoped ledger statement), the recordings its
+    device made from issue until return, in one query. A recording belongs to the period its
+    start falls in (the time corrected for the device clock, R11.2, when there is one), the
+    return instant excluded: at a handover it is the next officer's, as ingest attributes it."""
+    start = func.coalesce(Recording.corrected_start_at, Recording.start_at)
+    ids = periods.with_only_columns(CustodyPeriod.id).order_by(None).subquery()
+    stmt = (
+        select(
+            CustodyPeriod.id,
+            Recording.id,
+            start,
+            Recording.duration_s,
+            Recording.kind,
+            recording_visible(session, actor),
+        )
+        .select_from(ids)
+        .join(CustodyPeriod, CustodyPeriod.id == ids.c.id)
+        .join(
+            Recording,
+            (Recording.device_id == CustodyPeriod.device_id)
+            & (start >= CustodyPeriod.issued_at)
+            & (CustodyPeriod.returned_at.is_(None) | (start < CustodyPeriod.returned_at)),
+        )
+        .order_by(CustodyPeriod.id, start, Recording.id)
+    )
+    found: dict[int, PeriodRecordings] = defaultdict(PeriodRecordings)
+    for period_id, recording_id, at, seconds, kind, visible in session.execute(stmt):
+        entry = found[period_id]
+        entry.count += 1
+        entry.duration_s += seconds or 0.0
+        if visible:
+            entry.shown.append(RecordingLink(recording_id, at, seconds, kind))
+    return dict(found)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,15 +15,17 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.authz import Action, Actor
 from lawcam.custody import queries
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, RepairOrder
-from lawcam.custody.types import CaseKind, Condition, LossCause, RepairOutcome
+from lawcam.custody.types import CaseKind, Condition, LossCause, RepairOutcome, reason_label
 from lawcam.equipment.models import Device
 from lawcam.equipment.queries import visible_unit_ids
+from lawcam.evidence.queries import PeriodRecordings, recorded_in
 from lawcam.timeutil import SHANGHAI
 
 LEDGER_HEADERS = (
@@ -36,12 +39,30 @@ LEDGER_HEADERS = (
     "电量",
     "剩余存储(小时)",
     "时钟偏差(秒)",
-    "检查结论/越权理由",
+    "检查结论",
+    "超限理由/例外理由",
     "归还时间",
     "接收人",
     "归还状态",
+    "记录数",
+    "记录时长",
+    "记录内容",
 )
-LEDGER_WIDTHS = (6, 16, 16, 10, 14, 20, 16, 8, 14, 12, 48, 20, 16, 10)
+LEDGER_WIDTHS = (6, 16, 16, 10, 14, 20, 16, 8, 14, 12, 36, 36, 20, 16, 10, 8, 14, 40)
+DETAIL_SHEET = "记录内容明细"
+DETAIL_HEADERS = (
+    "单位",
+    "台账序号",
+    "设备",
+    "领用人",
+    "记录编号",
+    "开始时间",
+    "时长",
+    "类型",
+    "链接",
+)
+DETAIL_WIDTHS = (20, 10, 16, 10, 10, 20, 14, 8, 48)
+KIND_LABELS = {"video": "录像", "audio": "录音", "photo": "照片"}
 SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -56,9 +77,73 @@ def _shown(dt: datetime | None) -> str:
     return "" if dt is None else dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def period_row(period: CustodyPeriod) -> dict[str, Any]:
-    """One ledger row as JSON (times in Asia/Shanghai)."""
+def duration_text(seconds: float | None) -> str:
+    """A duration as staff write it: 1小时02分03秒, 3分20秒, 12秒."""
+    if seconds is None:
+        return "时长未知"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}小时{minutes:02d}分{secs:02d}秒"
+    return f"{minutes}分{secs:02d}秒" if minutes else f"{secs}秒"
+
+
+def recording_url(recording_id: int) -> str:
+    """The recording's page (its facts; the content needs a grant, R15.2)."""
+    return f"/recordings/{recording_id}"
+
+
+def recordings_json(recorded: PeriodRecordings) -> dict[str, Any]:
+    """A period's 记录内容: count and duration for every reader of the row, links only to what
+    the reader may open (``hidden`` counts the others)."""
     return {
+        "count": recorded.count,
+        "duration_s": round(recorded.duration_s, 3),
+        "shown": [
+            {
+                "id": r.id,
+                "start_at": shanghai_iso(r.start_at),
+                "duration_s": r.duration_s,
+                "kind": r.kind,
+                "url": recording_url(r.id),
+            }
+            for r in recorded.shown
+        ],
+        "hidden": recorded.hidden,
+    }
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A ledger row: the custody period and what its device recorded in it (R9.2)."""
+
+    period: CustodyPeriod
+    recorded: PeriodRecordings
+
+
+def ledger_entries(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[LedgerEntry]:
+    """The ledger with its 记录内容: the periods, then their recordings in one query."""
+    periods = queries.ledger(
+        session=session, actor=actor, unit_id=unit_id, since=since, until=until
+    )
+    statement = queries.ledger_statement(
+        session=session, actor=actor, unit_id=unit_id, since=since, until=until
+    )
+    recorded = recorded_in(session=session, actor=actor, periods=statement)
+    return [LedgerEntry(p, recorded.get(p.id, PeriodRecordings())) for p in periods]
+
+
+def period_row(period: CustodyPeriod, recorded: PeriodRecordings | None = None) -> dict[str, Any]:
+    """One ledger row as JSON (times in Asia/Shanghai); with ``recorded``, its 记录内容."""
+    row: dict[str, Any] = {
         "id": period.id,
         "device": period.device.serial,
         "asset_no": period.device.asset_no,
@@ -72,10 +157,14 @@ def period_row(period: CustodyPeriod) -> dict[str, Any]:
         "clock_offset_s": period.clock_offset_s,
         "check_failures": list(period.check_failures or []),
         "override_reason": period.override_reason,
+        "reason_label": reason_label(period.check_failures),
         "returned_at": shanghai_iso(period.returned_at),
         "returned_to": period.returned_to,
         "condition": period.condition,
     }
+    if recorded is not None:
+        row["recordings"] = recordings_json(recorded)
+    return row
 
 
 def ledger_rows(
@@ -86,20 +175,34 @@ def ledger_rows(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    periods = queries.ledger(
+    entries = ledger_entries(
         session=session, actor=actor, unit_id=unit_id, since=since, until=until
     )
-    return [period_row(p) for p in periods]
+    return [period_row(e.period, e.recorded) for e in entries]
 
 
 def check_text(row: dict[str, Any]) -> str:
+    """The pre-use check's conclusion (R11.1)."""
     failures = [str(f) for f in row["check_failures"]]
-    if not failures:
-        return "合格"
-    text = "未通过：" + "；".join(failures)
-    if row["override_reason"]:
-        text += f"。越权领用理由：{row['override_reason']}"
-    return text
+    return "未通过：" + "；".join(failures) if failures else "合格"
+
+
+def reason_text(row: dict[str, Any]) -> str:
+    """超限理由 (a failed check issued anyway) or 例外理由 (issued across units), named."""
+    if not row["override_reason"]:
+        return ""
+    return f"{reason_label(row['check_failures'])}：{row['override_reason']}"
+
+
+def content_text(recordings: dict[str, Any]) -> str:
+    """The 记录内容 cell: each recording the reader may open, and how many others there are."""
+    parts = [
+        f"#{r['id']} {_shown_iso(r['start_at'])[5:16]} {duration_text(r['duration_s'])}"
+        for r in recordings["shown"]
+    ]
+    if recordings["hidden"]:
+        parts.append(f"另有 {recordings['hidden']} 条无权查看")
+    return "；".join(parts) if parts else "无"
 
 
 def _condition_label(code: str | None) -> str:
@@ -122,48 +225,101 @@ def sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def write_ledger_xlsx(path: Path, rows: Sequence[dict[str, Any]], units: Sequence[str]) -> int:
+def _header(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> None:
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for column, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = sheet.cell(row=1, column=column, value=header)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _put(sheet: Any, row: int, values: Sequence[Any]) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # no formula injection
+
+
+def _ledger_values(number: int, row: dict[str, Any]) -> tuple[Any, ...]:
+    recordings = row.get("recordings") or recordings_json(PeriodRecordings())
+    return (
+        number,
+        row["asset_no"],
+        row["device"],
+        row["officer"],
+        row["badge"] or "",
+        _shown_iso(row["issued_at"]),
+        row["issued_by"],
+        f"{row['battery_pct']}%",
+        row["free_hours"],
+        row["clock_offset_s"],
+        check_text(row),
+        reason_text(row),
+        _shown_iso(row["returned_at"]),
+        row["returned_to"] or "",
+        _condition_label(row["condition"]),
+        recordings["count"],
+        duration_text(recordings["duration_s"]) if recordings["count"] else "",
+        content_text(recordings),
+    )
+
+
+def _detail_rows(
+    detail: Any, unit: str, number: int, row: dict[str, Any], base_url: str
+) -> int | None:
+    """Writes the period's openable recordings to the detail sheet, each linked to its page;
+    returns the first detail row written (None when there is none)."""
+    first = None
+    for item in (row.get("recordings") or {}).get("shown", []):
+        at = detail.max_row + 1
+        first = first or at
+        url = base_url.rstrip("/") + str(item["url"])
+        values = (
+            unit,
+            number,
+            row["device"],
+            row["officer"],
+            f"#{item['id']}",
+            _shown_iso(item["start_at"]),
+            duration_text(item["duration_s"]),
+            KIND_LABELS.get(str(item["kind"]), item["kind"]),
+            url,
+        )
+        _put(detail, at, values)
+        detail.cell(row=at, column=9).hyperlink = url
+        detail.cell(row=at, column=5).hyperlink = url
+    return first
+
+
+def write_ledger_xlsx(
+    path: Path, rows: Sequence[dict[str, Any]], units: Sequence[str], *, base_url: str
+) -> int:
     """The ledger as a workbook: one sheet per unit (``units`` gives the order and the sheets
-    to make even when empty), rows numbered from 1 as on paper. Returns the rows written."""
+    to make even when empty), rows numbered from 1 as on paper; then the sheet 记录内容明细 with
+    each recording the reader may open, linked to its page at ``base_url`` (the 记录内容 cell of
+    a row links to its first line there). Returns the rows written."""
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_unit[str(row["unit"])].append(row)
     names = list(dict.fromkeys([*units, *by_unit])) or ["台账"]
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.worksheets[0])
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    used: set[str] = set()
-    for name in names:
-        sheet = workbook.create_sheet(sheet_title(name, used))
-        for column, (header, width) in enumerate(
-            zip(LEDGER_HEADERS, LEDGER_WIDTHS, strict=True), start=1
-        ):
-            cell = sheet.cell(row=1, column=column, value=header)
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-            sheet.column_dimensions[get_column_letter(column)].width = width
-        sheet.freeze_panes = "A2"
+    used: set[str] = {DETAIL_SHEET}
+    sheets = [(name, workbook.create_sheet(sheet_title(name, used))) for name in names]
+    detail = workbook.create_sheet(DETAIL_SHEET)
+    _header(detail, DETAIL_HEADERS, DETAIL_WIDTHS)
+    for name, sheet in sheets:
+        _header(sheet, LEDGER_HEADERS, LEDGER_WIDTHS)
         for number, row in enumerate(by_unit.get(name, []), start=1):
-            values: tuple[Any, ...] = (
-                number,
-                row["asset_no"],
-                row["device"],
-                row["officer"],
-                row["badge"] or "",
-                _shown_iso(row["issued_at"]),
-                row["issued_by"],
-                f"{row['battery_pct']}%",
-                row["free_hours"],
-                row["clock_offset_s"],
-                check_text(row),
-                _shown_iso(row["returned_at"]),
-                row["returned_to"] or "",
-                _condition_label(row["condition"]),
-            )
-            for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=number + 1, column=column, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # no formula injection
+            _put(sheet, number + 1, _ledger_values(number, row))
+            first = _detail_rows(detail, name, number, row, base_url)
+            if first is not None:
+                cell = sheet.cell(row=number + 1, column=len(LEDGER_HEADERS))
+                cell.hyperlink = Hyperlink(
+                    ref=cell.coordinate, location=f"'{DETAIL_SHEET}'!A{first}"
+                )
     workbook.save(path)
     return len(rows)
 

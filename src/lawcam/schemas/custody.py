@@ -37,7 +37,9 @@ class CheckoutCreate(In):
     battery_pct: Count = Field(description="电量（%）")
     free_hours: Number = Field(description="剩余存储（可录像小时数）")
     clock_offset_s: Number = Field(description="设备时钟与标准时间之差（秒）")
-    override_reason: str = Field(default="", max_length=500, description="检查未通过时的理由")
+    override_reason: str = Field(
+        default="", max_length=500, description="超限理由（检查未通过）或例外理由（跨单位领用）"
+    )
 
 
 class ReturnCreate(In):

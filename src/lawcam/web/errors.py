@@ -97,7 +97,7 @@ FIELD_NAMES = {
     "cause": "原因",
     "decision": "处理决定",
     "note": "备注",
-    "override_reason": "越权理由",
+    "override_reason": "超限理由或例外理由",
     "sha256": "SHA-256 摘要",
     "sm3": "SM3 摘要",
     "size": "文件大小",

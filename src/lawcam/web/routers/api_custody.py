@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from lawcam.authz import Action
 from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
+from lawcam.reports.ledger import ledger_entries
 from lawcam.schemas.common import Id, Moment
 from lawcam.schemas.custody import (
     CheckoutCreate,
@@ -27,6 +28,7 @@ from lawcam.schemas.custody import (
     ReturnCreate,
     check_limits,
 )
+from lawcam.schemas.ledger import LedgerPeriodOut
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 
@@ -93,19 +95,20 @@ def handover(
     return PeriodOut.of(period)
 
 
-@router.get("/ledger", response_model=list[PeriodOut])
+@router.get("/ledger", response_model=list[LedgerPeriodOut])
 def ledger(
     actor: CurrentActor,
     session: SessionDep,
     unit_id: Id | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
-) -> list[PeriodOut]:
+) -> list[LedgerPeriodOut]:
+    """The ledger (第九条) with each period's 记录内容."""
     actor.require(Action.EQUIPMENT_VIEW)
-    periods = queries.ledger(
+    entries = ledger_entries(
         session=session, actor=actor, unit_id=unit_id, since=_aware(since), until=_aware(until)
     )
-    return [PeriodOut.of(p) for p in periods]
+    return [LedgerPeriodOut.of_entry(e) for e in entries]
 
 
 # Faults and central repair (R16.1) ----------------------------------------------------------

@@ -27,6 +27,7 @@ from lawcam.custody.types import (
 )
 from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput, LawcamError
+from lawcam.reports.ledger import duration_text, ledger_entries
 from lawcam.schemas.common import Id
 from lawcam.schemas.custody import LABELS, check_limits
 from lawcam.timeutil import shanghai_day_start
@@ -275,7 +276,7 @@ def ledger_page(
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status
         unit_filter, since, until = None, None, None
-    periods = queries.ledger(
+    entries = ledger_entries(
         session=session, actor=auth.actor, unit_id=unit_filter, since=since, until=until
     )
     return page(
@@ -284,7 +285,8 @@ def ledger_page(
         auth,
         status_code=status_code,
         error=error,
-        periods=periods,
+        entries=entries,
+        duration=duration_text,
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
         filters={"unit_id": unit_filter, "from": from_, "to": to},
         **LABELS,

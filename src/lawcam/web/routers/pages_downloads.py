@@ -68,6 +68,7 @@ def ratio_sheet(auth: AuthDep, session: SessionDep, settings: SettingsDep) -> Re
 def ledger_sheet(
     auth: AuthDep,
     session: SessionDep,
+    settings: SettingsDep,
     unit_id: Annotated[str, Query(max_length=20)] = "",
     from_: Annotated[str, Query(alias="from", max_length=20)] = "",
     to: Annotated[str, Query(max_length=20)] = "",
@@ -84,5 +85,5 @@ def ledger_sheet(
     units = sorted({d.unit.name for d in devices} | {str(r["unit"]) for r in rows})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.xlsx"
-        write_ledger_xlsx(path, rows, units)
+        write_ledger_xlsx(path, rows, units, base_url=settings.base_url)
         return _xlsx(path, f"执法记录仪台账-{_stamp()}.xlsx")
