@@ -37,6 +37,9 @@ BUDGET_VIEWERS = frozenset({Role.FINANCE, Role.UNIT_HEAD, Role.DEVICE_ADMIN})
 NOBODY: frozenset[Role] = frozenset()
 # Recording facts: the officer (own), the unit's administrator and head (unit); never 三员.
 RECORDING_VIEWERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+# Who imports some spreadsheet: units and people (system administrator), models (ICT),
+# purchases (finance), models, devices and purchases (device administrator).
+IMPORTERS = frozenset({Role.SYSADMIN, Role.ICT, Role.FINANCE, Role.DEVICE_ADMIN})
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {
@@ -212,6 +215,13 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/recordings/late"): RECORDING_VIEWERS,
     ("GET", "/recordings/{recording_id}"): NOBODY,
     ("POST", "/recordings/{recording_id}/corrections"): NOBODY,
+    # Issue 14 item 5: the web workstation, asset labels and spreadsheet imports.
+    ("GET", "/ingest"): frozenset({Role.DEVICE_ADMIN}),
+    ("GET", "/labels"): frozenset({Role.DEVICE_ADMIN}),
+    ("GET", "/labels.pdf"): frozenset({Role.DEVICE_ADMIN}),  # no device chosen: 422
+    ("GET", "/imports"): IMPORTERS,
+    ("GET", "/imports/{kind}.xlsx"): frozenset({Role.DEVICE_ADMIN}),  # the devices template
+    ("POST", "/imports"): IMPORTERS,  # no file: 422
 }
 
 MATRIX = {**API, **PAGES}
@@ -254,6 +264,7 @@ def _fill(path: str, office: Office) -> str:
         "recording_id": office.equipment.get("recording", 0),
         "run_id": office.equipment.get("run", 0),
         "upload_id": office.equipment.get("upload", "0"),
+        "kind": "devices",
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 

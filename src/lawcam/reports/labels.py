@@ -8,7 +8,7 @@ in the PDF: Debian's fonts-wqy-zenhei. Nothing is fetched from the network (R15.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import segno
@@ -68,16 +68,28 @@ def qr_box(slot: int) -> tuple[float, float, float]:
 
 
 def render_labels(
-    *, session: Session, actor: Actor, path: Path, base_url: str, unit_id: int | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    path: Path,
+    base_url: str,
+    unit_id: int | None = None,
+    device_ids: Collection[int] | None = None,
 ) -> int:
-    """Write the labels of the devices the actor may see (one unit, or all) to a PDF.
-    Returns the number of labels. Lost and scrapped devices get none."""
+    """Write the labels of the devices the actor may see (one unit, or all; or the chosen
+    ``device_ids``) to a PDF. Returns the number of labels. Lost and scrapped devices get none."""
     check_unit_visible(session, actor, unit_id)
     devices = [
         d
         for d in queries.list_devices(session=session, actor=actor, unit_id=unit_id)
-        if d.status not in UNLABELLED
+        if d.status not in UNLABELLED and (device_ids is None or d.id in device_ids)
     ]
+    if device_ids is not None and len(devices) < len(set(device_ids)):
+        raise InvalidInput(
+            f"所选的 {len(set(device_ids)) - len(devices)} 台设备不存在、不在您管理的范围内，"
+            "或已丢失、报废（不打印标签），请重新选择。",
+            field="device_id",
+        )
     if not devices:
         raise InvalidInput("没有可打印标签的设备（丢失和报废的设备不打印标签）。")
     font = cjk_font()

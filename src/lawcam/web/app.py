@@ -24,6 +24,9 @@ from lawcam.web.routers import (
     api_evidence,
     api_org,
     pages,
+    pages_imports,
+    pages_labels,
+    pages_upload,
 )
 from lawcam.web.security import SecurityHeaders
 
@@ -60,6 +63,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     for module in api:
         app.include_router(module.router)
     app.include_router(pages.router)
+    for extra in (pages_upload, pages_labels, pages_imports):  # issue 14: web for the CLI-only
+        app.include_router(extra.router)
     responses.declare(app, [module.router for module in api])
     return app
 
