@@ -52,9 +52,10 @@ def add_device(cli: Cli, serial: str, *extra: str, model: str = "DSJ-HK2", **kw:
 def ratio_of(cli: Cli, unit: str = UNIT) -> dict[str, Any]:
     document = cli.ok("report", "ratio")
     assert set(document) == {"units", "office"}
-    assert set(document["office"]) == RATIO_KEYS
+    # The contract keys, then what the API adds (GET /reports/ratio is the same document).
+    assert set(document["office"]) == RATIO_KEYS | {"note", "excluded"}
     for row in document["units"]:
-        assert set(row) == RATIO_KEYS
+        assert set(row) == RATIO_KEYS | {"note", "excluded"}
     return next(r for r in document["units"] if r["unit"] == unit)
 
 
@@ -83,6 +84,8 @@ def test_ratio_done_when(equipped: Cli) -> None:
         "required": 4,
         "shortfall": 1,
         "compliant": False,
+        "note": "",
+        "excluded": [],
     }
     # A report: exit 0 even when a unit is short of devices.
     plain = cli("report", "ratio")
@@ -141,26 +144,30 @@ def test_device_add_show_list_and_money(equipped: Cli) -> None:
         "V5.2.1",
         price="3,280.00",
     )
-    assert made == {
+    assert made == {  # the API's DeviceOut (lawcam.schemas.equipment)
         "id": made["id"],
         "serial": "HK0001",
         "asset_no": "ZC-HK0001",
+        "model_id": made["model_id"],
         "model": "DSJ-HK2",
-        "maker": "海康威视",
         "category": "body_camera",
+        "unit_id": made["unit_id"],
         "unit": UNIT,
+        "zone_id": made["zone_id"],
         "zone": "询问室一",
         "status": "in_stock",
+        "status_label": "在库",
         "status_since": made["status_since"],
-        "commissioned": "2026-03-25",
+        "commissioned_on": "2026-03-25",
         "firmware": "V5.2.1",
-        "price": "3280.00",
+        "purchase_price": "3280.00",
         "procurement_id": None,
         "need": "现场执法检查全过程记录",
+        "created_at": made["created_at"],
     }
-    assert add_device(equipped, "HK0002", price="3280")["price"] == "3280.00"
+    assert add_device(equipped, "HK0002", price="3280")["purchase_price"] == "3280.00"
     shown = equipped.ok("device", "show", "HK0001")
-    assert shown["serial"] == "HK0001"
+    assert {k: v for k, v in shown.items() if k != "history"} == made
     assert [h["tag"] for h in shown["history"]] == ["equipment:device:create"]
     equipped.ok("device", "status", "--serial", "HK0001", "--to", "lost", "--reason", "遗失")
     shown = equipped.ok("device", "show", "--serial", "HK0001")
@@ -233,7 +240,7 @@ def test_model_category_and_features_are_checked(ready: Cli) -> None:
     # Codes and Chinese labels are both accepted; the model name is unique.
     made = ready.ok(*RECORDER, "--feature", "文件加密")
     assert made["features"] == ["encrypted_files", "gps", "signed_files"]
-    assert (made["video"], made["ip"], made["conforms"], made["misses"]) == (
+    assert (made["video"], made["ip_rating"], made["conforms"], made["misses"]) == (
         "2304x1296",
         "IP68",
         True,
@@ -265,7 +272,11 @@ def test_weak_model_is_listed_non_conforming_with_what_it_misses(ready: Cli) -> 
     # Engineering supervision lowers the thresholds: then only what is still missed is listed.
     assert ready.ok("thresholds", "show")["video"] == "1920x1080"
     limits = ready.ok("thresholds", "set", "--video", "1280x720", "--ip", "ip54")
-    assert (limits["video"], limits["ip"], limits["battery_mah"]) == ("1280x720", "IP54", 2500)
+    assert (limits["video"], limits["ip_rating"], limits["battery_mah"]) == (
+        "1280x720",
+        "IP54",
+        2500,
+    )
     specs = {m["model"]: m for m in ready.ok("report", "specs")["models"]}
     assert {x["spec"] for x in specs["DSJ-HDA3"]["misses"]} == {"照片像素", "电池容量"}
     assert ready.refused("thresholds", "set")["code"] == "invalid_input"
@@ -280,7 +291,7 @@ def test_model_quality_suspension_blocks_new_devices(ready: Cli) -> None:
     done = ready.ok(
         "model", "quality", "--model", "DSJ-HDA3", "--status", "suspended", "--reason", "不达标"
     )
-    assert (done["quality"], done["quality_reason"]) == ("suspended", "不达标")
+    assert (done["quality_status"], done["quality_reason"]) == ("suspended", "不达标")
     error = ready.refused(
         "device", "add", "--serial", "H1", "--asset", "A1", "--model", "DSJ-HDA3",
         "--unit", UNIT, "--price", "2150", "--need", "执法记录",
@@ -300,7 +311,11 @@ def test_special_need_lists_devices_lacking_it(equipped: Cli) -> None:
     add_device(equipped, "HK0001")
     assert equipped.ok("report", "specs")["devices"] == []
     declared = equipped.ok("need", "declare", "--unit", UNIT, "--feature", "night_vision")
-    assert declared == {"unit": UNIT, "needs": ["night_vision"]}
+    assert declared == {
+        "unit_id": declared["unit_id"],
+        "unit": UNIT,
+        "needs": [{"feature": "night_vision", "label": "红外夜视"}],
+    }
     lacking = equipped.ok("report", "specs")["devices"]
     assert [(d["serial"], d["missing"]) for d in lacking] == [("HK0001", ["night_vision"])]
     assert equipped.refused("need", "declare", "--unit", UNIT, "--feature", "红外夜视")["code"] == (
@@ -346,6 +361,7 @@ def test_budget_procurement_and_overrun(equipped: Cli) -> None:
     report = {u["unit"]: u for u in equipped.ok("report", "budget", "--year", "2026")["units"]}
     assert report[UNIT] == {
         "unit": UNIT,
+        "unit_id": device["unit_id"],
         "year": 2026,
         "budget": "5000.00",
         "spent": "6560.00",
@@ -413,7 +429,7 @@ def test_templates_import_register_and_labels(equipped: Cli, tmp_path: Path) -> 
     book.save(tmp_path / "devices-filled.xlsx")
     result = equipped.ok("import", str(tmp_path / "devices-filled.xlsx"))
     assert result == {"kind": "devices", "created": 1, "rows": 1}
-    assert equipped.ok("device", "show", "HK0100")["price"] == "3280.00"
+    assert equipped.ok("device", "show", "HK0100")["purchase_price"] == "3280.00"
     # The same file again: refused (serial already registered), nothing written.
     before = equipped.audit_count()
     error = equipped.refused("import", str(tmp_path / "devices-filled.xlsx"))

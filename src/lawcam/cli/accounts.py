@@ -1,6 +1,6 @@
 """``lawcam account``: logins, passwords, lockout and workstation tokens."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from lawcam.cli.common import (
 )
 from lawcam.org import accounts, queries
 from lawcam.org.models import Account
+from lawcam.schemas.org import AccountOut, TokenCreated, TokenOut
 from lawcam.timeutil import local
 
 app = typer.Typer(help="账号、密码、锁定和工作站令牌。", no_args_is_help=True)
@@ -30,19 +31,16 @@ PasswordOpt = Annotated[
 ]
 
 
-def account_json(account: Account) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "username": account.username,
-        "person_id": account.person_id,
-        "name": account.person.name,
-        "badge": account.person.badge,
-        "unit": account.person.unit.name,
-        "active": account.is_active,
-        "locked_until": account.locked_until.isoformat() if account.locked_until else None,
-        "last_login_at": account.last_login_at.isoformat() if account.last_login_at else None,
-        "must_change_password": account.must_change_password,
-    }
+def _row(account: Account) -> list[object]:
+    return [
+        account.id,
+        account.username,
+        account.person.name,
+        account.person.unit.name,
+        "启用" if account.is_active else "已停用",
+        local(account.locked_until),
+        local(account.last_login_at),
+    ]
 
 
 @app.command("add", help="为人员开设账号（每人一个）；初始密码是临时密码，本人首次登录时须修改。")
@@ -71,11 +69,11 @@ def add(
                 username=username,
                 password=secret,
             )
-            result = account_json(account)
+            result = AccountOut.of(account)
     if as_json:
         print_json(result)
         return
-    say(f"已为 {result['name']} 开设账号 {result['username']}。")
+    say(f"已为 {result.person_name} 开设账号 {result.username}。")
 
 
 @app.command("list", help="列出账号。")
@@ -83,25 +81,15 @@ def add(
 def list_(as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         found = queries.list_accounts(session=session, actor=actor())
-        rows = [account_json(a) for a in found]
-        shown = {a.id: (local(a.locked_until), local(a.last_login_at)) for a in found}
+        listed = [AccountOut.of(a) for a in found]
+        rows = [_row(a) for a in found]
     if as_json:
-        print_json({"accounts": rows})
+        print_json({"accounts": listed})
         return
     table(
         f"账号（{len(rows)} 个）",
         ["编号", "用户名", "姓名", "单位", "状态", "锁定至", "最近登录"],
-        [
-            [
-                a["id"],
-                a["username"],
-                a["name"],
-                a["unit"],
-                "启用" if a["active"] else "已停用",
-                *shown[a["id"]],
-            ]
-            for a in rows
-        ],
+        rows,
     )
 
 
@@ -127,11 +115,11 @@ def reset_password(
                 account_id=found.id,
                 password=secret,
             )
-            result = account_json(account)
+            result = AccountOut.of(account)
     if as_json:
         print_json(result)
         return
-    say(f"已重置账号 {result['username']} 的密码（临时密码，本人下次登录时须修改）。")
+    say(f"已重置账号 {result.username} 的密码（临时密码，本人下次登录时须修改）。")
 
 
 @app.command("unlock", help="解除账号锁定。")
@@ -140,11 +128,11 @@ def unlock(username: UsernameOpt, as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         found = account_named(session, username)
         account = accounts.unlock_account(session=session, actor=actor(), account_id=found.id)
-        result = account_json(account)
+        result = AccountOut.of(account)
     if as_json:
         print_json(result)
         return
-    say(f"已解除账号 {result['username']} 的锁定。")
+    say(f"已解除账号 {result.username} 的锁定。")
 
 
 def _set_active(username: str, active: bool, as_json: bool) -> None:
@@ -153,11 +141,11 @@ def _set_active(username: str, active: bool, as_json: bool) -> None:
         account = accounts.set_account_active(
             session=session, actor=actor(), account_id=found.id, active=active
         )
-        result = account_json(account)
+        result = AccountOut.of(account)
     if as_json:
         print_json(result)
         return
-    say(f"已{'启用' if active else '停用'}账号 {result['username']}。")
+    say(f"已{'启用' if active else '停用'}账号 {result.username}。")
 
 
 @app.command("deactivate", help="停用账号（并结束其所有登录会话）。")
@@ -187,16 +175,12 @@ def token(
         created, plain = accounts.create_token(
             session=session, actor=actor(), account_id=found.id, name=name
         )
-        result = {
-            "id": created.id,
-            "username": found.username,
-            "name": created.name,
-            "prefix": created.prefix,
-            "token": plain,
-        }
+        # What POST /accounts/{id}/tokens answers.
+        result = TokenCreated(**TokenOut.model_validate(created).model_dump(), token=plain)
+        username = found.username
     if as_json:
         print_json(result)
         return
-    say(f"已为账号 {result['username']} 生成工作站令牌“{result['name']}”：")
+    say(f"已为账号 {username} 生成工作站令牌“{result.name}”：")
     say(plain)
     say("令牌只显示这一次，系统只保存其散列值，请妥善保管。")

@@ -4,7 +4,7 @@ transaction); a device is named by its serial."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -25,15 +25,15 @@ from lawcam.cli.common import (
 from lawcam.cli.equipment_common import (
     category_label,
     date_from,
-    device_json,
     device_named,
     money_from,
     status_from,
-    status_label,
 )
 from lawcam.equipment import queries, service
 from lawcam.equipment.types import DeviceIn, DeviceStatus
 from lawcam.errors import InvalidInput
+from lawcam.schemas.audit import AuditEventOut
+from lawcam.schemas.equipment import DeviceOut
 from lawcam.timeutil import local
 
 app = typer.Typer(help="设备登记（资产编号、序列号、状态）。", no_args_is_help=True)
@@ -80,15 +80,11 @@ def device_add(
         status=initial,
     )
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        made = service.create_device(session=session, actor=actor(), data=data)
-        result = device_json(made)
+        result = DeviceOut.of(service.create_device(session=session, actor=actor(), data=data))
     if as_json:
         print_json(result)
         return
-    say(
-        f"已登记设备：{result['serial']}（资产编号 {result['asset_no']}，"
-        f"{result['model']}，{result['unit']}）"
-    )
+    say(f"已登记设备：{result.serial}（资产编号 {result.asset_no}，{result.model}，{result.unit}）")
 
 
 @app.command("list", help="列出设备。")
@@ -106,7 +102,7 @@ def device_list(
         devices = queries.list_devices(
             session=session, actor=actor(), unit_id=unit_id, status=wanted
         )
-        rows = [device_json(d) for d in devices]
+        rows = [DeviceOut.of(d) for d in devices]
     if as_json:
         print_json({"devices": rows})
         return
@@ -115,14 +111,14 @@ def device_list(
         ["资产编号", "序列号", "型号", "类别", "单位", "专区", "状态", "价格（元）"],
         [
             [
-                d["asset_no"],
-                d["serial"],
-                d["model"],
-                category_label(d["category"]),
-                d["unit"],
-                d["zone"],
-                status_label(d["status"]),
-                d["price"],
+                d.asset_no,
+                d.serial,
+                d.model,
+                category_label(d.category),
+                d.unit,
+                d.zone,
+                d.status_label,
+                d.purchase_price,
             ]
             for d in rows
         ],
@@ -144,8 +140,9 @@ def device_show(
     console = actor()
     with open_database(get_settings()) as database, database.read() as session:
         device = device_named(session, wanted)
-        result = device_json(device)
-        history: list[dict[str, Any]] = []
+        result = DeviceOut.of(device)
+        maker = device.model.maker
+        history: list[AuditEventOut] = []
         if console.can(Action.AUDIT_READ):
             events, _ = audit_queries.list_events(
                 session=session,
@@ -153,37 +150,29 @@ def device_show(
                 flt=AuditFilter(subject_type="device", subject_id=str(device.id)),
                 limit=1000,
             )
-            history = [
-                {
-                    "time": e.occurred_at.isoformat(),
-                    "local_time": local(e.occurred_at),
-                    "tag": e.tag,
-                    "actor": e.actor_label,
-                }
-                for e in reversed(events)
-            ]
-        result["history"] = history
+            history = [AuditEventOut.of(e) for e in reversed(events)]
     if as_json:
-        print_json(result)
+        # GET /devices/{id} with GET /devices/{id}/history under "history".
+        print_json({**result.model_dump(mode="json"), "history": history})
         return
-    say(f"设备 {result['serial']}（资产编号 {result['asset_no']}）")
+    say(f"设备 {result.serial}（资产编号 {result.asset_no}）")
     for label, value in (
-        ("型号", f"{result['maker']} {result['model']}（{category_label(result['category'])}）"),
-        ("单位", result["unit"]),
-        ("办案专区", result["zone"] or ""),
-        ("状态", status_label(result["status"])),
-        ("启用日期", result["commissioned"] or ""),
-        ("固件", result["firmware"]),
-        ("购置价格", f"{result['price']} 元"),
-        ("采购记录", result["procurement_id"] or ""),
-        ("执法需求", result["need"]),
+        ("型号", f"{maker} {result.model}（{category_label(result.category)}）"),
+        ("单位", result.unit),
+        ("办案专区", result.zone or ""),
+        ("状态", result.status_label),
+        ("启用日期", result.commissioned_on or ""),
+        ("固件", result.firmware),
+        ("购置价格", f"{result.purchase_price} 元"),
+        ("采购记录", result.procurement_id or ""),
+        ("执法需求", result.need),
     ):
         say(f"  {label}：{value}")
     if history:
         table(
             "变更历史",
             ["时间", "事件", "操作者"],
-            [[h["local_time"], h["tag"], h["actor"]] for h in history],
+            [[local(h.occurred_at), h.tag, h.actor] for h in history],
         )
 
 
@@ -207,8 +196,8 @@ def device_status(
         changed = service.set_device_status(
             session=session, actor=actor(), device_id=device.id, status=status, reason=reason
         )
-        result = device_json(changed)
+        result = DeviceOut.of(changed)
     if as_json:
         print_json(result)
         return
-    say(f"设备 {result['serial']} 的状态已改为：{status.label}")
+    say(f"设备 {result.serial} 的状态已改为：{status.label}")

@@ -1,10 +1,11 @@
 """Shared vocabulary of the equipment commands (``model``, ``device``, ``need``,
 ``thresholds``, ``budget``, ``procurement``): reading categories, features, statuses, dates and
-money from the command line, finding a model or device by name or serial, and the JSON
-documents for models and devices."""
+money from the command line, finding a model or device by name or serial. Their JSON documents
+are the API's (``lawcam.schemas.equipment``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,14 +15,12 @@ from sqlalchemy.orm import Session
 from lawcam.cli.common import actor
 from lawcam.equipment import queries, service
 from lawcam.equipment.models import Device, DeviceModel
-from lawcam.equipment.specs import spec_misses
 from lawcam.equipment.types import (
     SPECIAL_NEEDS,
     Category,
     DeviceStatus,
     Feature,
     QualityStatus,
-    Thresholds,
 )
 from lawcam.errors import InvalidInput, NotFound
 
@@ -88,10 +87,6 @@ def money_from(text: str, what: str, field: str) -> Decimal:
     return service.money(text, what, field=field)
 
 
-def yuan(value: Decimal | None) -> str | None:
-    return None if value is None else f"{Decimal(value):.2f}"
-
-
 def model_named(session: Session, name: str) -> DeviceModel:
     model = queries.model_by_name(session, name)
     if model is None:
@@ -101,54 +96,6 @@ def model_named(session: Session, name: str) -> DeviceModel:
 
 def device_named(session: Session, serial: str) -> Device:
     return queries.device_by_serial(session=session, actor=actor(), serial=serial)
-
-
-# JSON documents ------------------------------------------------------------------------------
-
-
-def model_json(model: DeviceModel, limits: Thresholds | None = None) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": model.id,
-        "maker": model.maker,
-        "model": model.model,
-        "category": model.category,
-        "video": f"{model.video_width}x{model.video_height}" if model.video_width else None,
-        "photo_mp": model.photo_mp,
-        "battery_mah": model.battery_mah,
-        "record_hours": model.record_hours,
-        "storage_gb": model.storage_gb,
-        "ip": model.ip_rating,
-        "features": sorted(model.features or []),
-        "quality": model.quality_status,
-        "quality_reason": model.quality_reason,
-    }
-    if limits is not None:
-        misses = spec_misses(model, limits)
-        document["conforms"] = not misses
-        document["misses"] = [
-            {"spec": m.spec, "required": m.required, "actual": m.actual} for m in misses
-        ]
-    return document
-
-
-def device_json(device: Device) -> dict[str, Any]:
-    return {
-        "id": device.id,
-        "serial": device.serial,
-        "asset_no": device.asset_no,
-        "model": device.model.model,
-        "maker": device.model.maker,
-        "category": device.model.category,
-        "unit": device.unit.name,
-        "zone": device.zone.name if device.zone else None,
-        "status": device.status,
-        "status_since": device.status_since.isoformat(),
-        "commissioned": device.commissioned_on.isoformat() if device.commissioned_on else None,
-        "firmware": device.firmware,
-        "price": yuan(device.purchase_price),
-        "procurement_id": device.procurement_id,
-        "need": device.need,
-    }
 
 
 def category_label(code: str) -> str:
@@ -165,5 +112,5 @@ def status_label(code: str) -> str:
         return code
 
 
-def features_text(codes: list[str]) -> str:
+def features_text(codes: Sequence[str]) -> str:
     return "、".join(Feature(c).label for c in codes)

@@ -25,17 +25,16 @@ from lawcam.cli.common import (
 )
 from lawcam.cli.equipment_common import (
     category_from,
-    category_label,
     feature_from,
     features_text,
-    model_json,
     model_named,
     need_from,
     quality_from,
 )
 from lawcam.equipment import queries, service
-from lawcam.equipment.types import ModelIn, QualityStatus, Thresholds
+from lawcam.equipment.types import ModelIn
 from lawcam.errors import InvalidInput
+from lawcam.schemas.equipment import ModelOut, ThresholdsOut, UnitNeedsOut
 
 model_app = typer.Typer(help="设备型号及其技术指标（第七条）。", no_args_is_help=True)
 need_app = typer.Typer(help="单位的特殊需求（防爆、红外夜视等，第七条）。", no_args_is_help=True)
@@ -98,16 +97,13 @@ def model_add(
     )
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         made = service.create_model(session=session, actor=actor(), data=data)
-        result = model_json(made, queries.current_thresholds(session))
+        result = ModelOut.of(made, queries.current_thresholds(session))
     if as_json:
         print_json(result)
         return
-    say(
-        f"已登记型号：{result['maker']} {result['model']}"
-        f"（{category_label(result['category'])}，编号 {result['id']}）"
-    )
-    for miss in result["misses"]:
-        say(f"  未达指标：{miss['spec']} 要求 {miss['required']}，实为 {miss['actual']}")
+    say(f"已登记型号：{result.maker} {result.model}（{result.category_label}，编号 {result.id}）")
+    for miss in result.misses:
+        say(f"  未达指标：{miss.spec} 要求 {miss.required}，实为 {miss.actual}")
 
 
 @model_app.command("list", help="列出设备型号及其是否达到技术指标。")
@@ -115,7 +111,7 @@ def model_add(
 def model_list(as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         limits = queries.current_thresholds(session)
-        rows = [model_json(m, limits) for m in queries.list_models(session=session, actor=actor())]
+        rows = [ModelOut.of(m, limits) for m in queries.list_models(session=session, actor=actor())]
     if as_json:
         print_json({"models": rows})
         return
@@ -124,16 +120,16 @@ def model_list(as_json: JsonOpt = False) -> None:
         ["编号", "厂家", "型号", "类别", "分辨率", "电池", "防护", "功能", "指标", "质量状态"],
         [
             [
-                m["id"],
-                m["maker"],
-                m["model"],
-                category_label(m["category"]),
-                m["video"],
-                f"{m['battery_mah']} mAh" if m["battery_mah"] else "",
-                m["ip"],
-                features_text(m["features"]),
-                "达标" if m["conforms"] else "未达标：" + "、".join(x["spec"] for x in m["misses"]),
-                QualityStatus(m["quality"]).label,
+                m.id,
+                m.maker,
+                m.model,
+                m.category_label,
+                m.video,
+                f"{m.battery_mah} mAh" if m.battery_mah else "",
+                m.ip_rating,
+                features_text(m.features),
+                "达标" if m.conforms else "未达标：" + "、".join(x.spec for x in m.misses),
+                m.quality_status.label,
             ]
             for m in rows
         ],
@@ -156,22 +152,19 @@ def model_quality(
         changed = service.set_model_quality(
             session=session, actor=actor(), model_id=found.id, status=quality, reason=reason
         )
-        result = model_json(changed)
+        result = ModelOut.of(changed, queries.current_thresholds(session))
     if as_json:
         print_json(result)
         return
-    say(f"型号“{result['model']}”的质量状态已设为：{quality.label}")
+    say(f"型号“{result.model}”的质量状态已设为：{quality.label}")
 
 
 # need ----------------------------------------------------------------------------------------
 
 
-def _needs_document(session: Session, unit_name: str) -> dict[str, Any]:
+def _needs_document(session: Session, unit_name: str) -> UnitNeedsOut:
     unit = unit_named(session, unit_name)
-    return {
-        "unit": unit.name,
-        "needs": sorted(f.value for f in queries.unit_needs(session, unit.id)),
-    }
+    return UnitNeedsOut.of(unit, queries.unit_needs(session, unit.id))
 
 
 @need_app.command("declare", help="声明单位的特殊需求（第七条）。")
@@ -190,7 +183,7 @@ def need_declare(
     if as_json:
         print_json(result)
         return
-    say(f"“{result['unit']}”已声明特殊需求：{wanted.label}")
+    say(f"“{result.unit}”已声明特殊需求：{wanted.label}")
 
 
 @need_app.command("withdraw", help="撤回单位的特殊需求。")
@@ -209,34 +202,23 @@ def need_withdraw(
     if as_json:
         print_json(result)
         return
-    say(f"“{result['unit']}”已撤回特殊需求：{wanted.label}")
+    say(f"“{result.unit}”已撤回特殊需求：{wanted.label}")
 
 
 # thresholds ----------------------------------------------------------------------------------
 
 
-def thresholds_json(limits: Thresholds) -> dict[str, Any]:
-    return {
-        "video": f"{limits.video_width}x{limits.video_height}",
-        "photo_mp": limits.photo_mp,
-        "battery_mah": limits.battery_mah,
-        "record_hours": limits.record_hours,
-        "storage_gb": limits.storage_gb,
-        "ip": limits.ip_rating,
-    }
-
-
-def _show_thresholds(title: str, document: dict[str, Any]) -> None:
+def _show_thresholds(title: str, limits: ThresholdsOut) -> None:
     table(
         title,
         ["指标", "要求"],
         [
-            ["视频分辨率", document["video"]],
-            ["照片像素", f"{document['photo_mp'] * 100:g} 万像素"],
-            ["电池容量", f"{document['battery_mah']} mAh"],
-            ["连续录像时间", f"{document['record_hours']:g} 小时"],
-            ["存储容量", f"{document['storage_gb']} GB"],
-            ["防护等级", document["ip"]],
+            ["视频分辨率", limits.video],
+            ["照片像素", f"{limits.photo_mp * 100:g} 万像素"],
+            ["电池容量", f"{limits.battery_mah} mAh"],
+            ["连续录像时间", f"{limits.record_hours:g} 小时"],
+            ["存储容量", f"{limits.storage_gb} GB"],
+            ["防护等级", limits.ip_rating],
         ],
     )
 
@@ -245,7 +227,7 @@ def _show_thresholds(title: str, document: dict[str, Any]) -> None:
 @command
 def thresholds_show(as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.read() as session:
-        result = thresholds_json(queries.current_thresholds(session))
+        result = ThresholdsOut.of(queries.current_thresholds(session))
     if as_json:
         print_json(result)
         return
@@ -295,7 +277,7 @@ def thresholds_set(
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         limits = dataclasses.replace(queries.current_thresholds(session), **changes)
         service.set_thresholds(session=session, actor=actor(), limits=limits)
-        result = thresholds_json(queries.current_thresholds(session))
+        result = ThresholdsOut.of(queries.current_thresholds(session))
     if as_json:
         print_json(result)
         return

@@ -1,6 +1,6 @@
 """``lawcam person``: people of the office, named by their badge (执法证号)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,8 +19,8 @@ from lawcam.cli.common import (
     unit_named,
 )
 from lawcam.org import queries, service
-from lawcam.org.models import Person
 from lawcam.org.types import PersonIn
+from lawcam.schemas.org import PersonOut
 
 app = typer.Typer(help="人员（执法人员及其他工作人员）。", no_args_is_help=True)
 
@@ -30,22 +30,9 @@ PersonIdOpt = Annotated[
 ]
 
 
-def person_json(person: Person) -> dict[str, Any]:
-    return {
-        "id": person.id,
-        "name": person.name,
-        "badge": person.badge,
-        "unit": person.unit.name,
-        "officer": person.is_officer,
-        "roles": list(person.active_roles),
-        "phone": person.phone,
-        "active": person.is_active,
-    }
-
-
-def roles_text(person: dict[str, Any]) -> str:
-    labels = [Role(r).label for r in person["roles"]]
-    if person["officer"]:
+def roles_text(person: PersonOut) -> str:
+    labels = [r.label for r in person.roles]
+    if person.is_officer:
         labels.insert(0, Role.OFFICER.label)
     return "、".join(labels)
 
@@ -74,12 +61,11 @@ def add(
         roles=tuple(r for r in roles if r is not Role.OFFICER),
     )
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        person = service.create_person(session=session, actor=actor(), data=data)
-        result = person_json(person)
+        result = PersonOut.of(service.create_person(session=session, actor=actor(), data=data))
     if as_json:
         print_json(result)
         return
-    say(f"已新增人员：{result['name']}（编号 {result['id']}，{result['unit']}）")
+    say(f"已新增人员：{result.name}（编号 {result.id}，{result.unit}）")
 
 
 @app.command("list", help="列出人员。")
@@ -99,7 +85,7 @@ def list_(
             include_inactive=include_inactive,
             officers_only=officers_only,
         )
-        rows = [person_json(p) for p in people]
+        rows = [PersonOut.of(p) for p in people]
     if as_json:
         print_json({"people": rows})
         return
@@ -108,13 +94,13 @@ def list_(
         ["编号", "姓名", "执法证号", "单位", "身份与角色", "联系电话", "状态"],
         [
             [
-                p["id"],
-                p["name"],
-                p["badge"],
-                p["unit"],
+                p.id,
+                p.name,
+                p.badge,
+                p.unit,
                 roles_text(p),
-                p["phone"],
-                "在职" if p["active"] else "已停用",
+                p.phone,
+                "在职" if p.is_active else "已停用",
             ]
             for p in rows
         ],
@@ -127,11 +113,11 @@ def _set_active(badge: str | None, person_id: int | None, active: bool, as_json:
         person = service.set_person_active(
             session=session, actor=actor(), person_id=found.id, active=active
         )
-        result = person_json(person)
+        result = PersonOut.of(person)
     if as_json:
         print_json(result)
         return
-    say(f"已{'启用' if active else '停用'}人员：{result['name']}")
+    say(f"已{'启用' if active else '停用'}人员：{result.name}")
 
 
 @app.command("deactivate", help="停用人员（有记录的人员不删除，只停用）。")

@@ -4,7 +4,7 @@ goes through the procurement services (audited in the same transaction)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,34 +18,14 @@ from lawcam.cli.common import (
     say,
     table,
 )
-from lawcam.cli.equipment_common import date_from, money_from, yuan
+from lawcam.cli.equipment_common import date_from, money_from
 from lawcam.equipment import procurement as purchasing
 from lawcam.equipment import queries
-from lawcam.equipment.models import Procurement
-from lawcam.equipment.types import ProcurementIn, ProcurementStatus
+from lawcam.equipment.types import ProcurementIn
+from lawcam.schemas.equipment import BudgetOut, ProcurementOut
 
 budget_app = typer.Typer(help="单位年度设备购置预算（第八条）。", no_args_is_help=True)
 procurement_app = typer.Typer(help="设备采购记录与计划财务处审批（第八条）。", no_args_is_help=True)
-
-
-def procurement_json(item: Procurement) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "unit": item.unit.name,
-        "year": item.year,
-        "date": item.purchased_on.isoformat(),
-        "supplier": item.supplier,
-        "model": item.model.model,
-        "quantity": item.quantity,
-        "unit_price": yuan(item.unit_price),
-        "total": yuan(item.total),
-        "status": item.status,
-        "note": item.note,
-        "overrun_reason": item.overrun_reason,
-        "recorded_by": item.recorded_by,
-        "decided_by": item.decided_by,
-        "decided_at": item.decided_at.isoformat() if item.decided_at else None,
-    }
 
 
 # budget --------------------------------------------------------------------------------------
@@ -64,17 +44,11 @@ def budget_set(
         budget = purchasing.set_budget(
             session=session, actor=actor(), unit=unit, year=year, amount=amount, note=note
         )
-        result = {
-            "id": budget.id,
-            "unit": budget.unit.name,
-            "year": budget.year,
-            "amount": yuan(budget.amount),
-            "note": budget.note,
-        }
+        result = BudgetOut.of(budget)
     if as_json:
         print_json(result)
         return
-    say(f"已设定“{result['unit']}”{result['year']} 年度预算：{result['amount']} 元")
+    say(f"已设定“{result.unit}”{result.year} 年度预算：{result.amount} 元")
 
 
 # procurement ---------------------------------------------------------------------------------
@@ -105,13 +79,13 @@ def procurement_add(
     )
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         made = purchasing.record_procurement(session=session, actor=actor(), data=data)
-        result = procurement_json(made)
+        result = ProcurementOut.of(made)
     if as_json:
         print_json(result)
         return
     say(
-        f"已登记采购（编号 {result['id']}）：{result['unit']} {result['model']} × "
-        f"{result['quantity']}，合计 {result['total']} 元，待计划财务处审批。"
+        f"已登记采购（编号 {result.id}）：{result.unit} {result.model} × "
+        f"{result.quantity}，合计 {result.total} 元，待计划财务处审批。"
     )
 
 
@@ -131,12 +105,12 @@ def procurement_approve(
             procurement_id=procurement_id,
             overrun_reason=overrun_reason,
         )
-        result = procurement_json(done)
+        result = ProcurementOut.of(done)
     if as_json:
         print_json(result)
         return
-    extra = f"（超支理由：{result['overrun_reason']}）" if result["overrun_reason"] else ""
-    say(f"已批准采购 {result['id']}：合计 {result['total']} 元{extra}")
+    extra = f"（超支理由：{result.overrun_reason}）" if result.overrun_reason else ""
+    say(f"已批准采购 {result.id}：合计 {result.total} 元{extra}")
 
 
 @procurement_app.command("reject", help="驳回采购（计划财务处），须说明理由。")
@@ -150,11 +124,11 @@ def procurement_reject(
         done = purchasing.reject_procurement(
             session=session, actor=actor(), procurement_id=procurement_id, reason=reason
         )
-        result = procurement_json(done)
+        result = ProcurementOut.of(done)
     if as_json:
         print_json(result)
         return
-    say(f"已驳回采购 {result['id']}。")
+    say(f"已驳回采购 {result.id}。")
 
 
 @procurement_app.command("list", help="列出采购记录。")
@@ -165,7 +139,7 @@ def procurement_list(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         rows = [
-            procurement_json(p)
+            ProcurementOut.of(p)
             for p in queries.list_procurements(session=session, actor=actor(), year=year)
         ]
     if as_json:
@@ -176,16 +150,16 @@ def procurement_list(
         ["编号", "日期", "单位", "供应商", "型号", "数量", "单价", "合计", "状态", "超支理由"],
         [
             [
-                p["id"],
-                p["date"],
-                p["unit"],
-                p["supplier"],
-                p["model"],
-                p["quantity"],
-                p["unit_price"],
-                p["total"],
-                ProcurementStatus(p["status"]).label,
-                p["overrun_reason"],
+                p.id,
+                p.purchased_on,
+                p.unit,
+                p.supplier,
+                p.model,
+                p.quantity,
+                p.unit_price,
+                p.total,
+                p.status_label,
+                p.overrun_reason,
             ]
             for p in rows
         ],

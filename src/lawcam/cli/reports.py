@@ -4,7 +4,6 @@ devices still exits 0 (it is a report, not a check)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,31 +22,20 @@ from lawcam.cli.common import (
     unit_named,
 )
 from lawcam.equipment import queries
-from lawcam.equipment.types import Category, RatioRow
 from lawcam.errors import InvalidInput
 from lawcam.org.types import UnitClass
+from lawcam.schemas.equipment import (
+    BudgetReportRow,
+    DeviceNeedRow,
+    ModelSpecRow,
+    RatioReportOut,
+    RatioRowOut,
+    SpecsReportOut,
+    ThresholdsOut,
+)
 from lawcam.timeutil import utcnow
 
 app = typer.Typer(help="报表：配备比例、技术指标、预算、设备台账和资产标签。", no_args_is_help=True)
-
-RATIO_KEYS = ("unit", "class", "officers", "devices_counted", "required", "shortfall", "compliant")
-
-
-def ratio_json(row: RatioRow) -> dict[str, Any]:
-    return {
-        "unit": row.unit,
-        "class": row.unit_class,
-        "officers": row.officers,
-        "devices_counted": row.devices_counted,
-        "required": row.required,
-        "shortfall": row.shortfall,
-        "compliant": row.compliant,
-    }
-
-
-def _yuan(value: object) -> str | None:
-    return None if value is None else f"{Decimal(str(value)):.2f}"
-
 
 def _out_path(out: Path, suffix: str) -> Path:
     if out.suffix.lower() != suffix:
@@ -88,11 +76,9 @@ def ratio(
                 now=now,
                 repair_days=settings.repair_count_days,
             )
-    document: dict[str, Any] = {
-        "units": [ratio_json(r) for r in rows],
-        "office": ratio_json(office),
-    }
+    report = RatioReportOut(units=[RatioRowOut.of(r) for r in rows], office=RatioRowOut.of(office))
     if as_json:
+        document: dict[str, Any] = report.model_dump(mode="json", by_alias=True)
         if xlsx is not None:
             document["xlsx"] = str(xlsx.resolve())
         print_json(document)
@@ -127,7 +113,12 @@ def ratio(
 @command
 def specs(as_json: JsonOpt = False) -> None:
     with open_database(get_settings()) as database, database.read() as session:
-        report = queries.specs_report(session=session, actor=actor())
+        found = queries.specs_report(session=session, actor=actor())
+        report = SpecsReportOut(  # what GET /reports/specs answers
+            models=[ModelSpecRow.model_validate(m) for m in found["models"]],
+            devices=[DeviceNeedRow.model_validate(d) for d in found["devices"]],
+            thresholds=ThresholdsOut.of(queries.current_thresholds(session)),
+        )
     if as_json:
         print_json(report)
         return
@@ -136,38 +127,23 @@ def specs(as_json: JsonOpt = False) -> None:
         ["型号", "厂家", "类别", "是否达标", "未达指标"],
         [
             [
-                m["model"],
-                m["maker"],
-                Category(str(m["category"])).label,
-                ("达标" if m["conforms"] else "未达标") if m["assessed"] else "不适用",
-                "；".join(
-                    f"{x['spec']}（要求 {x['required']}，实为 {x['actual']}）"
-                    for x in _dicts(m["misses"])
-                ),
+                m.model,
+                m.maker,
+                m.category.label,
+                ("达标" if m.conforms else "未达标") if m.assessed else "不适用",
+                "；".join(f"{x.spec}（要求 {x.required}，实为 {x.actual}）" for x in m.misses),
             ]
-            for m in report["models"]
+            for m in report.models
         ],
     )
-    devices = report["devices"]
-    if devices:
+    if report.devices:
         table(
             "缺少单位特殊需求功能的设备",
             ["序列号", "单位", "型号", "缺少"],
-            [
-                [d["serial"], d["unit"], d["model"], "、".join(_strings(d["missing_labels"]))]
-                for d in devices
-            ],
+            [[d.serial, d.unit, d.model, "、".join(d.missing_labels)] for d in report.devices],
         )
     else:
         say("所有设备均满足所在单位声明的特殊需求。")
-
-
-def _dicts(value: object) -> list[dict[str, Any]]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _strings(value: object) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 @app.command("budget", help="各单位年度预算执行情况（第八条）。")
@@ -178,18 +154,7 @@ def budget(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         rows = queries.budget_report(session=session, actor=actor(), year=year)
-    units = [
-        {
-            "unit": r["unit"],
-            "year": r["year"],
-            "budget": _yuan(r["budget"]),
-            "spent": _yuan(r["spent"]),
-            "pending": _yuan(r["pending"]),
-            "remaining": _yuan(r["remaining"]),
-            "over_budget": r["over_budget"],
-        }
-        for r in rows
-    ]
+    units = [BudgetReportRow.of(r) for r in rows]  # the rows of GET /reports/budget
     if as_json:
         print_json({"year": year, "units": units})
         return
@@ -198,12 +163,12 @@ def budget(
         ["单位", "预算", "已批准支出", "待审批", "余额", "是否超支"],
         [
             [
-                u["unit"],
-                u["budget"] if u["budget"] is not None else "未设预算",
-                u["spent"],
-                u["pending"],
-                u["remaining"],
-                "超支" if u["over_budget"] else "",
+                u.unit,
+                u.budget if u.budget is not None else "未设预算",
+                u.spent,
+                u.pending,
+                u.remaining,
+                "超支" if u.over_budget else "",
             ]
             for u in units
         ],

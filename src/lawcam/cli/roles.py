@@ -1,6 +1,6 @@
 """``lawcam role``: assign and revoke roles (R9.1 one device administrator per unit; 三员分立)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,8 @@ from lawcam.cli.common import (
     say,
     table,
 )
-from lawcam.cli.people import person_json
 from lawcam.org import service
+from lawcam.schemas.org import PersonOut
 
 app = typer.Typer(help="角色的分配与撤销。", no_args_is_help=True)
 
@@ -38,12 +38,12 @@ def _change(
         change = service.assign_role if assign else service.revoke_role
         change(session=session, actor=actor(), person_id=person.id, role=wanted)
         session.refresh(person, ["role_assignments"])
-        result: dict[str, Any] = {"role": wanted.value, "person": person_json(person)}
+        result = PersonOut.of(person)  # what POST /people/{id}/roles answers
     if as_json:
         print_json(result)
         return
     verb = "任命" if assign else "撤销"
-    say(f"已{verb}：{result['person']['name']}（{result['person']['unit']}）{wanted.label}")
+    say(f"已{verb}：{result.name}（{result.unit}）{wanted.label}")
 
 
 @app.command("assign", help="为人员分配角色。")

@@ -1,6 +1,6 @@
 """``lawcam unit``: units (divisions, the enforcement center) and their class (R6.1)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,6 +18,7 @@ from lawcam.errors import InvalidInput
 from lawcam.org import queries, service
 from lawcam.org.models import Unit
 from lawcam.org.types import UnitClass, UnitIn
+from lawcam.schemas.org import UnitOut
 
 app = typer.Typer(help="单位（机关各处、执法中心及其部门）。", no_args_is_help=True)
 
@@ -36,21 +37,16 @@ def unit_class_from(text: str | None) -> UnitClass:
     )
 
 
-def unit_json(unit: Unit) -> dict[str, Any]:
-    return {
-        "id": unit.id,
-        "name": unit.name,
-        "class": unit.unit_class,
-        "target": unit.target,
-        "parent": unit.parent.name if unit.parent else None,
-        "zones": [z.name for z in unit.zones],
-        "note": unit.note,
-        "active": unit.is_active,
-    }
-
-
-def _class_label(value: str | None) -> str:
-    return UnitClass(value).label if value else ""
+def _row(unit: Unit) -> list[object]:
+    return [
+        unit.id,
+        unit.name,
+        UnitClass(unit.unit_class).label if unit.unit_class else "",
+        unit.target,
+        unit.parent.name if unit.parent else None,
+        "、".join(z.name for z in unit.zones),
+        "在用" if unit.is_active else "已停用",
+    ]
 
 
 @app.command("add", help="新增单位。")
@@ -84,12 +80,11 @@ def add(
         note=note,
     )
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        unit = service.create_unit(session=session, actor=actor(), data=data)
-        result = unit_json(unit)
+        result = UnitOut.of(service.create_unit(session=session, actor=actor(), data=data))
     if as_json:
         print_json(result)
         return
-    say(f"已新增单位：{result['name']}（编号 {result['id']}）")
+    say(f"已新增单位：{result.name}（编号 {result.id}）")
 
 
 @app.command("list", help="列出单位。")
@@ -102,23 +97,9 @@ def list_(
         units = queries.list_units(
             session=session, actor=actor(), include_inactive=include_inactive
         )
-        rows = [unit_json(u) for u in units]
+        found = [UnitOut.of(u) for u in units]
+        rows = [_row(u) for u in units]
     if as_json:
-        print_json({"units": rows})
+        print_json({"units": found})
         return
-    table(
-        "单位",
-        ["编号", "名称", "类别", "配备目标", "上级单位", "办案专区", "状态"],
-        [
-            [
-                u["id"],
-                u["name"],
-                _class_label(u["class"]),
-                u["target"],
-                u["parent"],
-                "、".join(u["zones"]),
-                "在用" if u["active"] else "已停用",
-            ]
-            for u in rows
-        ],
-    )
+    table("单位", ["编号", "名称", "类别", "配备目标", "上级单位", "办案专区", "状态"], rows)

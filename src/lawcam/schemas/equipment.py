@@ -3,15 +3,17 @@ decimals ("3280.00") and comes in as a string or a number; the domain checks the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from lawcam.equipment.models import Budget, Device, DeviceModel, Procurement
 from lawcam.equipment.specs import spec_misses
 from lawcam.equipment.types import (
+    SPECIAL_NEEDS,
     Category,
     DeviceStatus,
     Feature,
@@ -21,6 +23,7 @@ from lawcam.equipment.types import (
     SpecMiss,
     Thresholds,
 )
+from lawcam.org.models import Unit
 from lawcam.schemas.common import Count, Day, Id, In, Number, Year
 
 
@@ -179,6 +182,15 @@ class UnitNeedsOut(BaseModel):
     unit_id: int
     unit: str
     needs: list[NeedOut]
+
+    @classmethod
+    def of(cls, unit: Unit, declared: set[Feature]) -> UnitNeedsOut:
+        """The unit's declared special needs, in the order of SPECIAL_NEEDS."""
+        return cls(
+            unit_id=unit.id,
+            unit=unit.name,
+            needs=[NeedOut(feature=f, label=f.label) for f in SPECIAL_NEEDS if f in declared],
+        )
 
 
 # Devices ------------------------------------------------------------------------------------
@@ -422,3 +434,9 @@ class BudgetReportRow(BaseModel):
     pending: str
     remaining: str | None
     over_budget: bool
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> BudgetReportRow:
+        """A row of ``equipment.queries.budget_report``, its amounts as money text."""
+        money = {key: money_out(row[key]) for key in ("budget", "spent", "pending", "remaining")}
+        return cls.model_validate({**row, **money})

@@ -131,6 +131,8 @@ class AccountOut(BaseModel):
     is_active: bool
     locked_until: datetime | None
     last_login_at: datetime | None
+    # A temporary password (set by an administrator) not yet changed by its holder.
+    must_change_password: bool
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
@@ -142,6 +144,7 @@ class AccountOut(BaseModel):
             is_active=account.is_active,
             locked_until=account.locked_until,
             last_login_at=account.last_login_at,
+            must_change_password=account.must_change_password,
         )
 
 
