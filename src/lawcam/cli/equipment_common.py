@@ -23,6 +23,7 @@ from lawcam.equipment.types import (
     QualityStatus,
 )
 from lawcam.errors import InvalidInput, NotFound
+from lawcam.timeutil import parse_day
 
 # Reading the command line --------------------------------------------------------------------
 
@@ -74,12 +75,7 @@ def quality_from(text: str) -> QualityStatus:
 
 
 def date_from(text: str, what: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{what}应写作 YYYY-MM-DD，如 2026-03-15，而不是“{text.strip()}”。", field=field
-        ) from None
+    return parse_day(text, what, field=field)
 
 
 def money_from(text: str, what: str, field: str) -> Decimal:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lawcam.authz import Actor, Role
+from lawcam.authz import Action, Actor, Role
 from lawcam.config import Settings
 from lawcam.org import accounts, queries, service
 from lawcam.org.models import Account, Person
@@ -376,7 +376,6 @@ def demo_logins(*, session: Session, actor: Actor) -> list[DemoLogin]:
 
 
 def _accounts(session: Session, actor: Actor) -> Sequence[Account]:
-    stmt = queries.permitted_accounts(
-        select(Account).where(Account.username.in_(LOGIN_ORDER)), actor
-    )
+    stmt = select(Account).where(Account.username.in_(LOGIN_ORDER))
+    stmt = queries.permitted(session, stmt, actor, Action.ACCOUNT_VIEW)
     return session.scalars(stmt).all()

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from lawcam.audit.models import AuditEvent
 from lawcam.authz import Action, Actor
 from lawcam.equipment.models import Budget, Device, DeviceModel, Procurement, ThresholdSet, UnitNeed
 from lawcam.equipment.specs import missing_features, spec_misses
@@ -29,6 +31,8 @@ from lawcam.org.models import Person, Unit
 from lawcam.org.queries import unit_scope
 from lawcam.org.types import UnitClass
 
+T = TypeVar("T")
+
 
 def visible_unit_ids(session: Session, actor: Actor, action: Action) -> set[int] | None:
     """None means every unit; otherwise the ids the actor may see for this action."""
@@ -39,11 +43,39 @@ def visible_unit_ids(session: Session, actor: Actor, action: Action) -> set[int]
     return unit_scope(session, actor.unit_id) if actor.unit_id is not None else set()
 
 
-def permitted_devices(session: Session, stmt: Select[Device], actor: Actor) -> Select[Device]:
-    ids = visible_unit_ids(session, actor, Action.EQUIPMENT_VIEW)
+def permitted(session: Session, stmt: Select[T], actor: Actor, action: Action) -> Select[T]:
+    """The rows of ``stmt`` that belong to a unit the actor may act on for ``action``: devices,
+    budgets and procurements by their unit, units themselves by their id. Models belong to no
+    unit: the action alone decides."""
+    column = _UNIT_COLUMN.get(stmt.column_descriptions[0]["entity"])
+    if column is None:
+        return stmt if actor.can(action) else stmt.where(false())
+    ids = visible_unit_ids(session, actor, action)
     if ids is None:
         return stmt
-    return stmt.where(Device.unit_id.in_(ids)) if ids else stmt.where(false())
+    return stmt.where(column.in_(ids)) if ids else stmt.where(false())
+
+
+_UNIT_COLUMN: dict[object, Any] = {
+    Device: Device.unit_id,
+    Budget: Budget.unit_id,
+    Procurement: Procurement.unit_id,
+    Unit: Unit.id,
+}
+
+
+def device_history(*, session: Session, actor: Actor, device_id: int) -> Sequence[AuditEvent]:
+    """The device's own audit entries, oldest first, for whoever may see the device (not the
+    whole audit log). The permission is part of the query: a device the actor may not see has
+    no history, and answers 404."""
+    get_device(session=session, actor=actor, device_id=device_id)
+    seen = select(Device.id).where(Device.id == device_id)
+    stmt = select(AuditEvent).where(
+        AuditEvent.subject_type == "device",
+        AuditEvent.subject_id == str(device_id),
+        permitted(session, seen, actor, Action.EQUIPMENT_VIEW).exists(),
+    )
+    return session.scalars(stmt.order_by(AuditEvent.seq)).all()
 
 
 def list_models(*, session: Session, actor: Actor) -> Sequence[DeviceModel]:
@@ -74,7 +106,7 @@ def list_devices(
     category: str | None = None,
     query: str | None = None,
 ) -> Sequence[Device]:
-    stmt = permitted_devices(session, select(Device), actor).options(
+    stmt = permitted(session, select(Device), actor, Action.EQUIPMENT_VIEW).options(
         selectinload(Device.model), selectinload(Device.unit), selectinload(Device.zone)
     )
     if unit_id is not None:
@@ -89,7 +121,8 @@ def list_devices(
 
 
 def get_device(*, session: Session, actor: Actor, device_id: int) -> Device:
-    stmt = permitted_devices(session, select(Device).where(Device.id == device_id), actor)
+    stmt = select(Device).where(Device.id == device_id)
+    stmt = permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)
     device = session.scalars(stmt).one_or_none()
     if device is None:
         raise NotFound("未找到该设备。")
@@ -97,7 +130,8 @@ def get_device(*, session: Session, actor: Actor, device_id: int) -> Device:
 
 
 def device_by_serial(*, session: Session, actor: Actor, serial: str) -> Device:
-    stmt = permitted_devices(session, select(Device).where(Device.serial == serial.strip()), actor)
+    stmt = select(Device).where(Device.serial == serial.strip())
+    stmt = permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)
     device = session.scalars(stmt).one_or_none()
     if device is None:
         raise NotFound(f"未找到序列号为 {serial.strip()} 的设备。")
@@ -244,15 +278,19 @@ def budget_of(session: Session, unit_id: int, year: int) -> Budget | None:
 
 
 def list_procurements(
-    *, session: Session, actor: Actor, year: int | None = None, unit_id: int | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    year: int | None = None,
+    unit_id: int | None = None,
+    status: ProcurementStatus | None = None,
 ) -> Sequence[Procurement]:
     actor.require(Action.BUDGET_VIEW)
-    ids = visible_unit_ids(session, actor, Action.BUDGET_VIEW)
-    stmt = select(Procurement).options(
+    stmt = permitted(session, select(Procurement), actor, Action.BUDGET_VIEW).options(
         selectinload(Procurement.unit), selectinload(Procurement.model)
     )
-    if ids is not None:
-        stmt = stmt.where(Procurement.unit_id.in_(ids))
+    if status is not None:
+        stmt = stmt.where(Procurement.status == status.value)
     if year is not None:
         stmt = stmt.where(Procurement.year == year)
     if unit_id is not None:
@@ -261,10 +299,8 @@ def list_procurements(
 
 
 def get_procurement(*, session: Session, actor: Actor, procurement_id: int) -> Procurement:
-    ids = visible_unit_ids(session, actor, Action.BUDGET_VIEW)
     stmt = select(Procurement).where(Procurement.id == procurement_id)
-    if ids is not None:
-        stmt = stmt.where(Procurement.unit_id.in_(ids)) if ids else stmt.where(false())
+    stmt = permitted(session, stmt, actor, Action.BUDGET_VIEW)
     procurement = session.scalars(stmt).one_or_none()
     if procurement is None:
         raise NotFound("未找到该采购记录。")
@@ -274,10 +310,8 @@ def get_procurement(*, session: Session, actor: Actor, procurement_id: int) -> P
 def budget_report(*, session: Session, actor: Actor, year: int) -> list[dict[str, object]]:
     """Per unit: budget, approved spend, pending, remaining (R8.1)."""
     actor.require(Action.BUDGET_VIEW)
-    ids = visible_unit_ids(session, actor, Action.BUDGET_VIEW)
     stmt = select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.id)
-    if ids is not None:
-        stmt = stmt.where(Unit.id.in_(ids))
+    stmt = permitted(session, stmt, actor, Action.BUDGET_VIEW)
     rows: list[dict[str, object]] = []
     for unit in session.scalars(stmt):
         budget = budget_of(session, unit.id, year)
@@ -305,6 +339,14 @@ def budget_report(*, session: Session, actor: Actor, year: int) -> list[dict[str
             }
         )
     return rows
+
+
+def budget_totals(rows: Sequence[dict[str, object]]) -> dict[str, Decimal]:
+    """The office's sums of a budget report: budget, approved spend and pending."""
+    return {
+        key: sum((Decimal(str(r[key])) for r in rows if r[key] is not None), Decimal(0))
+        for key in ("budget", "spent", "pending")
+    }
 
 
 # Specs (R7.1, R7.2) ---------------------------------------------------------------------------

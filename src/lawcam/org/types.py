@@ -18,6 +18,14 @@ class UnitClass(StrEnum):
         return {"many": "多", "more": "较多", "fewer": "较少"}[self.value]
 
 
+class AccountState(StrEnum):
+    """What the accounts page filters on."""
+
+    ACTIVE = "active"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
 class OrgEvent(StrEnum):
     UNIT_CREATED = "org:unit:create"
     UNIT_UPDATED = "org:unit:update"
