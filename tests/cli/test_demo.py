@@ -72,17 +72,20 @@ def test_demo_again_does_not_seed_twice(cli: Cli) -> None:
 def test_demo_office_is_plausible(cli: Cli) -> None:
     cli.ok("demo", "--no-serve")
     units = {u["name"]: u for u in cli.ok("unit", "list")["units"]}
-    assert units[CENTER]["class"] == "many"
-    assert set(units[CENTER]["zones"]) == {"询问室一", "询问室二"}
-    assert units["信息通信保障部"]["parent"] == CENTER
-    assert (units["信息通信保障部"]["class"], units["信息通信保障部"]["target"]) == ("fewer", 1)
-    assert units[ENGINEERING]["class"] == "more"
+    assert units[CENTER]["unit_class"] == "many"
+    assert {z["name"] for z in units[CENTER]["zones"]} == {"询问室一", "询问室二"}
+    assert units["信息通信保障部"]["parent_id"] == units[CENTER]["id"]
+    assert (units["信息通信保障部"]["unit_class"], units["信息通信保障部"]["target"]) == (
+        "fewer",
+        1,
+    )
+    assert units[ENGINEERING]["unit_class"] == "more"
     assert units["计划财务与国有资产管理处"]["target"] == 0
     for unit in units.values():
-        assert unit["class"] != "fewer" or unit["target"] is not None
+        assert unit["unit_class"] != "fewer" or unit["target"] is not None
 
     people = cli.ok("person", "list")["people"]
-    officers = Counter(p["unit"] for p in people if p["officer"])
+    officers = Counter(p["unit"] for p in people if p["is_officer"])
     assert officers[CENTER] == 24
     assert officers[ENGINEERING] == 8
     badges = [p["badge"] for p in people if p["badge"]]
@@ -99,7 +102,7 @@ def test_demo_office_is_plausible(cli: Cli) -> None:
     for role in ("sysadmin", "secadmin", "auditor"):
         holders = [p for p in people if role in p["roles"]]
         assert len(holders) == 1
-        assert holders[0]["roles"] == [role] and not holders[0]["officer"]
+        assert holders[0]["roles"] == [role] and not holders[0]["is_officer"]
     for role in ("engineering", "finance", "ict"):
         assert sum(role in p["roles"] for p in people) == 1
 

@@ -42,7 +42,7 @@ def test_template_then_import_units_and_people(ready: Cli, tmp_path: Path) -> No
     result = ready.ok("import", str(filled))
     assert result == {"kind": "units", "created": 2, "rows": 2}
     units = {u["name"]: u for u in ready.ok("unit", "list")["units"]}
-    assert (units["宣传教育处"]["class"], units["宣传教育处"]["target"]) == ("fewer", 1)
+    assert (units["宣传教育处"]["unit_class"], units["宣传教育处"]["target"]) == ("fewer", 1)
 
     people_template = tmp_path / "people.xlsx"
     ready.ok("template", "people", "--out", str(people_template))
@@ -61,7 +61,7 @@ def test_template_then_import_units_and_people(ready: Cli, tmp_path: Path) -> No
     )
     assert ready.ok("import", str(filled))["kind"] == "people"
     [person] = ready.ok("person", "list")["people"]
-    assert (person["unit"], person["officer"], person["roles"]) == (
+    assert (person["unit"], person["is_officer"], person["roles"]) == (
         "工程监管处",
         True,
         ["device_admin"],

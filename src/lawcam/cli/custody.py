@@ -5,7 +5,7 @@ transaction; a refused step exits 2 with a Chinese message and writes nothing.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from lawcam.authz import Actor, Role
 from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.config import Settings
 from lawcam.custody import faults, queries, service
-from lawcam.custody.models import FaultReport, RepairOrder
+from lawcam.custody.models import CustodyPeriod, FaultReport
 from lawcam.custody.types import (
     CaseKind,
     CheckLimits,
@@ -28,7 +28,7 @@ from lawcam.custody.types import (
 from lawcam.equipment import queries as equipment
 from lawcam.equipment.types import DeviceStatus
 from lawcam.errors import InvalidInput
-from lawcam.reports.ledger import case_row, period_row, shanghai_iso
+from lawcam.schemas.custody import FaultOut, LossCaseOut, PeriodOut, RepairOut
 
 custody_app = typer.Typer(
     help="设备领用、归还和交接（领用前检查，第九条、第十一条）。", no_args_is_help=True
@@ -95,13 +95,13 @@ def _choice(kind: type[E], text: str, what: str, field: str) -> E:
     raise InvalidInput(f"{what}“{value}”无效，应为：{codes}。", field=field)
 
 
-def _check_text(row: dict[str, Any]) -> str:
-    if row["check_failures"]:
-        text = "检查未通过（" + "；".join(row["check_failures"]) + "）"
+def _check_text(period: CustodyPeriod) -> str:
+    if period.check_failures:
+        text = "检查未通过（" + "；".join(period.check_failures) + "）"
     else:
         text = "检查合格"
-    if row["override_reason"]:
-        text += f"，{row['reason_label']}：{row['override_reason']}"
+    if period.override_reason:
+        text += f"，{period.reason_label}：{period.override_reason}"
     return text
 
 
@@ -134,13 +134,14 @@ def checkout(
             data=data,
             limits=limits_from(settings),
         )
-        result = {**period_row(period), "device_status": period.device.status}
+        result = PeriodOut.of(period)  # what POST /custody/checkout answers
+        checked = _check_text(period)
     if as_json:
         print_json(result)
         return
     say(
-        f"已领用：设备 {result['device']}（{result['asset_no']}）交 {result['officer']}"
-        f"（{result['badge']}），{_check_text(result)}。"
+        f"已领用：设备 {result.device}（{result.asset_no}）交 {result.officer}"
+        f"（{result.officer_badge}），{checked}。"
     )
 
 
@@ -175,18 +176,14 @@ def return_(
             note=note,
         )
         fault = service.open_fault(session, period.device_id)
-        result = {
-            **period_row(period),
-            "device_status": period.device.status,
-            "open_fault_id": fault.id if fault else None,
-        }
+        result = PeriodOut.of(period)  # what POST /custody/return answers
         step = _fault_step(fault) if fault else ""
     if as_json:
         print_json(result)
         return
     say(
-        f"已归还：设备 {result['device']}，领用人 {result['officer']}，状态“{state.label}”；"
-        f"设备现为“{DeviceStatus(result['device_status']).label}”。{step}"
+        f"已归还：设备 {result.device}，领用人 {result.officer}，状态“{state.label}”；"
+        f"设备现为“{DeviceStatus(result.device_status).label}”。{step}"
     )
 
 
@@ -215,51 +212,20 @@ def handover(
             limits=limits_from(settings),
             override_reason=override,
         )
-        result = {**period_row(period), "device_status": period.device.status}
+        result = PeriodOut.of(period)  # what POST /custody/handover answers
         previous = session.get(type(period), period.handed_over_from_id)
-        result["handed_over_from"] = period_row(previous) if previous is not None else None
+        source = previous.officer.name if previous is not None else ""
+        checked = _check_text(period)
     if as_json:
         print_json(result)
         return
-    source = result["handed_over_from"]
     say(
-        f"已交接：设备 {result['device']} 由 {source['officer'] if source else ''} "
-        f"交给 {result['officer']}（{result['badge']}），{_check_text(result)}。"
+        f"已交接：设备 {result.device} 由 {source} "
+        f"交给 {result.officer}（{result.officer_badge}），{checked}。"
     )
 
 
 # faults --------------------------------------------------------------------------------------
-
-
-def fault_json(fault: FaultReport) -> dict[str, Any]:
-    return {
-        "id": fault.id,
-        "device": fault.device.serial,
-        "asset_no": fault.device.asset_no,
-        "description": fault.description,
-        "status": fault.status,
-        "reported_by": fault.reported_by,
-        "reported_at": shanghai_iso(fault.reported_at),
-        "registered_by": fault.registered_by,
-        "registered_at": shanghai_iso(fault.registered_at),
-        "device_status": fault.device.status,
-    }
-
-
-def order_json(order: RepairOrder) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "fault_id": order.fault_id,
-        "device": order.fault.device.serial,
-        "ordered_by": order.ordered_by,
-        "ordered_at": shanghai_iso(order.ordered_at),
-        "diagnosis": order.diagnosis,
-        "outcome": order.outcome,
-        "completed_by": order.completed_by,
-        "completed_at": shanghai_iso(order.completed_at),
-        "fault_status": order.fault.status,
-        "device_status": order.fault.device.status,
-    }
 
 
 @fault_app.command("report", help="报告设备故障；单位负责人收到通知。")
@@ -273,11 +239,11 @@ def fault_report(
         fault = faults.report_fault(
             session=session, actor=actor(), serial=device, description=description
         )
-        result = fault_json(fault)
+        result = FaultOut.of(fault)
     if as_json:
         print_json(result)
         return
-    say(f"已报告故障（编号 {result['id']}）：设备 {result['device']}，{result['description']}")
+    say(f"已报告故障（编号 {result.id}）：设备 {result.device}，{result.description}")
 
 
 @fault_app.command("register", help="登记故障报告。")
@@ -287,13 +253,13 @@ def fault_register(
     as_json: JsonOpt = False,
 ) -> None:
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        result = fault_json(
+        result = FaultOut.of(
             faults.register_fault(session=session, actor=actor(), fault_id=fault_id)
         )
     if as_json:
         print_json(result)
         return
-    say(f"已登记故障（编号 {result['id']}），设备 {result['device']}。")
+    say(f"已登记故障（编号 {result.id}），设备 {result.device}。")
 
 
 @fault_app.command("repair", help="送集中维修（信息通信保障部），生成维修单。")
@@ -303,11 +269,11 @@ def fault_repair(
     as_json: JsonOpt = False,
 ) -> None:
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        result = order_json(faults.order_repair(session=session, actor=actor(), fault_id=fault_id))
+        result = RepairOut.of(faults.order_repair(session=session, actor=actor(), fault_id=fault_id))
     if as_json:
         print_json(result)
         return
-    say(f"已送修：维修单编号 {result['id']}，设备 {result['device']}。")
+    say(f"已送修：维修单编号 {result.id}，设备 {result.device}。")
 
 
 @fault_app.command("complete", help="集中维修完成：登记检测结论和处理结果。")
@@ -325,13 +291,13 @@ def fault_complete(
         done = faults.complete_repair(
             session=session, actor=actor(), order_id=order, diagnosis=diagnosis, outcome=result_of
         )
-        result = order_json(done)
+        result = RepairOut.of(done)
     if as_json:
         print_json(result)
         return
     say(
-        f"维修单 {result['id']} 已完成：{result_of.label}；设备 {result['device']} 现为"
-        f"“{DeviceStatus(result['device_status']).label}”，故障{FaultStatus.CLOSED.label}。"
+        f"维修单 {result.id} 已完成：{result_of.label}；设备 {result.device} 现为"
+        f"“{DeviceStatus(result.device_status).label}”，故障{FaultStatus.CLOSED.label}。"
     )
 
 
@@ -351,13 +317,13 @@ def case_open(
         case = faults.open_loss_case(
             session=session, actor=actor(), serial=device, kind=which, description=description
         )
-        result = case_row(case)
+        result = LossCaseOut.of(case)
     if as_json:
         print_json(result)
         return
     say(
-        f"已立案（编号 {result['id']}）：设备 {result['device']}{which.label}，"
-        f"保管人 {result['custodian'] or '无'}。"
+        f"已立案（编号 {result.id}）：设备 {result.device}{which.label}，"
+        f"保管人 {result.custodian or '无'}。"
     )
 
 
@@ -374,13 +340,13 @@ def case_decide(
         case = faults.decide_loss_case(
             session=session, actor=actor(), case_id=case_id, cause=why, decision=decision
         )
-        result = case_row(case)
+        result = LossCaseOut.of(case)
     if as_json:
         print_json(result)
         return
     say(
-        f"案件 {result['id']} 已决定：{why.label}；"
-        f"{result['custodian'] or '保管人'}应赔偿 {result['compensation']} 元。"
+        f"案件 {result.id} 已决定：{why.label}；"
+        f"{result.custodian or '保管人'}应赔偿 {result.compensation} 元。"
     )
 
 

@@ -29,11 +29,13 @@ from lawcam.reports.ledger import (
     content_text,
     duration_text,
     faults_by_model,
-    ledger_rows,
+    ledger_entries,
     loss_report,
+    period_row,
     reason_text,
     write_ledger_xlsx,
 )
+from lawcam.schemas.ledger import LedgerPeriodOut
 from lawcam.timeutil import shanghai_day_start
 
 CONDITIONS = {"ok": "完好", "faulty": "故障", "damaged": "损坏", "lost": "丢失"}
@@ -88,7 +90,11 @@ def ledger(
     console, settings = actor(), get_settings()
     with open_database(settings) as database, database.read() as session:
         unit_id = unit_named(session, unit).id if unit else None
-        rows = ledger_rows(session=session, actor=console, unit_id=unit_id, since=start, until=end)
+        entries = ledger_entries(
+            session=session, actor=console, unit_id=unit_id, since=start, until=end
+        )
+        periods = [LedgerPeriodOut.of_entry(e) for e in entries]  # GET /ledger's rows
+        rows = [period_row(e.period, e.recorded) for e in entries]  # the sheet's and table's
         if unit:
             sheets = [unit_named(session, unit).name]
         else:
@@ -97,7 +103,7 @@ def ledger(
     if xlsx is not None:
         write_ledger_xlsx(xlsx, rows, sheets, base_url=settings.base_url)
     if as_json:
-        document: dict[str, Any] = {"periods": rows}
+        document: dict[str, Any] = {"periods": periods}
         if xlsx is not None:
             document["xlsx"] = str(xlsx.resolve())
         print_json(document)

@@ -79,6 +79,7 @@ class PeriodOut(BaseModel):
     condition: Condition | None
     condition_label: str | None
     return_note: str
+    device_status: str  # the device's status now: checked_out after a checkout, faulty …
 
     @classmethod
     def of(cls, p: CustodyPeriod) -> PeriodOut:
@@ -105,6 +106,7 @@ class PeriodOut(BaseModel):
             condition=condition,
             condition_label=condition.label if condition else None,
             return_note=p.return_note,
+            device_status=p.device.status,
         )
 
 
@@ -161,6 +163,7 @@ class RepairOut(BaseModel):
     outcome_label: str | None
     completed_by: str | None
     completed_at: datetime | None
+    fault_status: FaultStatus
     device_status: str
 
     @classmethod
@@ -178,6 +181,7 @@ class RepairOut(BaseModel):
             outcome_label=outcome.label if outcome else None,
             completed_by=r.completed_by,
             completed_at=r.completed_at,
+            fault_status=FaultStatus(r.fault.status),
             device_status=r.fault.device.status,
         )
 
