@@ -244,22 +244,6 @@ def test_bad_input_is_refused_and_writes_nothing(office: Cli) -> None:
     assert "YYYY-MM-DD" in cli.refused("report", "ledger", "--from", "2026/1/1")["message"]
 
 
-@pytest.mark.req("R9.2")
-@pytest.mark.req("R17.1")
-def test_demo_day_of_custody(cli: Cli) -> None:
-    cli.ok("demo", "--no-serve")
-    rows = cli.ok("report", "ledger")["periods"]
-    assert len(rows) == 4  # three checkouts and a handover
-    assert sum(bool(r["override_reason"]) for r in rows) == 2
-    assert {r["condition"] for r in rows} == {"ok", "damaged", None}
-    hk2 = next(m for m in cli.ok("report", "faults")["models"] if m["model"] == "DSJ-HK2")
-    assert (hk2["faults"], hk2["repairs_done"]) == (1, 1)
-    losses = cli.ok("report", "losses")
-    assert [c["compensation"] for c in losses["cases"]] == ["3280.00"]
-    assert status(cli, "HK2A26030002") == "in_stock"
-    assert status(cli, "HDA3210517") == "checked_out"
-
-
 @pytest.mark.req("R16.1")
 def test_open_fault_not_returned_as_ok_nor_issued(office: Cli) -> None:
     """Issue 13, seen 9: the device with an open fault came back 完好 and went out again."""

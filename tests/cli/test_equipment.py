@@ -462,7 +462,7 @@ def test_demo_equipment(cli: Cli) -> None:
     assert summary["models_below_thresholds"] == ["DSJ-HDA3"]
     assert summary["devices_by_status"]["lost"] == 1
     assert summary["devices_by_status"]["in_repair"] == 1
-    assert summary["procurements"] == {"pending": 1, "approved": 2}
+    assert summary["procurements"] == {"pending": 1, "approved": 2, "rejected": 1}
     assert summary["over_budget_approved"] == 1
     ratio = {r["unit"]: r for r in cli.ok("report", "ratio")["units"]}
     assert any(r["compliant"] for r in ratio.values())

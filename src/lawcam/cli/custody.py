@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from lawcam.authz import Actor, Role
+from lawcam.authz import Actor
 from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.config import Settings
 from lawcam.custody import faults, queries, service
@@ -59,20 +59,11 @@ ByOpt = Annotated[
 
 
 def desk_actor(session: Session, serial: str, by: str | None) -> Actor:
-    """The device administrator at the desk acts (第九条): the ledger and the audit entry name
-    that person, with that person's own powers, not the console's operating-system user."""
+    """The device administrator at the desk acts (第九条), not the console's operating-system
+    user: ``--by`` names that person, by default the device's unit's administrator."""
     device = equipment.device_by_serial(session=session, actor=actor(), serial=serial)
     person = queries.desk_administrator(session=session, device=device, badge=by)
-    roles = {Role(r) for r in person.active_roles} | (
-        {Role.OFFICER} if person.is_officer else set()
-    )
-    return Actor(
-        label=f"{person.name}({person.badge})" if person.badge else person.name,
-        source="cli",
-        person_id=person.id,
-        unit_id=person.unit_id,
-        roles=frozenset(roles),
-    )
+    return queries.desk_actor(person)
 
 
 def limits_from(settings: Settings) -> CheckLimits:

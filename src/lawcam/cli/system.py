@@ -30,6 +30,15 @@ HostOpt = Annotated[str, typer.Option("--host", help="监听地址。")]
 WEB_APP_FACTORY = "lawcam.web.app:app_from_env"
 
 PortOpt = Annotated[int, typer.Option("--port", help="监听端口。", min=1, max=65535)]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="服务进程数（建议等于服务器的 CPU 核数；每个进程各用一个核运行 Python）。",
+        min=1,
+        max=64,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -88,7 +97,7 @@ def init(as_json: JsonOpt = False) -> None:
     say(f"数据库：{info['database']}（版本 {info['revision']}）")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the web application. The CLI does not import the web layer: uvicorn builds the app
     with ``lawcam.web.app:app_from_env``, which reads the same settings from the environment."""
     import uvicorn
@@ -115,11 +124,22 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # SIGTERM stops the server within this many seconds even while requests run (a long
         # upload piece is cut and truncated away; the workstation resumes it later).
         timeout_graceful_shutdown=10,
+        # Longer than a person's pause between clicks or a workstation's between pieces: a
+        # connection closed at the instant a request is sent on it fails that request.
+        timeout_keep_alive=75,
+        # Python runs one thread at a time per process: several processes use several cores
+        # (each its own pool; uploads hold nothing between requests that another would need).
+        workers=workers,
     )
 
 
 @command
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, as_json: JsonOpt = False) -> None:
+def serve(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    workers: WorkersOpt = 1,
+    as_json: JsonOpt = False,
+) -> None:
     settings = get_settings()
     with open_database(settings) as database:
         url = display_url(database.url)
@@ -129,7 +149,7 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, as_json: JsonOpt = 
         )
     else:
         say(f"网页服务：http://{host}:{port}/  （按 Ctrl+C 停止）")
-    _serve(settings, host, port)
+    _serve(settings, host, port, workers)
 
 
 @command
@@ -142,7 +162,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
-    from lawcam.demo.evidence import evidence_summary, seed_evidence
+    from lawcam.demo.custody import seed_history
     from lawcam.timeutil import utcnow
 
     settings = get_settings()
@@ -158,10 +178,10 @@ def demo(
         evidence = None
         if seeded:  # after the seed commits: ingest runs one transaction per file
             store = open_store(settings.resolved_storage_url)
-            reports = seed_evidence(
-                database=database, store=store, settings=settings, actor=console
+            history = seed_history(
+                database=database, store=store, settings=settings, workstation=console
             )
-            evidence = evidence_summary(reports)
+            evidence = history["evidence"]
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head
                 make_head(session=session, signer=load_signer(settings.home))
         with database.read() as session:
@@ -197,6 +217,10 @@ def demo(
             for line in summary_lines(summary):
                 say(f"  {line}")
             if evidence:
+                say(
+                    f"  领用台账：{history['first_day']} 起 {history['days']} 个工作日的领用、"
+                    f"归还、交接、故障维修和丢失损坏（第九条、第十六条、第十七条）"
+                )
                 say(
                     f"  音像资料：导入 {evidence['ingested']} 个（有问题标记 {evidence['flagged']} 个），"
                     f"重复 {evidence['duplicates']} 个；设备卡片在 {settings.home / 'demo-cards'}"

@@ -241,3 +241,18 @@ def _named_administrator(
             field="by",
         )
     return person
+
+
+def desk_actor(person: Person, source: str = "cli") -> Actor:
+    """The device administrator at the desk as the one who acts (第九条): the ledger and the
+    audit entry name the person, who acts with that person's own roles."""
+    roles = {Role(r) for r in person.active_roles}
+    if person.is_officer:
+        roles.add(Role.OFFICER)
+    return Actor(
+        label=f"{person.name}({person.badge})" if person.badge else person.name,
+        source=source,
+        person_id=person.id,
+        unit_id=person.unit_id,
+        roles=frozenset(roles),
+    )

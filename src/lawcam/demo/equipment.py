@@ -3,11 +3,12 @@ enforcement center and the engineering supervision division, 2026 budgets and pr
 and a special need — created through the equipment services, so every row is audited.
 
 The numbers are chosen so that the reports have something to show: the center (24 officers,
-class “many”, 8 required) counts 7 devices — one recorder is lost, one is in repair and still
-counts — while engineering supervision (8 officers, class “more”, 2 required) counts 3; the
+class “many”, 8 required) counts 7 devices once the custody story (``demo.custody``) has lost
+one recorder and sent one to central repair (it still counts), while engineering supervision
+(8 officers, class “more”, 2 required) counts 2 with its older recorder reported faulty; the
 center declares infrared night vision, which its older recorder and its terminal lack; the
 engineering purchase exceeds its budget and was approved by finance with a reason; publicity's
-purchase is still pending."""
+purchase is still pending; 指挥通信处's request for the suspended model was turned down."""
 
 from __future__ import annotations
 
@@ -141,6 +142,7 @@ class _Purchase:
     note: str
     approve: bool
     overrun_reason: str = ""
+    reject_reason: str = ""  # turned down by the finance division
 
 
 PURCHASES: tuple[_Purchase, ...] = (
@@ -178,6 +180,18 @@ PURCHASES: tuple[_Purchase, ...] = (
         "宣传教育处执法检查配备",
         approve=False,
     ),
+    _Purchase(
+        "command",
+        COMMAND,
+        date(YEAR, 10, 15),
+        "沈阳警翼电子科技有限公司",
+        "DSJ-HDA3",
+        2,
+        "2150.00",
+        "指挥通信处警报设施检查配备",
+        approve=False,
+        reject_reason="该型号已暂停采购（不符合现行技术规格），请改选符合规格的型号后重新申报。",
+    ),
 )
 
 
@@ -211,13 +225,6 @@ DEVICES: tuple[_Device, ...] = (
             date(YEAR, 3, 25),
             NEW_FW,
             purchase="center",
-            then=(
-                ((DeviceStatus.IN_REPAIR, "屏幕破裂，送厂维修"),)
-                if n == 5
-                else ((DeviceStatus.LOST, "执法检查现场遗失，已书面报告"),)
-                if n == 6
-                else ()
-            ),
         )
         for n in range(1, 7)
     ),
@@ -336,6 +343,10 @@ def seed_equipment(*, session: Session, actor: Actor) -> None:
                 actor=actor,
                 procurement_id=made.id,
                 overrun_reason=purchase.overrun_reason,
+            )
+        if purchase.reject_reason:
+            purchasing.reject_procurement(
+                session=session, actor=actor, procurement_id=made.id, reason=purchase.reject_reason
             )
     for number, item in enumerate(DEVICES, start=1):
         device = service.create_device(

@@ -1,100 +1,110 @@
-"""Demo recordings (R11.2, R14.1, R14.2): two camera cards docked at the center's workstation
-through the real ingest path, so the store, the digests and the audit log are all real.
+"""The demo's camera cards (第十一条, 第十四条): the clips a recorder made in a day, written as
+real media (PyAV) under ``<home>/demo-cards/<serial>/<day>`` and docked at the unit's
+workstation through the real ingest path, so the store, the digests, the officer found from the
+ledger and the audit log are all real. A newcomer can ingest a card again and see that nothing is
+added.
 
-- The old recorder, still issued to an officer, docked with its clock 40 s slow: two clips, a
-  voice memo and a photo, all attributed to the officer from the ledger and flagged for the
-  clock (R11.2), with corrected times beside the originals.
-- The first recorder, docked three days late: a clip from three days ago (late, R14.1), a clip
-  cut short when the battery died (stored and flagged, nothing dropped), and a copy of a clip
-  already stored (a duplicate sighting, not stored again).
-"""
+Clips are small (160x120, one frame a second, no sound) but as long as real ones (45 s to 5 min),
+so the ledger's 记录内容 shows real durations."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
-from lawcam.demo.custody import FIRST, OFFICER1, OLD
-from lawcam.demo.media import make_jpeg, make_mp4, make_truncated_mp4, make_wav
+from lawcam.demo.media import make_mp4, make_truncated_mp4
 from lawcam.evidence.ingest import IngestReport, IngestRequest, ingest_folder
 from lawcam.storage import BlobStore
 from lawcam.timeutil import SHANGHAI
 
-WORKSTATION = "中心采集工作站-01"
+WORKSTATIONS = {"JY9": "工程监管处采集工作站", "HDA3210522": "工程监管处采集工作站"}
+CENTER_WORKSTATION = "中心采集工作站-01"
 
 
-def _names(at: datetime) -> str:
+@dataclass(frozen=True)
+class Clip:
+    start: datetime
+    seconds: int
+
+
+@dataclass
+class Card:
+    """A recorder's card for one day: the clips, then (once docked) the files written."""
+
+    serial: str
+    clips: list[Clip] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def _stamp(at: datetime) -> str:
     return at.astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
 
 
-def _old_recorder_card(folder: Path, now: datetime) -> Path:
-    card = folder / OLD / "DCIM"
-    card.mkdir(parents=True, exist_ok=True)
-    for n, start in enumerate((now + timedelta(seconds=2), now + timedelta(seconds=5)), 1):
-        make_mp4(
-            card / f"DSJ_{OLD}_{_names(start)}_{n:04d}.MP4",
-            seconds=3.0,
-            width=640,
-            height=360,
-            creation_time=start,
-        )
-    audio = card.parent / "AUDIO"
-    audio.mkdir(exist_ok=True)
-    make_wav(audio / f"REC_{_names(now)}.wav", seconds=2.0)
-    make_jpeg(card / f"IMG_{_names(now)}.jpg", taken_at=now + timedelta(seconds=3))
-    return card.parent
+def workstation_of(serial: str) -> str:
+    for prefix, name in WORKSTATIONS.items():
+        if serial.startswith(prefix):
+            return name
+    return CENTER_WORKSTATION
 
 
-def _late_card(folder: Path, now: datetime, duplicate_of: Path) -> Path:
-    card = folder / FIRST / "DCIM"
-    card.mkdir(parents=True, exist_ok=True)
-    three_days = now - timedelta(days=3)
-    make_mp4(
-        card / f"DSJ_{FIRST}_{_names(three_days)}_0001.MP4", seconds=4.0, creation_time=three_days
-    )
-    make_truncated_mp4(card / f"DSJ_{FIRST}_{_names(three_days + timedelta(hours=1))}_0002.MP4")
-    shutil.copyfile(duplicate_of, card / "COPY_0001.MP4")
-    return card.parent
-
-
-def seed_evidence(
-    *, database: Database, store: BlobStore, settings: Settings, actor: Actor
-) -> list[IngestReport]:
-    """Ingest the two demo cards (kept in ``<home>/demo-cards`` so a newcomer can ingest them
-    again and see that nothing is added)."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    folder = settings.home / "demo-cards"
-    old = _old_recorder_card(folder, now)
-    first_clip = sorted((old / "DCIM").glob("*.MP4"))[0]
-    late = _late_card(folder, now, first_clip)
-    reports = []
-    for path, serial, device_time, officer in (
-        (old, OLD, now - timedelta(seconds=40), None),
-        (late, FIRST, None, OFFICER1),
-    ):
-        request = IngestRequest(
-            path=path,
-            device_serial=serial,
-            workstation=WORKSTATION,
-            device_time=device_time,
-            officer_badge=officer,
-        )
-        reports.append(
-            ingest_folder(
-                database=database, store=store, settings=settings, actor=actor, request=request
+def write_card(card: Card, folder: Path, *, truncated: bool, duplicate_of: Card | None) -> None:
+    """The files as the recorder names them (DSJ_<serial>_<start>_<n>.MP4, modified at the end
+    of the clip). ``truncated``: the last clip lost its end when the battery died."""
+    dcim = folder / "DCIM"
+    dcim.mkdir(parents=True, exist_ok=True)
+    for n, clip in enumerate(sorted(card.clips, key=lambda c: c.start), start=1):
+        path = dcim / f"DSJ_{card.serial}_{_stamp(clip.start)}_{n:04d}.MP4"
+        if truncated and n == len(card.clips):
+            make_truncated_mp4(path)
+        else:
+            make_mp4(
+                path,
+                seconds=clip.seconds,
+                width=160,
+                height=120,
+                fps=1,
+                audio=False,
+                creation_time=clip.start,
             )
-        )
-    return reports
+        ended = clip.start.timestamp() + clip.seconds
+        os.utime(path, (ended, ended))
+        card.written.append(path)
+    if duplicate_of is not None and duplicate_of.written:  # copied back onto the card
+        shutil.copyfile(duplicate_of.written[0], dcim / "COPY_0001.MP4")
 
 
-def evidence_summary(reports: list[IngestReport]) -> dict[str, Any]:
-    documents = [report.as_dict() for report in reports]
-    return {
-        key: sum(d[key] for d in documents)
-        for key in ("ingested", "duplicates", "flagged", "refused", "bytes")
-    }
+def dock(
+    card: Card,
+    *,
+    when: datetime,
+    database: Database,
+    store: BlobStore,
+    settings: Settings,
+    actor: Actor,
+    device_time: datetime | None = None,
+    truncated: bool = False,
+    duplicate_of: Card | None = None,
+) -> IngestReport:
+    """Write the card and ingest it at the unit's workstation (the caller sets the clock)."""
+    folder = (
+        settings.home
+        / "demo-cards"
+        / card.serial
+        / when.astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
+    )
+    write_card(card, folder, truncated=truncated, duplicate_of=duplicate_of)
+    request = IngestRequest(
+        path=folder,
+        device_serial=card.serial,
+        workstation=workstation_of(card.serial),
+        device_time=device_time,
+    )
+    return ingest_folder(
+        database=database, store=store, settings=settings, actor=actor, request=request
+    )

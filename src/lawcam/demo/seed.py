@@ -21,6 +21,7 @@ from lawcam.config import Settings
 from lawcam.org import accounts, queries, service
 from lawcam.org.models import Account, Person
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
+from lawcam.timeutil import clock_at, utcnow
 
 DEMO_PASSWORD = "Demo@2026"  # ≥ 8 characters, 4 of the 4 classes: satisfies the default policy
 RANDOM_SEED = 20260101
@@ -295,7 +296,15 @@ def _role_label(person: Person) -> str:
 
 
 def seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogin]:
-    """Create the demo office in the caller's transaction; returns the demo logins."""
+    """Create the demo office and its equipment in the caller's transaction, a week before the
+    two weeks of custody that ``demo.custody.seed_history`` plays; returns the demo logins."""
+    from lawcam.demo.custody import history_start  # it names the units defined here
+
+    with clock_at(history_start(utcnow())):
+        return _seed(session=session, actor=actor, settings=settings)
+
+
+def _seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogin]:
     rng = random.Random(RANDOM_SEED)  # noqa: S311 (repeatable demo data, not a secret)
     names = _names(rng)
     badge_number = 0
@@ -346,9 +355,6 @@ def seed(*, session: Session, actor: Actor, settings: Settings) -> list[DemoLogi
     from lawcam.demo.equipment import seed_equipment  # it names the units defined here
 
     seed_equipment(session=session, actor=actor)
-    from lawcam.demo.custody import seed_custody  # a day of checkouts, a fault and a case
-
-    seed_custody(session=session, actor=actor, settings=settings)
     return [made[u] for u in LOGIN_ORDER if u in made]
 
 
