@@ -62,9 +62,10 @@ if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --
     cat "$LOG" >&2
     die "pip install failed (log: $LOG)"
 fi
-# pip prints warnings (e.g. a dependency conflict) even when quiet: show them.
-if [[ -s "$LOG" ]]; then
-    cat "$LOG" >&2
+# pip prints warnings (e.g. a dependency conflict) even when quiet and even when it succeeds:
+# they stay in the log, and one line says where, so a good install reads as one.
+if grep -q '^WARNING' "$LOG" 2>/dev/null; then
+    say "pip reported $(grep -c '^WARNING' "$LOG") warning(s), no error; details in $LOG"
 fi
 echo "$want" >"$STAMP"
 say "done: $("$VENV/bin/python" -V) in .venv"
