@@ -61,7 +61,7 @@ def small_pieces(settings: Settings, database: Database) -> Iterator[str]:
 
 def card(folder: Path) -> dict[str, int]:
     """A camera card: three real recordings (about 300 KB each), a copy of one of them, and a
-    file no player can open. Sizes by relative name."""
+    file no player can open, an empty file. Sizes by relative name."""
     folder.mkdir()
     (folder / "DCIM").mkdir()
     for index in range(3):
@@ -69,6 +69,7 @@ def card(folder: Path) -> dict[str, int]:
         pad_mdat(clip, 300_000)
     (folder / "DCIM" / "REC_0004.MP4").write_bytes((folder / "DCIM" / "REC_0001.MP4").read_bytes())
     make_random_bytes(folder / "DCIM" / "SYS.BIN", 5_000, seed=7)
+    (folder / "DCIM" / "ZERO.MP4").write_bytes(b"")  # a camera that lost power at once
     return {
         p.relative_to(folder.parent).as_posix(): p.stat().st_size
         for p in folder.rglob("*")
@@ -174,19 +175,22 @@ def test_upload_a_folder_cut_and_resumed(
     expect(junk).to_have_attribute("data-state", "ingested")  # kept, and flagged (原则一)
     expect(junk).to_contain_text("有问题标记")
     expect(junk.locator(".problem").first).not_to_be_empty()
+    empty = page.locator('#files tr[data-file="CARD/DCIM/ZERO.MP4"]')
+    expect(empty).to_have_attribute("data-state", "ingested")
+    expect(empty).to_contain_text("文件为空")
     expect(page.locator("#total-text")).to_contain_text(f"已完成 {len(sizes)} / {len(sizes)}")
     expect(page.locator("#resume-hint")).to_be_hidden()  # nothing left to resume
     page.screenshot(path=SCREENSHOTS / "web-upload.png", full_page=True)
 
     with database.read() as session:
         stored = session.scalar(select(func.count()).select_from(Recording))
-    assert stored == 4  # three clips and the unreadable file; the copy is the same bytes
+    assert stored == 5  # three clips, the unreadable and the empty file; the copy is the same bytes
 
     # The recordings, as the administrator sees them.
     open_from_navigation(page, base, "/recordings")
     page.fill("input[name=device]", SERIAL)
     page.get_by_role("button", name="筛选").click()
-    expect(page.locator("table.recordings tbody tr[data-recording]")).to_have_count(4)
+    expect(page.locator("table.recordings tbody tr[data-recording]")).to_have_count(5)
     expect(page.locator("table.recordings")).to_contain_text("测试执法人员")
     assert_offline(page)
 
