@@ -67,7 +67,7 @@ def ratio(
             session=session, actor=console, now=now, repair_days=settings.repair_count_days
         )
         if xlsx is not None:
-            from lawcam.reports.spreadsheets import export_ratio
+            from lawcam.reports.exports import export_ratio
 
             export_ratio(
                 session=session,
@@ -182,7 +182,7 @@ def register(
     unit: Annotated[str | None, typer.Option("--unit", help="只导出该单位的设备。")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    from lawcam.reports.spreadsheets import export_device_register
+    from lawcam.reports.exports import export_device_register
 
     _out_path(out, ".xlsx")
     console = actor()

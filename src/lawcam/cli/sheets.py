@@ -1,6 +1,6 @@
 """``lawcam template units|people|models|devices|procurement --out FILE.xlsx`` and
 ``lawcam import FILE``: the spreadsheets the office already works in. Equipment sheets are
-written and read by ``lawcam.reports.spreadsheets``; ``import`` tries the organisation importer
+written and read by ``lawcam.equipment.sheets``; ``import`` tries the organisation importer
 first and, when the header is not a units or people header, the equipment importer."""
 
 from enum import StrEnum
@@ -85,7 +85,7 @@ def template(
     if value in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
         write_template(SheetKind(value), out)
     else:
-        from lawcam.reports.spreadsheets import EquipmentSheet, write_equipment_template
+        from lawcam.equipment.sheets import EquipmentSheet, write_equipment_template
 
         write_equipment_template(EquipmentSheet(value), out)
     if as_json:
@@ -111,7 +111,7 @@ def import_(
             if not _header_refused(org_error):
                 raise
             # Not a units or people sheet (nothing was written): try the equipment sheets.
-            from lawcam.reports.spreadsheets import import_equipment_file
+            from lawcam.equipment.sheets import import_equipment_file
 
             try:
                 with database.unit_of_work() as session:

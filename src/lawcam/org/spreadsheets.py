@@ -9,7 +9,7 @@ rows are exactly those of the UI and API. It is all or nothing: the first bad ro
 ``InvalidInput`` naming the row as Excel numbers it and the column header; nothing is
 committed here, the caller's unit of work commits or rolls back.
 
-Reading files, matching the header row and the cell helpers are ``lawcam.org.sheetio``, shared
+Reading files, matching the header row and the cell helpers are ``lawcam.sheets``, shared
 with the equipment sheets. Files are streamed (openpyxl read-only mode, the csv module), so a
 100,000-row file needs little memory.
 """
@@ -24,11 +24,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lawcam.audit.service import record
 from lawcam.authz import ROLE_LABELS, Action, Actor, Role
 from lawcam.errors import InvalidInput
 from lawcam.org import service
 from lawcam.org.models import Person, Unit
-from lawcam.org.sheetio import (
+from lawcam.org.types import OrgEvent, PersonIn, UnitClass, UnitIn
+from lawcam.sheets import (
     HELP_SHEET,
     CellError,
     Cells,
@@ -42,8 +44,7 @@ from lawcam.org.sheetio import (
     text,
     yes_no,
 )
-from lawcam.org.sheetio import write_template as write_sheet_template
-from lawcam.org.types import OrgEvent, PersonIn, UnitClass, UnitIn
+from lawcam.sheets import write_template as write_sheet_template
 
 __all__ = [
     "COLUMNS",
@@ -233,15 +234,17 @@ def import_file(*, session: Session, actor: Actor, path: Path) -> ImportResult[S
     kind, items = FORMAT.read(path, prepare)
     if kind is SheetKind.PEOPLE:
         _precheck_people(session, items)
-    return FORMAT.create(
-        session=session,
-        actor=actor,
-        path=path,
-        kind=kind,
-        items=items,
-        create=_creator(kind, session, actor),
-        event=OrgEvent.IMPORT_DONE,
-    )
+    result = FORMAT.create(kind, items, _creator(kind, session, actor))
+    record_import(session, actor, OrgEvent.IMPORT_DONE, path, result)
+    return result
+
+
+def record_import(
+    session: Session, actor: Actor, event: StrEnum | str, path: Path, result: ImportResult[Any]
+) -> None:
+    """One summary audit entry closes a successful import (each row has its own already)."""
+    counts = {"kind": result.kind.value, "rows": result.rows, "created": result.created}
+    record(session, actor, event, ("import", path.name), None, counts)
 
 
 def _creator(kind: SheetKind, session: Session, actor: Actor) -> Callable[[Any], Any]:

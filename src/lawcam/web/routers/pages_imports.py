@@ -16,14 +16,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from lawcam.authz import Action, Actor
-from lawcam.errors import Forbidden, InvalidInput, LawcamError, NotFound
-from lawcam.org.spreadsheets import SheetKind, import_file, write_template
-from lawcam.reports.spreadsheets import (
+from lawcam.equipment.sheets import (
     EquipmentSheet,
     ImportResult,
     import_equipment_file,
     write_equipment_template,
 )
+from lawcam.errors import Forbidden, InvalidInput, LawcamError, NotFound
+from lawcam.org.spreadsheets import SheetKind, import_file, write_template
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.pages_common import discard, render
 

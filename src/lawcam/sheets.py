@@ -1,16 +1,16 @@
 """The machinery shared by every spreadsheet the office imports: reading files, matching the
 header row to a kind of sheet, cell helpers, locating errors, and the import template.
 
-Used by ``lawcam.org.spreadsheets`` (units, people) and ``lawcam.reports.equipment_sheets``
-(models, devices, procurement); it lives in ``lawcam.org`` because the equipment layer sits
-above the organisation layer and may import it, not the other way round.
+Used by ``lawcam.org.spreadsheets`` (units, people) and ``lawcam.equipment.sheets`` (models,
+devices, procurement): it knows files and cells, no domain, so it sits at the bottom of the
+layers (it imports nothing of lawcam but its errors) and each domain keeps its own sheets.
 
 ``open_rows`` reads an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GB18030 — Chinese Excel
 saves CSV in GBK), streaming (openpyxl read-only mode, the csv module), so a 100,000-row file
 needs little memory. A ``SheetFormat`` recognises the kind of sheet from its header row, parses
 the data rows and creates them, every error naming the row as Excel numbers it and the column
-header (“第 N 行“列名”：…”). Nothing is committed here: the caller's unit of work commits or
-rolls back.
+header (“第 N 行“列名”：…”). Nothing is written here: the domain's services create the rows
+and its caller's unit of work commits or rolls back.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -30,10 +29,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy.orm import Session
 
-from lawcam.audit.service import record
-from lawcam.authz import Actor
 from lawcam.errors import Forbidden, InvalidInput, LawcamError
 
 HELP_SHEET = "说明"
@@ -373,29 +369,13 @@ class SheetFormat(Generic[K]):
         return kind, items
 
     def create(
-        self,
-        *,
-        session: Session,
-        actor: Actor,
-        path: Path,
-        kind: K,
-        items: list[tuple[int, Any]],
-        create: Callable[[Any], Any],
-        event: StrEnum | str,
+        self, kind: K, items: list[tuple[int, Any]], create: Callable[[Any], Any]
     ) -> ImportResult[K]:
-        """Create each parsed row through ``create``, then one summary audit row."""
+        """Create each parsed row through ``create`` (a domain service, which checks and
+        audits each row); the domain records the import's summary entry."""
         for row_number, data in items:
             self.located(kind, row_number, create, data)
-        count = len(items)
-        record(
-            session,
-            actor,
-            event,
-            ("import", path.name),
-            None,
-            {"kind": kind.value, "rows": count, "created": count},
-        )
-        return ImportResult(kind=kind, created=count, rows=count)
+        return ImportResult(kind=kind, created=len(items), rows=len(items))
 
     def located(self, kind: K, row: int, step: Callable[[Any], Any], value: Any) -> Any:
         """Runs one row's parse or create step; any error is re-raised naming row and column."""

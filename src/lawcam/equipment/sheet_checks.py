@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Action, Actor
 from lawcam.equipment import queries
 from lawcam.equipment.models import Device, DeviceModel
+from lawcam.equipment.sheet_columns import ASSET, MODEL, SERIAL, UNIT, ZONE, EquipmentSheet
 from lawcam.equipment.types import DeviceIn, ModelIn, ProcurementIn, QualityStatus
 from lawcam.errors import Forbidden, InvalidInput
 from lawcam.org.models import Unit, Zone
-from lawcam.org.sheetio import at
-from lawcam.reports.equipment_columns import ASSET, MODEL, SERIAL, UNIT, ZONE, EquipmentSheet
+from lawcam.sheets import at
 
 Parsed = ModelIn | DeviceIn | ProcurementIn
 P = TypeVar("P", bound=Parsed)

@@ -18,25 +18,27 @@ from lawcam.authz import Actor, Role
 from lawcam.db import Database
 from lawcam.equipment import service
 from lawcam.equipment.models import Device, DeviceModel, Procurement
+from lawcam.equipment.sheets import (
+    COLUMNS,
+    IMPORT_DONE,
+    EquipmentSheet,
+    ImportResult,
+    import_equipment_file,
+    write_equipment_template,
+)
 from lawcam.equipment.types import Category, DeviceStatus, Feature, ProcurementStatus
 from lawcam.errors import Forbidden, InvalidInput, NotFound
 from lawcam.org import service as org
 from lawcam.org.models import Unit
 from lawcam.org.spreadsheets import HELP_SHEET
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
-from lawcam.reports.spreadsheets import (
-    COLUMNS,
-    IMPORT_DONE,
+from lawcam.reports.exports import (
     RATIO_HEADERS,
     RATIO_SHEET,
     REGISTER_HEADERS,
     REGISTER_SHEET,
-    EquipmentSheet,
-    ImportResult,
     export_device_register,
     export_ratio,
-    import_equipment_file,
-    write_equipment_template,
 )
 from lawcam.timeutil import utcnow
 from tests.unit.equipment.conftest import GOOD_BODY_CAMERA, GOOD_TERMINAL, device

@@ -1,8 +1,8 @@
 """The equipment sheets (item 8): their kinds, Chinese column headers, the help each column
 shows in the template, and which service field each column feeds.
 
-Shared by the template and import (``lawcam.reports.equipment_sheets``) and the whole-file
-checks (``lawcam.reports.equipment_checks``).
+Shared by the template and import (``lawcam.equipment.sheets``) and the whole-file
+checks (``lawcam.equipment.sheet_checks``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from lawcam.equipment import procurement as procurements
 from lawcam.equipment.types import CATEGORY_LABELS, FEATURE_LABELS
-from lawcam.org.sheetio import Column
+from lawcam.sheets import Column
 
 
 class EquipmentSheet(StrEnum):

@@ -2,11 +2,11 @@
 procurement records. The exports are in ``lawcam.reports.exports``.
 
 The import follows ``lawcam.org.spreadsheets`` exactly and shares its machinery
-(``lawcam.org.sheetio``): an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GB18030), the kind of
+(``lawcam.sheets``): an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GB18030), the kind of
 sheet recognised from its Chinese header row, empty rows skipped, every error naming the row as
 Excel numbers it and the column header (“第 N 行“列名”：…”). Three passes: parse every row,
 check the whole file against itself and the database in a few queries
-(``lawcam.reports.equipment_checks``), then create each row through the real services
+(``lawcam.equipment.sheet_checks``), then create each row through the real services
 (``create_model``, ``create_device``, ``record_procurement``) so the rules and the audit rows are
 those of the UI and the API. All or nothing: nothing is committed here, the caller's unit of
 work commits or rolls back. One summary audit row closes a successful import.
@@ -27,29 +27,8 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Action, Actor
 from lawcam.equipment import procurement as procurements
 from lawcam.equipment import service
-from lawcam.equipment.types import (
-    CATEGORY_LABELS,
-    FEATURE_LABELS,
-    Category,
-    DeviceIn,
-    Feature,
-    ModelIn,
-    ProcurementIn,
-)
-from lawcam.org import spreadsheets as org_sheets
-from lawcam.org.sheetio import (
-    CellError,
-    Cells,
-    ImportResult,
-    SheetFormat,
-    general_notes,
-    integer,
-    split,
-    text,
-    write_template,
-)
-from lawcam.reports.equipment_checks import PRECHECKS, Parsed
-from lawcam.reports.equipment_columns import (
+from lawcam.equipment.sheet_checks import PRECHECKS, Parsed
+from lawcam.equipment.sheet_columns import (
     ASSET,
     BATTERY,
     CATEGORY,
@@ -84,6 +63,38 @@ from lawcam.reports.equipment_columns import (
     ZONE,
     EquipmentSheet,
 )
+from lawcam.equipment.types import (
+    CATEGORY_LABELS,
+    FEATURE_LABELS,
+    Category,
+    DeviceIn,
+    Feature,
+    ModelIn,
+    ProcurementIn,
+)
+from lawcam.errors import InvalidInput
+from lawcam.org import spreadsheets as org_sheets
+from lawcam.sheets import (
+    CellError,
+    Cells,
+    ImportResult,
+    SheetFormat,
+    general_notes,
+    integer,
+    split,
+    text,
+    write_template,
+)
+from lawcam.timeutil import parse_day
+
+__all__ = [
+    "COLUMNS",
+    "IMPORT_DONE",
+    "EquipmentSheet",
+    "ImportResult",
+    "import_equipment_file",
+    "write_equipment_template",
+]
 
 IMPORT_DONE = "equipment:import:complete"  # the summary audit row of one import
 
@@ -99,7 +110,6 @@ _FEATURE_WORDS: dict[str, Feature] = {
     **{label: f for f, label in FEATURE_LABELS.items()},
     **{f.value: f for f in Feature},
 }
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 _ACTIONS = {
     EquipmentSheet.MODELS: Action.MODEL_MANAGE,
@@ -156,15 +166,9 @@ def import_equipment_file(
 
     kind, items = FORMAT.read(path, prepare)
     PRECHECKS[kind](session, actor, items)
-    return FORMAT.create(
-        session=session,
-        actor=actor,
-        path=path,
-        kind=kind,
-        items=items,
-        create=_creator(kind, session, actor),
-        event=IMPORT_DONE,
-    )
+    result = FORMAT.create(kind, items, _creator(kind, session, actor))
+    org_sheets.record_import(session, actor, IMPORT_DONE, path, result)
+    return result
 
 
 def _creator(kind: EquipmentSheet, session: Session, actor: Actor) -> Callable[[Any], Any]:
@@ -243,18 +247,14 @@ def _date(cells: Cells, column: str) -> date | None:
     written = text(value)
     if not written:
         return None
-    match = _DATE_TEXT.match(written)
-    if match is not None:
-        try:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            pass
-    else:
-        try:
-            return datetime.fromisoformat(written).date()
-        except ValueError:
-            pass
-    raise CellError(column, f"须填写日期，如 2026-03-01，而不是“{written}”。")
+    try:
+        return parse_day(written, loose=True)
+    except InvalidInput:
+        pass
+    try:  # a date and time written as text: the day is what counts
+        return datetime.fromisoformat(written).date()
+    except ValueError:
+        raise CellError(column, f"须填写日期，如 2026-03-01，而不是“{written}”。") from None
 
 
 def _category(cells: Cells) -> Category:
@@ -304,9 +304,7 @@ def _parse_device(cells: Cells) -> DeviceIn:
     need = " ".join(text(cells.get(NEED)).split())
     if not need:
         # R5.1: checked here too, so the whole file is refused before anything is written.
-        raise CellError(
-            NEED, "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条）。"
-        )
+        raise CellError(NEED, "须填写该设备服务的执法需求：与执法无关的设备严禁配备（第五条）。")
     return DeviceIn(
         serial=_required(cells, SERIAL),
         asset_no=_required(cells, ASSET),
