@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.conftest import Cli
 from tests.live import free_port
@@ -48,14 +49,39 @@ def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("lawcam serve did not answer within 60 s")
 
 
-def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path) -> None:
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path, workers: int) -> None:
     cli.ok("init")
     port = free_port()
     env = {**os.environ, "LAWCAM_HOME": str(cli.home), "LAWCAM_TREE_HEAD_MINUTES": "0"}
     if cli.database_url:
         env["LAWCAM_DATABASE_URL"] = cli.database_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "lawcam.cli", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "lawcam.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -69,6 +95,9 @@ def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path) ->
         for client in clients:
             client.start()
         time.sleep(2)
+        # With --workers N, N server processes answer (besides the one watching them).
+        serving = _children(process.pid) if workers > 1 else set()
+        assert len(serving) >= workers or workers == 1, serving
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         process.wait(timeout=STOP_WITHIN_S + 5)
@@ -80,4 +109,6 @@ def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path) ->
             process.kill()
             process.wait()
     assert stopped_after < STOP_WITHIN_S
-    assert answers and all(status < 500 for status in answers), set(answers)
+    assert not [pid for pid in serving if _alive(pid)], "a worker outlived the server"
+    log = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    assert answers and all(status < 500 for status in answers), (set(answers), log[-3000:])

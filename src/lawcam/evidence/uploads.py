@@ -343,7 +343,9 @@ def sweep_abandoned(*, session: Session, spool: Path, idle: timedelta) -> int:
     that comes back later simply starts the file again."""
     now = utcnow()
     count = 0
-    for upload in session.scalars(select(Upload).where(Upload.status == "open")):
+    # Each server process sweeps: a row another one is sweeping is skipped, not swept twice.
+    stmt = select(Upload).where(Upload.status == "open").with_for_update(skip_locked=True)
+    for upload in session.scalars(stmt):
         if now - _last_activity(spool, upload) < idle:
             continue
         size = _remove_idle(spool_path(spool, upload))

@@ -8,9 +8,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from lawcam.audit.service import record
@@ -361,12 +362,18 @@ def stale(seen: datetime | None, now: datetime) -> bool:
     return seen is None or now - seen >= TOUCH_EVERY
 
 
+def _who(entity: type[LoginSession] | type[ApiToken]) -> Any:
+    """Every request asks who is behind its cookie or token: the account, person and roles in
+    two statements instead of four lazy loads (a tenth of a page's CPU)."""
+    through = joinedload(entity.account).joinedload(Account.person)
+    return through.selectinload(Person.role_assignments)
+
+
 def resolve_session(*, session: Session, settings: Settings, key: str) -> LoginSession | None:
     """The live login behind a cookie's key, or None. Writes nothing: the caller records the
     visit with ``touch_session`` when ``stale`` says so, in a transaction of its own."""
-    login = session.scalars(
-        select(LoginSession).where(LoginSession.key_hash == _digest(key))
-    ).first()
+    stmt = select(LoginSession).where(LoginSession.key_hash == _digest(key))
+    login = session.scalars(stmt.options(_who(LoginSession))).first()
     if login is None or login.ended_at is not None:
         return None
     if utcnow() - login.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
@@ -488,7 +495,8 @@ def revoke_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
 def resolve_token(*, session: Session, plain: str) -> ApiToken | None:
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(plain))).first()
+    stmt = select(ApiToken).where(ApiToken.token_hash == _digest(plain))
+    token = session.scalars(stmt.options(_who(ApiToken))).first()
     if token is None or token.revoked_at is not None:
         return None
     if not hmac.compare_digest(token.token_hash, _digest(plain)):
