@@ -32,6 +32,7 @@ def office(ready: Cli) -> Cli:
     cli.ok(*RECORDER)
     add_device(cli, "BC001")
     cli.person("张伟", BADGE, "--officer")
+    cli.person("赵敏", "21010020090", "--role", "device_admin")  # issues it (第九条)
     cli.ok(*checkout(cli, "BC001", BADGE, *GOOD))
     return cli
 
