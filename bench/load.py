@@ -525,13 +525,14 @@ class Server:
     """``lawcam --home H serve`` on 127.0.0.1, in its own session (Ctrl+C reaches us, and we
     stop it: SIGINT, then SIGTERM, then SIGKILL)."""
 
-    def __init__(self, home: Home, log: Path) -> None:
+    def __init__(self, home: Home, log: Path, workers: int) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self.log = log.open("wb")
+        command = [LAWCAM, "--home", str(home.path), "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [LAWCAM, "--home", str(home.path), "serve", "--port", str(self.port)],
+            [*command, "--workers", str(workers)],
             env=home.env,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
@@ -558,7 +559,8 @@ class Server:
         return "\n".join(text[-lines:])
 
     def cpu_seconds(self) -> float:
-        return process_cpu(self.proc.pid)
+        """The server's CPU: with --workers, the watching process and every worker."""
+        return sum(process_cpu(pid) for pid in family(self.proc.pid))
 
     def stop(self) -> None:
         for sig, wait in ((signal.SIGINT, 10.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
@@ -570,6 +572,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 print(f"  (the server ignored {sig.name} for {wait:g} s)")
         self.log.close()
+
+
+def family(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn's workers are children of the serve command)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return found
 
 
 def process_cpu(pid: int) -> float:
@@ -906,6 +920,7 @@ def profiled(pid: int, seconds: float, out: Path, py_spy: str | None) -> Iterato
                 str(out),
                 "--nonblocking",
                 "--full-filenames",
+                "--subprocesses",
             ),
         ],
         stdout=subprocess.DEVNULL,
@@ -1043,7 +1058,7 @@ def one_backend(
     started = time.perf_counter()
     home = init_home(work / f"home-{backend}", database_url)
     populate(home, sets)
-    server = Server(home, work / f"server-{backend}.log")
+    server = Server(home, work / f"server-{backend}.log", args.server_workers)
     try:
         server.wait_ready()
         prepare_logins(server.base, home)
@@ -1187,6 +1202,12 @@ def options() -> argparse.Namespace:
         help="experiment: everyone logs in (over --ramp) before the clock starts",
     )
     parser.add_argument("--limit-sample-mib", type=int, default=512, help="hashing limit over")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="lawcam serve --workers (default: one per core, as docs/operations.md advises)",
+    )
     parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
     parser.add_argument("--pg", default=PG_DEFAULT, help="PostgreSQL server (no database)")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -1235,7 +1256,8 @@ def run(args: argparse.Namespace, work: Path) -> list[Result]:
     print(
         f"parameters: {args.workstations} workstations, {args.people} people, "
         f"{args.seconds:g} s per database, think {args.think[0]:g}–{args.think[1]:g} s, "
-        f"logins spread over {args.ramp:g} s, timeout {args.timeout:g} s"
+        f"logins spread over {args.ramp:g} s, timeout {args.timeout:g} s, "
+        f"server processes {args.server_workers}"
     )
     started = time.perf_counter()
     sets = with_digests(make_data(work / "data", args))
