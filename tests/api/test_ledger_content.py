@@ -187,6 +187,12 @@ def test_excel_ledger_has_content_columns_and_links(
         f"#{i}" for i in story.recordings["B"]
     ]
     first = detail[0]
+    assert (first[0].value, first[1].value, first[6].value, first[7].value) == (
+        "执法二处",
+        1,
+        "3秒",
+        "视频",
+    )
     url = f"{settings.base_url}/recordings/{sorted(story.recordings['A'])[0]}"
     assert (first[8].value, first[8].hyperlink.target, first[4].hyperlink.target) == (url, url, url)
 

@@ -26,6 +26,7 @@ from lawcam.custody.types import CaseKind, Condition, LossCause, RepairOutcome, 
 from lawcam.equipment.models import Device
 from lawcam.equipment.queries import visible_unit_ids
 from lawcam.evidence.queries import PeriodRecordings, recorded_in
+from lawcam.evidence.types import MediaKind
 from lawcam.timeutil import SHANGHAI
 
 LEDGER_HEADERS = (
@@ -62,7 +63,6 @@ DETAIL_HEADERS = (
     "链接",
 )
 DETAIL_WIDTHS = (20, 10, 16, 10, 10, 20, 14, 8, 48)
-KIND_LABELS = {"video": "录像", "audio": "录音", "photo": "照片"}
 SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -266,6 +266,13 @@ def _ledger_values(number: int, row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _kind_label(code: str) -> str:
+    try:
+        return MediaKind(code).label
+    except ValueError:
+        return code
+
+
 def _detail_rows(
     detail: Any, unit: str, number: int, row: dict[str, Any], base_url: str
 ) -> int | None:
@@ -284,7 +291,7 @@ def _detail_rows(
             f"#{item['id']}",
             _shown_iso(item["start_at"]),
             duration_text(item["duration_s"]),
-            KIND_LABELS.get(str(item["kind"]), item["kind"]),
+            _kind_label(str(item["kind"])),
             url,
         )
         _put(detail, at, values)
