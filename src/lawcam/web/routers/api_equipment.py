@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Query
 
-from lawcam.audit.queries import events_for_subject
 from lawcam.authz import Action, Actor
 from lawcam.equipment import procurement, queries, service
 from lawcam.equipment.types import (
@@ -283,9 +282,7 @@ def set_device_status(
 
 @router.get("/devices/{device_id}/history", response_model=list[AuditEventOut])
 def device_history(device_id: Id, actor: CurrentActor, session: SessionDep) -> list[AuditEventOut]:
-    # The device's own history, shown to whoever may see the device (not the whole audit log).
-    device = queries.get_device(session=session, actor=actor, device_id=device_id)
-    events = events_for_subject(session=session, subject_type="device", subject_id=device.id)
+    events = queries.device_history(session=session, actor=actor, device_id=device_id)
     return [AuditEventOut.of(e) for e in events]
 
 

@@ -17,12 +17,12 @@ from lawcam.config import Settings
 from lawcam.errors import InvalidInput, LawcamError, NotFound
 from lawcam.org import accounts, queries, service
 from lawcam.org.models import Account, Person
-from lawcam.org.types import ASSIGNABLE_ROLES
+from lawcam.org.types import ASSIGNABLE_ROLES, AccountState
 from lawcam.schemas.common import Id
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
+from lawcam.web.forms import parse_int, role_tags, unit_names
 from lawcam.web.pages_common import discard, flash_redirect, render
-from lawcam.web.routers.pages_org import parse_int, role_tags, unit_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +30,7 @@ Password = Annotated[str, Form(max_length=300)]
 
 
 def is_locked(account: Account) -> bool:
-    return account.locked_until is not None and account.locked_until > utcnow()
+    return queries.is_locked(account, utcnow())
 
 
 def _people_without_account(session: Session, auth: Auth) -> Sequence[Person]:
@@ -51,16 +51,10 @@ def accounts_page(
     status: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     auth.actor.require(Action.ACCOUNT_VIEW)
-    rows = queries.list_accounts(session=session, actor=auth.actor)
-    text = q.strip().lower()
-    if text:
-        rows = [a for a in rows if text in a.username or text in a.person.name.lower()]
-    if status == "active":
-        rows = [a for a in rows if a.is_active and not is_locked(a)]
-    elif status == "locked":
-        rows = [a for a in rows if is_locked(a)]
-    elif status == "inactive":
-        rows = [a for a in rows if not a.is_active]
+    state = AccountState(status) if status in set(AccountState) else None
+    rows = queries.search_accounts(
+        session=session, actor=auth.actor, text=q, state=state, now=utcnow()
+    )
     return render(
         request,
         "accounts.html",
@@ -121,7 +115,7 @@ def account_new_submit(
     auth.actor.require(Action.ACCOUNT_MANAGE)
     form = {"person_id": person_id.strip(), "username": username}
     try:
-        pid = parse_int(person_id, "请选择人员。", field="person_id")
+        pid = parse_int(person_id, "人员", field="person_id", message="请选择人员。")
         if pid is None:
             raise InvalidInput("请选择人员。", field="person_id")
         account = accounts.create_account(
@@ -311,7 +305,7 @@ def roles_page(
     auth.actor.require(Action.ROLE_ASSIGN)
     error = None
     try:
-        unit_filter = parse_int(unit_id, "单位参数不正确。", field="unit_id")
+        unit_filter = parse_int(unit_id, "单位参数", field="unit_id", message="单位参数不正确。")
     except LawcamError as exc:
         unit_filter, error = None, exc.message
     people = queries.list_people(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lawcam.audit import log, queries
 from lawcam.audit.models import AuditEvent
+from lawcam.audit.queries import changed_keys, sides
 from lawcam.audit.types import AuditFilter, AuthEvent, IntegrityEvent
 from lawcam.authz import ROLE_LABELS, Action, Role
 from lawcam.errors import InvalidInput
@@ -23,8 +24,8 @@ from lawcam.evidence.types import EvidenceEvent
 from lawcam.org.types import OrgEvent, UnitClass
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
+from lawcam.web.forms import parse_date
 from lawcam.web.pages_common import render
-from lawcam.web.pages_forms import parse_date
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,20 +145,17 @@ def _show(key: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _fields(data: str | None, other: str | None) -> list[Field] | None:
+def _fields(values: Any, changed: set[str]) -> list[Field] | None:
     """A change's side as a key: value list; keys whose value differs from the other side are
     marked, so an update shows at a glance what changed."""
-    if data is None:
+    if values is None:
         return None
-    values = json.loads(data)
     if not isinstance(values, dict):
         return [Field("", "", json.dumps(values, ensure_ascii=False), False)]
-    others = json.loads(other) if other else None
-    fields = []
-    for key in sorted(values):
-        changed = isinstance(others, dict) and others.get(key) != values[key]
-        fields.append(Field(key, FIELD_LABELS.get(key, key), _show(key, values[key]), changed))
-    return fields
+    return [
+        Field(key, FIELD_LABELS.get(key, key), _show(key, values[key]), key in changed)
+        for key in sorted(values)
+    ]
 
 
 @dataclass(frozen=True)
@@ -169,16 +167,14 @@ class Row:
 
 
 def _row(event: AuditEvent) -> Row:
+    before, after = sides(event)
+    changed = changed_keys(before, after)
     return Row(
         event=event,
         label=TAG_LABELS.get(event.tag),
-        before=_fields(event.before, event.after),
-        after=_fields(event.after, event.before),
+        before=_fields(before, changed),
+        after=_fields(after, changed),
     )
-
-
-def _day(value: str, what: str, field: str) -> date | None:
-    return parse_date(value, what, field=field)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -209,8 +205,8 @@ def audit_page(
     total = 0
     number = int(page) if page.strip().isdigit() and int(page) > 0 else 1
     try:
-        first = _day(since, "起始日期", "since")
-        last = _day(until, "截止日期", "until")
+        first = parse_date(since, "起始日期", field="since")
+        last = parse_date(until, "截止日期", field="until")
         if first and last and first > last:
             raise InvalidInput("起始日期不能晚于截止日期。", field="since")
         flt = AuditFilter(

@@ -14,8 +14,8 @@ from lawcam.audit.signing import Signer
 from lawcam.authz import Action
 from lawcam.db import Database
 from lawcam.web.deps import AuthDep, DatabaseDep, SessionDep
+from lawcam.web.forms import parse_int
 from lawcam.web.pages_common import flash_redirect, render
-from lawcam.web.pages_forms import parse_int
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,8 +20,7 @@ from lawcam.equipment.types import ProcurementIn, ProcurementStatus
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, flash_redirect
-from lawcam.web.pages_forms import (
+from lawcam.web.forms import (
     PROCUREMENT_STATUSES,
     Text20,
     Text100,
@@ -35,6 +34,7 @@ from lawcam.web.pages_forms import (
     units_for,
     yuan,
 )
+from lawcam.web.pages_common import discard, flash_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,17 +53,13 @@ def _budgets_page(
         if auth.actor.can(Action.BUDGET_MANAGE)
         else []
     )
-    totals = {
-        key: sum((Decimal(str(r[key])) for r in rows if r[key] is not None), Decimal(0))
-        for key in ("budget", "spent", "pending")
-    }
     return page(
         request,
         "budgets.html",
         auth,
         year=year,
         rows=rows,
-        totals=totals,
+        totals=queries.budget_totals(rows),
         manage_units=manage_units,
         form=form or {"unit": "", "year": str(year), "amount": "", "note": ""},
         **extra,
@@ -134,9 +130,13 @@ def procurements_page(
         year_filter = parse_int(year, "年度", field="year")
     except LawcamError as exc:
         year_filter, error, status_code = None, exc.message, exc.http_status
-    rows = queries.list_procurements(session=session, actor=auth.actor, year=year_filter)
-    if status.strip() in PROCUREMENT_STATUSES:
-        rows = [p for p in rows if p.status == status.strip()]
+    chosen = status.strip()
+    rows = queries.list_procurements(
+        session=session,
+        actor=auth.actor,
+        year=year_filter,
+        status=ProcurementStatus(chosen) if chosen in PROCUREMENT_STATUSES else None,
+    )
     return page(
         request,
         "procurements.html",

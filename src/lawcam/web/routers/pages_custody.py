@@ -32,8 +32,8 @@ from lawcam.schemas.common import Id
 from lawcam.schemas.custody import LABELS, check_limits
 from lawcam.timeutil import shanghai_day_start
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_common import discard, flash_redirect, redirect
-from lawcam.web.pages_forms import (
+from lawcam.web.device_page import render_device_page
+from lawcam.web.forms import (
     Text20,
     Text100,
     Text500,
@@ -44,7 +44,7 @@ from lawcam.web.pages_forms import (
     parse_int,
     units_for,
 )
-from lawcam.web.routers.pages_devices import _device_page
+from lawcam.web.pages_common import discard, flash_redirect, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,7 +96,7 @@ def _refused(
 ) -> Response:
     discard(session)
     extra: dict[str, Any] = {form_name: form, **form_error(exc)}
-    return _device_page(request, session, auth, device_id, **extra)
+    return render_device_page(request, session, auth, device_id, **extra)
 
 
 @router.post("/devices/{device_id}/checkout", response_class=HTMLResponse)

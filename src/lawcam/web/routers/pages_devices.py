@@ -6,40 +6,27 @@ Thin: parse the form → call the service or query (they check permission) → r
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lawcam.audit.queries import events_for_subject
 from lawcam.authz import Action
-from lawcam.custody import queries as custody_queries
-from lawcam.custody.types import CustodyEvent
 from lawcam.equipment import queries, service
-from lawcam.equipment.specs import missing_features, spec_misses
 from lawcam.equipment.types import (
-    RATIO_CATEGORIES,
     DeviceChanges,
     DeviceIn,
     DeviceStatus,
-    EquipmentEvent,
     ProcurementStatus,
     QualityStatus,
 )
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.schemas.common import Id
-from lawcam.schemas.custody import LABELS as CUSTODY_LABELS
-from lawcam.schemas.custody import check_limits
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, flash_redirect
-from lawcam.web.pages_forms import (
+from lawcam.web.device_page import render_device_page
+from lawcam.web.forms import (
     CATEGORIES,
-    STATUSES,
     Text20,
     Text100,
     Text500,
@@ -49,50 +36,10 @@ from lawcam.web.pages_forms import (
     parse_date,
     parse_int,
     units_for,
-    yuan,
 )
+from lawcam.web.pages_common import discard, flash_redirect
 
 router = APIRouter(include_in_schema=False)
-
-
-EVENT_LABELS: dict[str, str] = {
-    EquipmentEvent.MODEL_CREATED: "登记型号",
-    EquipmentEvent.MODEL_UPDATED: "修改型号",
-    EquipmentEvent.MODEL_QUALITY_SET: "设置质量状态",
-    EquipmentEvent.THRESHOLDS_SET: "设置规格阈值",
-    EquipmentEvent.NEED_DECLARED: "声明特殊需求",
-    EquipmentEvent.NEED_WITHDRAWN: "撤回特殊需求",
-    EquipmentEvent.DEVICE_CREATED: "登记设备",
-    EquipmentEvent.DEVICE_UPDATED: "修改设备信息",
-    EquipmentEvent.DEVICE_STATUS_SET: "变更设备状态",
-    EquipmentEvent.BUDGET_SET: "设置预算",
-    EquipmentEvent.PROCUREMENT_CREATED: "登记采购",
-    EquipmentEvent.PROCUREMENT_APPROVED: "批准采购",
-    EquipmentEvent.PROCUREMENT_REJECTED: "驳回采购",
-    CustodyEvent.CHECKED_OUT: "领用",
-    CustodyEvent.RETURNED: "归还",
-    CustodyEvent.HANDED_OVER: "交接",
-    CustodyEvent.FAULT_REPORTED: "报告故障",
-    CustodyEvent.FAULT_REGISTERED: "登记故障",
-    CustodyEvent.REPAIR_ORDERED: "送修",
-    CustodyEvent.REPAIR_DONE: "维修完成",
-    CustodyEvent.CASE_OPENED: "立案（丢失/损坏）",
-    CustodyEvent.CASE_DECIDED: "案件决定",
-}
-DEVICE_FIELDS = {
-    "serial": "序列号",
-    "asset_no": "资产编号",
-    "model_id": "型号编号",
-    "unit_id": "单位编号",
-    "zone_id": "办案专区编号",
-    "status": "状态",
-    "commissioned_on": "启用日期",
-    "firmware": "固件版本",
-    "purchase_price": "购置价格",
-    "procurement_id": "采购记录编号",
-    "need": "执法需求",
-    "reason": "理由",
-}
 
 
 @router.get("/devices", response_class=HTMLResponse)
@@ -249,103 +196,9 @@ def device_new_submit(
     )
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    at: datetime
-    label: str
-    actor: str
-    changes: list[tuple[str, str]]
-
-
-def _show_value(key: str, value: object) -> str:
-    if value is None:
-        return "—"
-    if value == "":
-        return "（空）"
-    if key == "status" and isinstance(value, str) and value in STATUSES:
-        return STATUSES[value]
-    if key == "purchase_price" and isinstance(value, str):
-        return yuan(Decimal(value))
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _history(session: Session, device_id: int) -> list[HistoryRow]:
-    rows = []
-    for event in events_for_subject(session=session, subject_type="device", subject_id=device_id):
-        before = json.loads(event.before) if event.before else {}
-        after = json.loads(event.after) if event.after else {}
-        changes = []
-        if isinstance(before, dict) and isinstance(after, dict):
-            keys = [k for k in DEVICE_FIELDS if k in after and after.get(k) != before.get(k)]
-            if event.tag == EquipmentEvent.DEVICE_CREATED:
-                keys = [k for k in ("serial", "asset_no", "status", "need") if k in after]
-            for key in keys:
-                old = f"{_show_value(key, before[key])} → " if key in before else ""
-                changes.append((DEVICE_FIELDS[key], old + _show_value(key, after[key])))
-        rows.append(
-            HistoryRow(
-                at=event.occurred_at,
-                label=EVENT_LABELS.get(event.tag, event.tag),
-                actor=event.actor_label,
-                changes=changes,
-            )
-        )
-    return rows
-
-
-def _device_page(
-    request: Request,
-    session: Session,
-    auth: Auth,
-    device_id: int,
-    *,
-    form: dict[str, str] | None = None,
-    status_form: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    device = queries.get_device(session=session, actor=auth.actor, device_id=device_id)
-    # Only now, with the device visible to the actor, is its history read.
-    history = _history(session, device.id)
-    limits = queries.current_thresholds(session)
-    needs = queries.unit_needs(session, device.unit_id)
-    if form is None:
-        form = {
-            "zone": device.zone.name if device.zone else "",
-            "firmware": device.firmware,
-            "commissioned_on": device.commissioned_on.isoformat() if device.commissioned_on else "",
-            "need": device.need,
-        }
-    ids = queries.visible_unit_ids(session, auth.actor, Action.DEVICE_MANAGE)
-    manage = ids is None or device.unit_id in ids
-    moves = sorted(service.ALLOWED_MOVES[DeviceStatus(device.status)], key=list(DeviceStatus).index)
-    # Custody (issue 4): the device's periods, faults, repairs and cases, and the check limits.
-    extra.setdefault(
-        "custody", custody_queries.device_custody(session=session, device_id=device.id)
-    )
-    extra.setdefault("check_limits", check_limits(request.app.state.settings))
-    for key, labels in CUSTODY_LABELS.items():
-        extra.setdefault(key, labels)
-    return page(
-        request,
-        "device.html",
-        auth,
-        device=device,
-        history=history,
-        assessed=device.model.category in RATIO_CATEGORIES,
-        misses=spec_misses(device.model, limits),
-        needs=sorted(needs),
-        lacking=missing_features(device.model, needs),
-        manage=manage and auth.actor.can(Action.DEVICE_MANAGE),
-        moves=moves,
-        form=form,
-        status_form=status_form or {"status": "", "reason": ""},
-        **extra,
-    )
-
-
 @router.get("/devices/{device_id}", response_class=HTMLResponse)
 def device_page(request: Request, device_id: Id, auth: AuthDep, session: SessionDep) -> Response:
-    return _device_page(request, session, auth, device_id)
+    return render_device_page(request, session, auth, device_id)
 
 
 @router.post("/devices/{device_id}/status", response_class=HTMLResponse)
@@ -369,7 +222,7 @@ def device_status_submit(
         )
     except LawcamError as exc:
         discard(session)
-        return _device_page(
+        return render_device_page(
             request, session, auth, device_id, status_form=status_form, **form_error(exc)
         )
     return flash_redirect(
@@ -403,5 +256,5 @@ def device_edit_submit(
         )
     except LawcamError as exc:
         discard(session)
-        return _device_page(request, session, auth, device_id, form=form, **form_error(exc))
+        return render_device_page(request, session, auth, device_id, form=form, **form_error(exc))
     return flash_redirect(request, f"/devices/{device.id}", "设备信息已保存。")

@@ -19,7 +19,7 @@ from lawcam.reports.ledger import ledger_rows, write_ledger_xlsx
 from lawcam.schemas.common import Id
 from lawcam.timeutil import SHANGHAI, shanghai_day_start, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_forms import parse_date, parse_int
+from lawcam.web.forms import parse_date, parse_int
 
 router = APIRouter(include_in_schema=False)
 

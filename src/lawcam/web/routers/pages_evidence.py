@@ -18,8 +18,8 @@ from lawcam.evidence.types import CorrectableField, MediaKind, StartSource
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
+from lawcam.web.forms import form_error, page, parse_date, parse_int, units_for
 from lawcam.web.pages_common import discard, flash_redirect
-from lawcam.web.pages_forms import form_error, page, parse_date, parse_int, units_for
 
 router = APIRouter(include_in_schema=False)
 

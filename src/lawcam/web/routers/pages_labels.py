@@ -19,7 +19,7 @@ from lawcam.errors import InvalidInput
 from lawcam.reports.labels import PER_PAGE, UNLABELLED, render_labels
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_forms import page, parse_int, units_for
+from lawcam.web.forms import page, parse_int, units_for
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,8 +26,7 @@ from lawcam.equipment.types import (
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, flash_redirect
-from lawcam.web.pages_forms import (
+from lawcam.web.forms import (
     NEEDS,
     Text20,
     Text100,
@@ -39,6 +38,7 @@ from lawcam.web.pages_forms import (
     parse_int,
     units_for,
 )
+from lawcam.web.pages_common import discard, flash_redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,8 +5,6 @@ Thin: parse the form → call the service or query (they check permission) → r
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,12 +14,18 @@ from sqlalchemy.orm import Session
 from lawcam.authz import Action, Role
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.org import queries, service
-from lawcam.org.models import Person, Unit
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, UnitIn
 from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
+from lawcam.web.forms import (
+    active_units,
+    parse_class,
+    parse_int,
+    role_tags,
+    split_list,
+    unit_names,
+)
 from lawcam.web.pages_common import discard, flash_redirect, render
-from lawcam.web.pages_forms import in_range
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,52 +35,9 @@ CLASS_HINTS = {
     "more": "原则上每 5 名执法人员配备 1 台",
     "fewer": "由单位设定配备目标台数（第六条）",
 }
-ZONE_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 Text100 = Annotated[str, Form(max_length=100)]
 Text40 = Annotated[str, Form(max_length=40)]
-
-
-def parse_int(value: str, message: str, *, field: str) -> int | None:
-    """Empty → None; anything but a whole number → a Chinese message, never a 500."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        number = int(text)
-    except ValueError:
-        raise InvalidInput(message, field=field) from None
-    return in_range(number, "数值", field=field)
-
-
-def parse_class(value: str) -> UnitClass | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return UnitClass(text)
-    except ValueError:
-        raise InvalidInput("单位类别只能是“多”“较多”或“较少”。", field="unit_class") from None
-
-
-def split_zones(value: str) -> tuple[str, ...]:
-    return tuple(z.strip() for z in ZONE_SEPARATORS.split(value) if z.strip())
-
-
-def unit_names(session: Session, auth: Auth) -> dict[int, str]:
-    units = queries.list_units(session=session, actor=auth.actor, include_inactive=True)
-    return {u.id: u.name for u in units}
-
-
-def active_units(session: Session, auth: Auth) -> Sequence[Unit]:
-    return queries.list_units(session=session, actor=auth.actor)
-
-
-def role_tags(person: Person) -> list[str]:
-    """Role labels of a person, the officer's badge first."""
-    labels = [Role.OFFICER.label] if person.is_officer else []
-    labels += [Role(r).label for r in person.active_roles]
-    return labels
 
 
 # Units ---------------------------------------------------------------------------------------
@@ -160,9 +121,9 @@ def unit_new_submit(
         data = UnitIn(
             name=name,
             unit_class=parse_class(unit_class),
-            target=parse_int(target, "配备目标须为整数。", field="target"),
+            target=parse_int(target, "配备目标", field="target", message="配备目标须为整数。"),
             parent=parent.strip() or None,
-            zones=split_zones(zones),
+            zones=split_list(zones),
             note=note,
         )
         unit = service.create_unit(session=session, actor=auth.actor, data=data)
@@ -251,7 +212,7 @@ def unit_edit_submit(
         "note": note,
     }
     try:
-        parsed_target = parse_int(target, "配备目标须为整数。", field="target")
+        parsed_target = parse_int(target, "配备目标", field="target", message="配备目标须为整数。")
         changes = UnitChanges(
             name=name,
             unit_class=parse_class(unit_class),
@@ -332,7 +293,7 @@ def people_page(
 ) -> Response:
     error = None
     try:
-        unit_filter = parse_int(unit_id, "单位参数不正确。", field="unit_id")
+        unit_filter = parse_int(unit_id, "单位参数", field="unit_id", message="单位参数不正确。")
     except LawcamError as exc:
         unit_filter, error = None, exc.message
     people = queries.list_people(

@@ -17,7 +17,7 @@ from lawcam.equipment.types import FEATURE_LABELS, RatioRow
 from lawcam.reports.ledger import faults_by_model, loss_report
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_forms import page
+from lawcam.web.forms import page
 
 router = APIRouter(include_in_schema=False)
 

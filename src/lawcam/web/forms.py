@@ -1,9 +1,15 @@
-"""Shared pieces of the equipment pages (Art. 2–8): form types and parsing of integers,
-numbers, dates and choices; label and status-tag maps; money and spec display; and page(),
-render() with the labels and helpers every equipment page uses."""
+"""The one helper module of the HTML pages: form field types and the parsing of what a form
+carries (integers, numbers, days, choices, lists), each refused with a Chinese message naming
+the field; the label and status-tag maps; money and spec display; the lists a form offers
+(units, people's role tags); and page(), render() with the labels every equipment page uses.
+
+Routers import this module and the domains, never one another: what two routers share lives
+here."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -12,7 +18,7 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from lawcam.authz import Action, Actor
+from lawcam.authz import Action, Actor, Role
 from lawcam.equipment import queries
 from lawcam.equipment.models import DeviceModel
 from lawcam.equipment.types import (
@@ -25,10 +31,10 @@ from lawcam.equipment.types import (
 )
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.org import queries as org_queries
-from lawcam.org.models import Unit
+from lawcam.org.models import Person, Unit
 from lawcam.org.types import UnitClass
 from lawcam.schemas.common import FIRST_YEAR, INTEGER_MAX, LAST_YEAR, Clean
-from lawcam.timeutil import SHANGHAI, utcnow
+from lawcam.timeutil import SHANGHAI, parse_day, utcnow
 from lawcam.web.deps import Auth
 from lawcam.web.pages_common import render
 
@@ -36,6 +42,7 @@ Text100 = Annotated[str, Form(max_length=100), Clean]
 Text20 = Annotated[str, Form(max_length=20), Clean]
 Text500 = Annotated[str, Form(max_length=500), Clean]
 NUMBER_MAX = 1e15
+LIST_SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 CATEGORIES = {c.value: c.label for c in Category}
 FEATURES = {f.value: f.label for f in Feature}
@@ -62,7 +69,11 @@ def yuan(value: Decimal | int | float | None) -> str:
     return f"{Decimal(value):,.2f} 元"
 
 
-def parse_int(value: str, what: str, *, field: str, required: bool = False) -> int | None:
+def parse_int(
+    value: str, what: str, *, field: str, required: bool = False, message: str | None = None
+) -> int | None:
+    """Empty → None (or “请填写…” when required); anything but a whole number → ``message``, by
+    default “…须为整数，而不是…”."""
     text = value.strip()
     if not text:
         if required:
@@ -71,7 +82,8 @@ def parse_int(value: str, what: str, *, field: str, required: bool = False) -> i
     try:
         number = int(text)
     except ValueError:
-        raise InvalidInput(f"{what}须为整数，而不是“{text}”。", field=field) from None
+        refusal = message or f"{what}须为整数，而不是“{text}”。"
+        raise InvalidInput(refusal, field=field) from None
     return in_range(number, what, field=field)
 
 
@@ -103,18 +115,28 @@ def parse_date(value: str, what: str, *, field: str, required: bool = False) -> 
         if required:
             raise InvalidInput(f"请填写{what}。", field=field)
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。", field=field
-        ) from None
+    day = parse_day(text, what, field=field)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput(f"{what}须在 {FIRST_YEAR}—{LAST_YEAR} 年之间。", field=field)
     return day
 
 
 E = TypeVar("E", Category, DeviceStatus, QualityStatus, Feature)
+
+
+def parse_class(value: str) -> UnitClass | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return UnitClass(text)
+    except ValueError:
+        raise InvalidInput("单位类别只能是“多”“较多”或“较少”。", field="unit_class") from None
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """A field listing several names (zones …), separated by commas, 、, ; or lines."""
+    return tuple(part.strip() for part in LIST_SEPARATORS.split(value) if part.strip())
 
 
 def parse_choice(kind: type[E], value: str, message: str, *, field: str) -> E:
@@ -137,6 +159,23 @@ def units_for(session: Session, actor: Actor, action: Action) -> list[Unit]:
     ids = queries.visible_unit_ids(session, actor, action)
     units = org_queries.list_units(session=session, actor=actor)
     return [u for u in units if ids is None or u.id in ids]
+
+
+def active_units(session: Session, auth: Auth) -> Sequence[Unit]:
+    return org_queries.list_units(session=session, actor=auth.actor)
+
+
+def unit_names(session: Session, auth: Auth) -> dict[int, str]:
+    """Every unit's name by id, the deactivated too (old records name them)."""
+    units = org_queries.list_units(session=session, actor=auth.actor, include_inactive=True)
+    return {u.id: u.name for u in units}
+
+
+def role_tags(person: Person) -> list[str]:
+    """Role labels of a person, the officer's badge first."""
+    labels = [Role.OFFICER.label] if person.is_officer else []
+    labels += [Role(r).label for r in person.active_roles]
+    return labels
 
 
 def video(model: DeviceModel) -> str:
