@@ -79,6 +79,26 @@ class CellError(Exception):
         self.message = message
 
 
+# How many bad rows one refusal lists; past that, the first ones are enough to start on.
+MAX_REPORTED = 100
+
+
+def _all_of(bad: list[InvalidInput]) -> InvalidInput:
+    """The first bad row's error, naming the others too; ``problems`` lists each one (row,
+    column, message) for a page to show as a table."""
+    first = bad[0]
+    if len(bad) == 1:
+        return first
+    rows = sorted({int(e.details.get("row", 0)) for e in bad[1:]} - {0})
+    more = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+    message = f"{first.message}（另有 {len(bad) - 1} 处问题，在第 {more} 行，请一并改正。）"
+    problems = [
+        {"row": e.details.get("row"), "column": e.details.get("column"), "message": e.message}
+        for e in bad
+    ]
+    return InvalidInput(message, **{**first.details, "problems": problems})
+
+
 def at(
     row: int, column: str | None, message: str, cls: type[LawcamError], **extra: Any
 ) -> LawcamError:
@@ -354,16 +374,26 @@ class SheetFormat(Generic[K]):
     def read(
         self, path: Path, prepare: Callable[[K], Callable[[Cells], Any]]
     ) -> tuple[K, list[tuple[int, Any]]]:
-        """Every data row parsed, or raise on the first bad one. ``prepare`` is called once the
-        kind of sheet is known (it checks permission) and returns the row parser."""
+        """Every data row parsed, or raise naming every bad row (up to ``MAX_REPORTED``), so
+        that one round of corrections fixes the file. ``prepare`` is called once the kind of
+        sheet is known (it checks permission) and returns the row parser."""
         with open_rows(path, self.no_sheet_help or self.header_help) as rows:
             kind, header_row, positions = self.read_header(rows)
             parse = prepare(kind)
             items: list[tuple[int, Any]] = []
+            bad: list[InvalidInput] = []
             for row_number, values in rows:
                 row_cells = cells(values, positions, row_number, header_row)
-                if row_cells is not None:
+                if row_cells is None:
+                    continue
+                try:
                     items.append((row_number, self.located(kind, row_number, parse, row_cells)))
+                except InvalidInput as error:
+                    bad.append(error)
+                    if len(bad) >= MAX_REPORTED:
+                        break
+        if bad:
+            raise _all_of(bad)
         if not items:
             raise InvalidInput("文件中没有数据行。")
         return kind, items

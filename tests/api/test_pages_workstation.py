@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import subprocess
 import threading
 from collections.abc import Callable
@@ -277,6 +278,37 @@ def test_device_import_whole_file_or_nothing(
     assert again.status_code == 422
     assert "第 2 行" in again.text
     assert count(database, Device) == devices + 1
+
+
+@pytest.mark.req("R5.1")
+def test_every_bad_row_is_reported_at_once(
+    client: TestClient, office: Office, database: Database
+) -> None:
+    login(client, "u_device_admin")
+    template = client.get("/imports/devices.xlsx").content
+    row = {
+        "资产编号": "ZC-ROW-01",
+        "序列号": "ROW-01",
+        "型号": "TEST-BC1",
+        "所属单位": "执法一处",
+        "购置价格(元)": 3280,
+        "执法需求": "现场检查全过程记录",
+    }
+    rows = [
+        row,
+        {**row, "资产编号": "ZC-ROW-02", "序列号": None},  # row 3: no serial
+        {**row, "资产编号": "ZC-ROW-03", "序列号": "ROW-03"},
+        {**row, "资产编号": "ZC-ROW-04", "序列号": "ROW-04", "购置价格(元)": "三千"},  # row 5
+    ]
+    devices = count(database, Device)
+    answer = _post(client, "devices", "设备.xlsx", filled(template, rows))
+    assert answer.status_code == 422
+    assert "发现了 2 处问题" in answer.text
+    reported = re.findall(
+        r'<td class="num">(\d+)</td>\s*<td class="nowrap">([^<]*)</td>', answer.text
+    )
+    assert reported == [("3", "序列号"), ("5", "购置价格(元)")]
+    assert count(database, Device) == devices
 
 
 def test_bad_import_files_get_chinese_messages(

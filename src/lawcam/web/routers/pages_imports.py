@@ -179,10 +179,11 @@ def import_submit(
     )
 
 
-def _refusal(exc: LawcamError) -> dict[str, object]:
-    """The refusal as the page's report shows it: where, and what is wrong."""
-    return {
-        "row": exc.details.get("row"),
-        "column": exc.details.get("column"),
-        "message": exc.message,
-    }
+def _refusal(exc: LawcamError) -> list[dict[str, object]]:
+    """The refusal as the page's report shows it: each bad row, where and what is wrong."""
+    problems = exc.details.get("problems")
+    if isinstance(problems, list) and problems:
+        return problems
+    return [
+        {"row": exc.details.get("row"), "column": exc.details.get("column"), "message": exc.message}
+    ]
