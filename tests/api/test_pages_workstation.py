@@ -167,7 +167,7 @@ def test_the_browser_session_uploads_through_the_workstation_api(
 
 
 def test_static_scripts_are_served_and_hold_no_external_url(client: TestClient) -> None:
-    for name in ("upload.js", "digests.js", "workstation.css"):
+    for name in ("upload.js", "digests.js", "labels.js", "filepick.js", "workstation.css"):
         answer = client.get(f"/static/{name}")
         assert answer.status_code == 200
         assert "http://" not in answer.text and "https://" not in answer.text

@@ -105,16 +105,19 @@ def test_import_devices_from_the_template(
         "购置价格(元)": 3280,
         "执法需求": "现场检查全过程记录",
     }
-    wrong = {**row, "资产编号": "ZC-2026-102", "序列号": "IMP-102", "型号": "NO-SUCH-MODEL"}
-    bad = _filled(template, [row, wrong], tmp_path / "设备-有误.xlsx")
+    no_serial = {**row, "资产编号": "ZC-2026-102", "序列号": None}
+    bad_price = {**row, "资产编号": "ZC-2026-103", "序列号": "IMP-103", "购置价格(元)": "三千二"}
+    bad = _filled(template, [row, no_serial, bad_price], tmp_path / "设备-有误.xlsx")
     page.select_option("select[name=kind]", "devices")
     page.set_input_files("input[name=file]", bad)
+    expect(page.locator("#import-chosen")).to_have_text("已选择：设备-有误.xlsx")
     page.get_by_role("button", name="检查并导入").click()
     report = page.locator("#import-report")
     expect(report).to_have_attribute("data-result", "refused")
     expect(report).to_contain_text("文件未导入任何内容")
-    expect(report.locator("td").first).to_have_text("3")
-    expect(report).to_contain_text("NO-SUCH-MODEL")
+    expect(report).to_contain_text("发现了 2 处问题")
+    expect(report.locator("tbody tr td:first-child")).to_have_text(["3", "4"])
+    expect(report.locator("tbody tr td:nth-child(2)")).to_have_text(["序列号", "购置价格(元)"])
     page.screenshot(path=SCREENSHOTS / "import-refused.png", full_page=True)
 
     good = _filled(template, [row], tmp_path / "设备.xlsx")
@@ -128,6 +131,7 @@ def test_import_devices_from_the_template(
     page.goto(f"{live_server}/devices")
     expect(page.locator("main")).to_contain_text("ZC-2026-101")
     expect(page.locator("main")).not_to_contain_text("ZC-2026-102")
+    expect(page.locator("main")).not_to_contain_text("ZC-2026-103")
     assert_offline(page)
 
 
