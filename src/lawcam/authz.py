@@ -79,6 +79,12 @@ class Action(StrEnum):
     FAULT_REPORT = "fault:report"
     REPAIR_COMPLETE = "repair:complete"
     LOSS_DECIDE = "loss_case:decide"
+    # 第十条: enforcement activities, their recordings and the explanation of interruptions.
+    ACTIVITY_VIEW = "activity:view"
+    ACTIVITY_RECORD = "activity:record"
+    ACTIVITY_LINK = "activity:link"
+    INTERRUPTION_EXPLAIN = "interruption:explain"
+    INTERRUPTION_CONFIRM = "interruption:confirm"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
@@ -86,7 +92,15 @@ _READ_EQUIPMENT = {*_READ_ORG, Action.EQUIPMENT_VIEW}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.OFFICER: frozenset(
-        {*_READ_EQUIPMENT, Action.EVIDENCE_VIEW, Action.RECORDING_VIEW, Action.FAULT_REPORT}
+        {
+            *_READ_EQUIPMENT,
+            Action.EVIDENCE_VIEW,
+            Action.RECORDING_VIEW,
+            Action.FAULT_REPORT,
+            Action.ACTIVITY_VIEW,
+            Action.ACTIVITY_RECORD,
+            Action.INTERRUPTION_EXPLAIN,
+        }
     ),
     Role.DEVICE_ADMIN: frozenset(
         {
@@ -101,6 +115,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.BUDGET_VIEW,
             Action.PROCUREMENT_RECORD,
             Action.FAULT_REPORT,
+            Action.ACTIVITY_VIEW,
+            Action.ACTIVITY_RECORD,
+            Action.ACTIVITY_LINK,
+            Action.INTERRUPTION_CONFIRM,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -113,6 +131,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.UNIT_NEED_DECLARE,
             Action.BUDGET_VIEW,
             Action.LOSS_DECIDE,
+            Action.ACTIVITY_VIEW,
+            Action.ACTIVITY_RECORD,
+            Action.ACTIVITY_LINK,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
@@ -184,6 +205,11 @@ CONSOLE_ACTIONS = frozenset(
         Action.EVIDENCE_INGEST,
         Action.RECORDING_VIEW,
         Action.RECORDING_CORRECT,
+        # Activities are facts about the work, like recordings' facts: the console enters and
+        # imports them (Excel lists) and links recordings; explaining is the officers' own.
+        Action.ACTIVITY_VIEW,
+        Action.ACTIVITY_RECORD,
+        Action.ACTIVITY_LINK,
     }
 )
 

@@ -11,6 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     checkout_min_battery_pct: int = Field(default=80, ge=0, le=100)
     checkout_min_free_hours: float = Field(default=8.0, ge=0)
     checkout_max_clock_offset_s: float = Field(default=30.0, ge=0)
+    # A device out longer than this is an overdue return on the device administrator's home
+    # (a duty is a working day; Art. 14 wants its recordings on the server within 24 hours).
+    custody_return_hours: int = Field(default=24, ge=1, le=24 * 365)
     # R6.1: a device under repair still counts toward the ratio for this many days.
     repair_count_days: int = Field(default=30, ge=0, le=3650)
     # Where originals are kept: file:///path (default: <home>/objects) or
@@ -79,6 +83,12 @@ class Settings(BaseSettings):
     # memory), and how long an unfinished upload may sit idle before its bytes are removed.
     upload_piece_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024, le=2**40)
     upload_abandon_hours: int = Field(default=72, ge=1)
+    # 第十条: a pause between recordings up to this long is not an interruption (a device cuts
+    # long recordings into files seconds apart); whose recordings must cover an activity (any
+    # officer's together, or each officer's); and the longest activity one may enter.
+    activity_tolerance_s: int = Field(default=30, ge=0, le=3600)
+    activity_policy: Literal["any", "each"] = "any"
+    activity_max_hours: int = Field(default=24, ge=1, le=24 * 7)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
     @property

@@ -1,0 +1,280 @@
+"""Reads of activities: who may see which (``permitted``), lists, and the recordings' facts
+as the regulation counts them — the corrected start and officer, and the docking time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
+from lawcam.activities.types import Span
+from lawcam.authz import Action, Actor, Role
+from lawcam.custody.models import CustodyPeriod
+from lawcam.errors import NotFound
+from lawcam.evidence.models import Correction, IngestRun, Recording
+from lawcam.evidence.types import CorrectableField, MediaKind
+from lawcam.org.models import Person
+from lawcam.org.queries import unit_scope
+from lawcam.timeutil import SHANGHAI
+
+T = TypeVar("T")
+UNIT_WIDE = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+# A recording longer than this is not looked for before an activity's arrival (a device's
+# file is at most a few hours; the window keeps the candidate search on the time index).
+LONGEST_RECORDING = timedelta(hours=24)
+COUNTED_KINDS = frozenset({MediaKind.VIDEO, MediaKind.AUDIO})
+
+
+def permitted(session: Session, stmt: Select[T], actor: Actor, action: Action) -> Select[T]:
+    """Activities the actor may see or act on: a unit's device administrator and head, their
+    units' (and the units below); an officer, the ones they took part in; the console, all."""
+    if not actor.can(action):
+        return stmt.where(false())
+    if actor.console:
+        return stmt
+    allowed = []
+    if actor.roles & UNIT_WIDE and actor.unit_id is not None:
+        allowed.append(Activity.unit_id.in_(unit_scope(session, actor.unit_id)))
+    if Role.OFFICER in actor.roles and actor.person_id is not None:
+        mine = select(ActivityOfficer.activity_id).where(
+            ActivityOfficer.person_id == actor.person_id
+        )
+        allowed.append(Activity.id.in_(mine))
+    return stmt.where(or_(*allowed) if allowed else false())
+
+
+def get_activity(
+    *, session: Session, actor: Actor, activity_id: int, action: Action = Action.ACTIVITY_VIEW
+) -> Activity:
+    stmt = select(Activity).where(Activity.id == activity_id).options(_with_officers())
+    activity = session.scalars(permitted(session, stmt, actor, action)).first()
+    if activity is None:
+        raise NotFound("执法活动不存在，或您无权查看。")
+    return activity
+
+
+def _with_officers() -> Any:
+    return selectinload(Activity.officers).joinedload(ActivityOfficer.person)
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    unit_id: int | None = None
+    officer_id: int | None = None
+    kind: str | None = None
+    date_from: date | None = None  # Shanghai days of arrival, inclusive
+    date_to: date | None = None
+    below_full: bool = False  # coverage under 100 % (or nothing recorded)
+    unexplained: bool = False
+    late: bool = False
+
+
+def _filtered(stmt: Select[Activity], where: ActivityFilter) -> Select[Activity]:
+    if where.unit_id is not None:
+        stmt = stmt.where(Activity.unit_id == where.unit_id)
+    if where.officer_id is not None:
+        took_part = select(ActivityOfficer.activity_id).where(
+            ActivityOfficer.person_id == where.officer_id
+        )
+        stmt = stmt.where(Activity.id.in_(took_part))
+    if where.kind:
+        stmt = stmt.where(Activity.kind == where.kind)
+    return _flags(_days(stmt, where), where)
+
+
+def _days(stmt: Select[Activity], where: ActivityFilter) -> Select[Activity]:
+    if where.date_from is not None:
+        stmt = stmt.where(Activity.arrived_at >= day_start(where.date_from))
+    if where.date_to is not None:
+        stmt = stmt.where(Activity.arrived_at < day_start(where.date_to + timedelta(days=1)))
+    return stmt
+
+
+def _flags(stmt: Select[Activity], where: ActivityFilter) -> Select[Activity]:
+    if where.below_full:
+        stmt = stmt.where(Activity.coverage < 1.0)
+    if where.unexplained:
+        stmt = stmt.where(Activity.unexplained > 0)
+    if where.late:
+        stmt = stmt.where(Activity.late_uploads > 0)
+    return stmt
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def list_activities(
+    *, session: Session, actor: Actor, where: ActivityFilter, limit: int = 200, offset: int = 0
+) -> Sequence[Activity]:
+    stmt = permitted(session, select(Activity), actor, Action.ACTIVITY_VIEW)
+    stmt = _filtered(stmt, where).options(_with_officers())
+    stmt = stmt.order_by(Activity.arrived_at.desc(), Activity.id.desc())
+    return session.scalars(stmt.limit(limit).offset(offset)).all()
+
+
+def links_of(session: Session, activity_id: int, *, active: bool = True) -> list[ActivityLink]:
+    stmt = select(ActivityLink).where(ActivityLink.activity_id == activity_id)
+    if active:
+        stmt = stmt.where(ActivityLink.detached_at.is_(None))
+    return list(session.scalars(stmt.order_by(ActivityLink.recording_id)))
+
+
+def interruptions_of(
+    session: Session, activity_id: int, *, current: bool = True
+) -> list[Interruption]:
+    stmt = select(Interruption).where(Interruption.activity_id == activity_id)
+    if current:
+        stmt = stmt.where(Interruption.current.is_(True))
+    return list(session.scalars(stmt.order_by(Interruption.seq)))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A recording as the activity rules count it: its span on the workstation's clock (the
+    latest corrected start, the measured offset, or the device's own), its officer (the latest
+    correction or the one at ingest), and when the workstation received it (the docking)."""
+
+    id: int
+    device_id: int
+    unit_id: int
+    kind: str
+    span: Span
+    officer_id: int | None
+    docked_at: datetime
+
+    @property
+    def counts(self) -> bool:
+        """Photos and empty files are linked but cover nothing (第十条 asks for recording)."""
+        return self.kind in COUNTED_KINDS and self.span.seconds > 0
+
+
+def facts(session: Session, stmt: Select[Recording]) -> list[Facts]:
+    rows = session.execute(
+        stmt.join(IngestRun, IngestRun.id == Recording.ingest_run_id).add_columns(
+            IngestRun.started_at
+        )
+    ).all()
+    corrected = _corrections(session, [row[0].id for row in rows])
+    return [_facts(recording, docked, corrected) for recording, docked in rows]
+
+
+def facts_of(session: Session, recording_ids: Iterable[int]) -> dict[int, Facts]:
+    ids = sorted(set(recording_ids))
+    if not ids:
+        return {}
+    return {f.id: f for f in facts(session, select(Recording).where(Recording.id.in_(ids)))}
+
+
+def _corrections(session: Session, ids: list[int]) -> dict[tuple[int, str], str]:
+    """The latest correction of each recording's start and officer."""
+    latest: dict[tuple[int, str], str] = {}
+    fields = (str(CorrectableField.START_AT), str(CorrectableField.OFFICER))
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(Correction.recording_id, Correction.field, Correction.value)
+            .where(Correction.recording_id.in_(ids[start : start + 500]))
+            .where(Correction.field.in_(fields))
+            .order_by(Correction.id)
+        )
+        latest.update({(rid, field): value for rid, field, value in session.execute(stmt)})
+    badges = {v for (_, f), v in latest.items() if f == str(CorrectableField.OFFICER)}
+    people = _people_by_badge(session, badges)
+    for key, value in list(latest.items()):
+        if key[1] == str(CorrectableField.OFFICER):
+            latest[key] = str(people.get(value, ""))
+    return latest
+
+
+def _people_by_badge(session: Session, badges: set[str]) -> dict[str, int]:
+    if not badges:
+        return {}
+    stmt = select(Person.badge, Person.id).where(Person.badge.in_(badges))
+    return {badge: pid for badge, pid in session.execute(stmt) if badge}
+
+
+def _facts(recording: Recording, docked: datetime, corrected: dict[tuple[int, str], str]) -> Facts:
+    length = recording.end_at - recording.start_at
+    start = recording.corrected_start_at or recording.start_at
+    if value := corrected.get((recording.id, str(CorrectableField.START_AT))):
+        start = datetime.fromisoformat(value)
+    officer = recording.officer_id
+    if value := corrected.get((recording.id, str(CorrectableField.OFFICER))):
+        officer = int(value)
+    return Facts(
+        recording.id,
+        recording.device_id,
+        recording.unit_id,
+        recording.kind,
+        Span(start, start + length),
+        officer,
+        docked,
+    )
+
+
+def candidates(session: Session, activity: Activity, tolerance: timedelta) -> list[Facts]:
+    """Recordings made during the activity (its span widened by the tolerance) by one of its
+    officers: the recording's officer, or whoever held its device at the moment it started."""
+    window = Span(activity.arrived_at, activity.ended_at).widened(tolerance)
+    near = select(Recording).where(
+        or_(
+            Recording.start_at.between(window.start - LONGEST_RECORDING, window.end),
+            Recording.corrected_start_at.between(window.start - LONGEST_RECORDING, window.end),
+            Recording.id.in_(_restarted(activity)),
+        )
+    )
+    found = [f for f in facts(session, near) if f.span.overlaps(window)]
+    officers = set(activity.officer_ids)
+    return [f for f in found if f.officer_id in officers or _held_by(session, f, officers)]
+
+
+def _restarted(activity: Activity) -> Select[Any]:
+    """Recordings of the activity's unit whose start was corrected: the correction may move
+    them anywhere, so they are checked one by one (there are few)."""
+    return (
+        select(Correction.recording_id)
+        .join(Recording, Recording.id == Correction.recording_id)
+        .where(Correction.field == str(CorrectableField.START_AT))
+        .where(Recording.unit_id == activity.unit_id)
+    )
+
+
+def _held_by(session: Session, fact: Facts, officers: set[int]) -> bool:
+    return custodian(session, fact.device_id, fact.span.start) in officers
+
+
+def custodian(session: Session, device_id: int, at: datetime) -> int | None:
+    """Who held the device at that moment, from the ledger (第九条)."""
+    stmt = (
+        select(CustodyPeriod.officer_id)
+        .where(CustodyPeriod.device_id == device_id, CustodyPeriod.issued_at <= at)
+        .where(or_(CustodyPeriod.returned_at.is_(None), CustodyPeriod.returned_at >= at))
+        .order_by(CustodyPeriod.issued_at.desc())
+    )
+    return session.scalars(stmt).first()
+
+
+def activities_near(session: Session, fact: Facts, tolerance: timedelta) -> list[Activity]:
+    """Activities whose span (widened) overlaps the recording's: those to link it to, if the
+    officer matches (``candidates`` decides)."""
+    window = fact.span.widened(tolerance)
+    stmt = select(Activity).where(
+        Activity.arrived_at < window.end, Activity.ended_at > window.start
+    )
+    return list(session.scalars(stmt.options(_with_officers())))
+
+
+def activities_linking(session: Session, recording_ids: Sequence[int]) -> list[Activity]:
+    """Activities a recording is linked to now (automatically or by hand)."""
+    if not recording_ids:
+        return []
+    linking = select(ActivityLink.activity_id).where(
+        ActivityLink.recording_id.in_(recording_ids), ActivityLink.detached_at.is_(None)
+    )
+    stmt = select(Activity).where(Activity.id.in_(linking)).options(_with_officers())
+    return list(session.scalars(stmt))
