@@ -12,6 +12,7 @@ from lawcam.audit import merkle
 from lawcam.audit.models import AuditEvent, MerkleNode, TreeHead
 from lawcam.audit.signing import Signer, head_message
 from lawcam.authz import Action, Actor
+from lawcam.db import Database
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.timeutil import utcnow
 
@@ -101,6 +102,39 @@ def make_head(*, session: Session, signer: Signer, force: bool = False) -> TreeH
     session.add(head)
     session.flush()
     return head
+
+
+def fresh_head(database: Database, signer: Signer) -> TreeHead:
+    """The newest head, signed now if the log has grown since: the log's own bookkeeping, in a
+    short transaction of its own (a reading request's session writes nothing)."""
+    with database.unit_of_work() as session:
+        return make_head(session=session, signer=signer)
+
+
+def head_covering(database: Database, signer: Signer, index: int) -> TreeHead:
+    """The newest head, or, for an entry newer than it, a head signed now (as fresh_head)."""
+    with database.read() as session:
+        head = latest_head(session)
+    if head is not None and index < head.size:
+        return head
+    return fresh_head(database, signer)
+
+
+def proof_holds(proof: Mapping[str, object], root: str) -> tuple[bool, str]:
+    """Whether an inclusion proof leads to ``root``; when not, why (in the verifier's words)."""
+    path = proof["path"]
+    assert isinstance(path, list)
+    try:
+        merkle.verify_inclusion(
+            int(str(proof["leaf_index"])),
+            int(str(proof["tree_size"])),
+            bytes.fromhex(str(proof["leaf_hash"])),
+            [bytes.fromhex(h) for h in path],
+            bytes.fromhex(root),
+        )
+    except (merkle.ProofError, ValueError) as exc:
+        return False, str(exc)
+    return True, ""
 
 
 def head_document(head: TreeHead, signer_public_key: bytes) -> dict[str, object]:

@@ -67,8 +67,7 @@ def current_head(request: Request, actor: CurrentActor, database: DatabaseDep) -
     log's own bookkeeping, in a short transaction of its own: no record changes)."""
     actor.require(Action.AUDIT_READ)
     signer = _signer(request)
-    with database.unit_of_work() as session:
-        head = log.make_head(session=session, signer=signer)
+    head = log.fresh_head(database, signer)
     return TreeHeadOut(**log.head_document(head, signer.public_key))
 
 

@@ -8,11 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lawcam.audit import log, merkle
-from lawcam.audit.models import TreeHead
-from lawcam.audit.signing import Signer
+from lawcam.audit import log
 from lawcam.authz import Action
-from lawcam.db import Database
 from lawcam.web.deps import AuthDep, DatabaseDep, SessionDep
 from lawcam.web.forms import parse_int
 from lawcam.web.pages_common import flash_redirect, render
@@ -40,36 +37,9 @@ def proof_page(
     auth.actor.require(Action.AUDIT_READ)
     index = parse_int(leaf, "叶序号", field="leaf", required=True)
     assert index is not None
-    head = _head_covering(database, request.app.state.signer, index)
+    head = log.head_covering(database, request.app.state.signer, index)
     proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=head.size)
-    verified, reason = _verified(proof, head.root)
+    verified, reason = log.proof_holds(proof, head.root)
     return render(
         request, "audit_proof.html", auth, proof=proof, head=head, verified=verified, reason=reason
     )
-
-
-def _head_covering(database: Database, signer: Signer, index: int) -> TreeHead:
-    """The newest head, or for an entry newer than it a head signed now: the log's own
-    bookkeeping, in a short transaction of its own (the page's session only reads)."""
-    with database.read() as session:
-        head = log.latest_head(session)
-    if head is not None and index < head.size:
-        return head
-    with database.unit_of_work() as session:
-        return log.make_head(session=session, signer=signer)
-
-
-def _verified(proof: dict[str, object], root: str) -> tuple[bool, str]:
-    path = proof["path"]
-    assert isinstance(path, list)
-    try:
-        merkle.verify_inclusion(
-            int(str(proof["leaf_index"])),
-            int(str(proof["tree_size"])),
-            bytes.fromhex(str(proof["leaf_hash"])),
-            [bytes.fromhex(h) for h in path],
-            bytes.fromhex(root),
-        )
-    except (merkle.ProofError, ValueError) as exc:
-        return False, str(exc)
-    return True, ""
