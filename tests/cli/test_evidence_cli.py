@@ -159,14 +159,15 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
     assert listing["total"] == 2
     assert [r["id"] for r in listing["recordings"]] == [fresh_id, old_id]  # newest first
     first = listing["recordings"][0]
-    assert first["start_at"].endswith("+08:00") and first["unit"] == "执法一处"
+    assert first["start_at"].endswith("Z") and first["unit"] == "执法一处"  # as the API
     assert first["officer"] == "张伟" and first["uploaded_late"] is False
     assert [r["id"] for r in cli.ok("recording", "list", "--flagged")["recordings"]] == [old_id]
     assert [r["id"] for r in cli.ok("recording", "list", "--late")["recordings"]] == [old_id]
     assert cli.ok("recording", "list", "--officer", BADGE)["total"] == 1
     assert cli.ok("recording", "list", "--device", "BC001")["total"] == 2
     assert cli.ok("recording", "list", "--unit", "执法一处", "--limit", "1")["total"] == 2
-    old_day = datetime.fromisoformat(listing["recordings"][1]["start_at"]).date().isoformat()
+    old_start = datetime.fromisoformat(listing["recordings"][1]["start_at"])
+    old_day = old_start.astimezone(SHANGHAI).date().isoformat()  # --from/--to: Beijing days
     by_day = cli.ok("recording", "list", "--from", old_day, "--to", old_day)
     assert [r["id"] for r in by_day["recordings"]] == [old_id]
     assert cli.refused("recording", "list", "--from", "昨天")["message"].startswith("日期“昨天”")
@@ -176,7 +177,7 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
 
     before = cli.ok("recording", "show", str(old_id))
     assert before["sha256"] == digests(folder / "DCIM" / "old.mp4")[0]
-    assert [(s["path"], s["duplicate"]) for s in before["sightings"]] == [
+    assert [(s["source_path"], s["duplicate"]) for s in before["sightings"]] == [
         ("DCIM/old.mp4", False),
         ("old-again.mp4", True),
     ]
@@ -197,7 +198,7 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
         "recording", "correct", str(old_id), "--field", "officer", "--value", BADGE,
         "--reason", "当日由张伟使用，漏办领用",
     )  # fmt: skip
-    assert made["recording_id"] == old_id
+    assert isinstance(made["id"], int) and made["corrected_by"]
     assert (made["field"], made["value"], made["reason"]) == (
         "officer",
         BADGE,
@@ -208,7 +209,7 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
     assert [(c["field"], c["value"], c["reason"]) for c in after["corrections"]] == [
         ("officer", BADGE, "当日由张伟使用，漏办领用")
     ]
-    assert after["corrections"][0]["by"]
+    assert after["corrections"][0]["corrected_by"] == made["corrected_by"]
     # The original is unchanged: every fact but the corrections is as it was.
     assert {k: v for k, v in after.items() if k != "corrections"} == {
         k: v for k, v in before.items() if k != "corrections"
@@ -218,7 +219,8 @@ def test_recording_list_late_show_correct(office: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.req("R14.1")
-def test_show_times_are_all_shanghai(office: Cli, tmp_path: Path) -> None:
+def test_show_times_json_as_the_api_text_in_beijing_time(office: Cli, tmp_path: Path) -> None:
+    """--json gives the API's instants (ISO 8601, UTC); the text gives Beijing time."""
     cli = office
     recording_id = ingested(cli, card(tmp_path))["files"][0]["recording_id"]
     cli.ok(
@@ -226,9 +228,12 @@ def test_show_times_are_all_shanghai(office: Cli, tmp_path: Path) -> None:
         "--reason", "补记",
     )  # fmt: skip
     shown = cli.ok("recording", "show", str(recording_id))
-    assert shown["start_at"].endswith("+08:00") and shown["ingested_at"].endswith("+08:00")
-    assert shown["sightings"][0]["seen_at"].endswith("+08:00"), shown["sightings"]
-    assert shown["corrections"][0]["at"].endswith("+08:00"), shown["corrections"]
+    assert shown["start_at"].endswith("Z") and shown["ingested_at"].endswith("Z")
+    assert shown["sightings"][0]["seen_at"].endswith("Z"), shown["sightings"]
+    assert shown["corrections"][0]["corrected_at"].endswith("Z"), shown["corrections"]
+    text = cli("recording", "show", str(recording_id))
+    start = datetime.fromisoformat(shown["start_at"]).astimezone(SHANGHAI)
+    assert text.exit_code == 0 and f"start_at: {start.isoformat()}" in text.stdout
 
 
 @pytest.mark.req("R11.2")
@@ -253,7 +258,7 @@ def test_device_clock_offset_is_flagged_and_corrected(office: Cli, tmp_path: Pat
     corrected_end = datetime.fromisoformat(shown["corrected_end_at"])
     assert corrected_start == start - timedelta(seconds=offset)
     assert corrected_end == end - timedelta(seconds=offset)
-    assert shown["corrected_start_at"].endswith("+08:00")
+    assert shown["corrected_start_at"].endswith("Z")
     # The custody lookup used the corrected start, which is inside the checkout.
     assert shown["officer_badge"] == BADGE and shown["flagged"] is True
 

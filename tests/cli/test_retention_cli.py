@@ -41,7 +41,7 @@ def test_show_and_list_give_the_effective_retention(
         "recording", "correct", rid, "--field", "start_at", "--value", later.isoformat(),
         "--reason", "按执法记录核对",
     )  # fmt: skip
-    assert made["retain_until"] == kept > promised
+    assert made["field"] == "start_at" and kept > promised  # POST …/corrections' answer
     shown = cli.ok("recording", "show", rid)
     assert shown["retain_until"] == kept
     assert [c["field"] for c in shown["corrections"]] == ["start_at", "retain_until"]

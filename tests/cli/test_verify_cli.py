@@ -407,7 +407,9 @@ def test_consistency_proofs_between_signed_heads(demo: Cli) -> None:
     proof = demo.ok(
         "audit", "consistency", "--from", str(first["size"]), "--to", str(second["size"])
     )
-    assert set(proof) == {"from", "to", "path"}
+    # GET /audit/consistency's document: the two roots beside the RFC 9162 proof.
+    assert set(proof) == {"from", "to", "path", "first_root", "second_root"}
+    assert (proof["first_root"], proof["second_root"]) == (first["root"], second["root"])
     assert (proof["from"], proof["to"]) == (first["size"], second["size"])
     path = [bytes.fromhex(p) for p in proof["path"]]
     old, new = bytes.fromhex(first["root"]), bytes.fromhex(second["root"])

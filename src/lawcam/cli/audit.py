@@ -1,36 +1,27 @@
 """``lawcam audit``: read the audit log (the local console may read it)."""
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lawcam.audit import log, queries
-from lawcam.audit.models import AuditEvent
 from lawcam.audit.service import record
 from lawcam.audit.signing import load_signer
 from lawcam.audit.types import AuditFilter, IntegrityEvent
 from lawcam.authz import Action
 from lawcam.cli.common import JsonOpt, actor, command, get_settings, open_database, print_json, say
 from lawcam.cli.common import table as show_table
+from lawcam.schemas.audit import (
+    AuditEventOut,
+    ConsistencyOut,
+    InclusionOut,
+    PublicKeyOut,
+    TreeHeadOut,
+)
 from lawcam.timeutil import local
 
 app = typer.Typer(help="审计日志。", no_args_is_help=True)
-
-
-def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "time": event.occurred_at.isoformat(),
-        "tag": event.tag,
-        "actor": event.actor_label,
-        "source": event.actor_source,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "before": None if event.before is None else json.loads(event.before),
-        "after": None if event.after is None else json.loads(event.after),
-    }
 
 
 @app.command("list", help="列出审计记录（最新的在前）。")
@@ -46,8 +37,7 @@ def list_(
         events, total = queries.list_events(
             session=session, actor=actor(), flt=AuditFilter(tag_prefix=tag or None), limit=limit
         )
-        rows = [event_json(e) for e in events]
-        times = [local(e.occurred_at) for e in events]
+        rows = [AuditEventOut.of(e) for e in events]  # GET /audit's items
     if as_json:
         print_json({"total": total, "events": rows})
         return
@@ -55,8 +45,8 @@ def list_(
         f"审计记录（共 {total} 条，显示 {len(rows)} 条）",
         ["序号", "时间", "事件", "操作者", "对象"],
         [
-            [e["seq"], when, e["tag"], e["actor"], f"{e['subject_type']}:{e['subject_id']}"]
-            for e, when in zip(rows, times, strict=True)
+            [e.seq, local(e.occurred_at), e.tag, e.actor, f"{e.subject_type}:{e.subject_id}"]
+            for e in rows
         ],
     )
 
@@ -73,14 +63,14 @@ def sth(as_json: JsonOpt = False) -> None:
     signer = load_signer(settings.home)
     with open_database(settings) as database, database.unit_of_work() as session:
         actor().require(Action.AUDIT_READ)
-        document = log.head_document(
-            log.make_head(session=session, signer=signer), signer.public_key
+        head = TreeHeadOut(
+            **log.head_document(log.make_head(session=session, signer=signer), signer.public_key)
         )
     if as_json:
-        print_json(document)
+        print_json(head)
         return
-    for key in ("size", "root", "timestamp", "signature", "public_key"):
-        say(f"{key}: {document[key]}")
+    for key, value in head.model_dump().items():
+        say(f"{key}: {value}")
 
 
 @app.command("proof", help="某条审计记录（叶）在给定大小的树中的包含证明（RFC 9162）。")
@@ -94,7 +84,7 @@ def proof(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         document = log.inclusion_proof(session=session, actor=actor(), leaf_index=leaf, size=size)
-    _print_document(document, as_json)
+    _print_document(InclusionOut(**document).model_dump(mode="json"), as_json)
 
 
 @app.command("consistency", help="两个树大小之间的一致性证明（RFC 9162）。")
@@ -106,9 +96,8 @@ def consistency(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         document = log.consistency_proof(session=session, actor=actor(), first=first, second=second)
-    _print_document(
-        {"from": document["from"], "to": document["to"], "path": document["path"]}, as_json
-    )
+    proof = ConsistencyOut.model_validate(document)  # what GET /audit/consistency answers
+    _print_document(proof.model_dump(mode="json", by_alias=True), as_json)
 
 
 @app.command("public-key", help="导出签名树头的公钥（PEM），供离线核验。")
@@ -117,11 +106,9 @@ def public_key(as_json: JsonOpt = False) -> None:
     signer = load_signer(get_settings().home)
     if as_json:
         print_json(
-            {
-                "public_key": signer.public_key.hex(),
-                "pem": signer.public_key_pem,
-                "key_id": signer.key_id,
-            }
+            PublicKeyOut(
+                public_key=signer.public_key.hex(), pem=signer.public_key_pem, key_id=signer.key_id
+            )
         )
         return
     typer.echo(signer.public_key_pem, nl=False)

@@ -260,7 +260,9 @@ def fault_repair(
     as_json: JsonOpt = False,
 ) -> None:
     with open_database(get_settings()) as database, database.unit_of_work() as session:
-        result = RepairOut.of(faults.order_repair(session=session, actor=actor(), fault_id=fault_id))
+        result = RepairOut.of(
+            faults.order_repair(session=session, actor=actor(), fault_id=fault_id)
+        )
     if as_json:
         print_json(result)
         return

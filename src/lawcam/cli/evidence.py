@@ -27,11 +27,11 @@ from lawcam.cli.ingest_progress import RichProgress
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence import queries, retention, service
-from lawcam.evidence.queries import shanghai_iso
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
+from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
 from lawcam.storage import open_store
-from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import SHANGHAI, local
 
 if TYPE_CHECKING:
     from lawcam.evidence.ingest import IngestReport
@@ -57,7 +57,9 @@ def parse_time(text: str | None, field: str) -> datetime | None:
 def _print_report(report: IngestReport, as_json: bool) -> None:
     document = report.as_dict()
     if as_json:
-        print_json(document)
+        # Each file as POST /uploads/{id}/complete answers it for a remote workstation.
+        files = [FileResultOut.model_validate(f) for f in document["files"]]
+        print_json({**document, "files": files})
         return
     rows = [
         [r.path, r.status.label, r.recording_id, "；".join(p.message for p in r.problems)]
@@ -75,7 +77,8 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "ingest", help="从工作站导入设备文件夹中的全部文件（第十四条；只接受已登记设备，第十五条）。"
+        "ingest",
+        help="从工作站导入设备文件夹中的全部文件（第十四条；只接受已登记设备，第十五条）。",
     )(ingest)
     app.add_typer(recording_app, name="recording")
 
@@ -161,7 +164,9 @@ def list_recordings(
     date_from: Annotated[str | None, typer.Option("--from", help="开始日期（含）。")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="结束日期（含）。")] = None,
     flagged: Annotated[bool, typer.Option("--flagged", help="只列有问题标记的。")] = False,
-    late: Annotated[bool, typer.Option("--late", help="只列超过24小时才上传的（第十四条）。")] = False,
+    late: Annotated[
+        bool, typer.Option("--late", help="只列超过24小时才上传的（第十四条）。")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="最多列出条数。")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
@@ -179,9 +184,10 @@ def list_recordings(
             session=session, actor=actor(), where=where, limit=limit
         )
         kept = retention.effective_retentions(session, rows)
-        documents = [queries.recording_row(r, kept[r.id]) for r in rows]
+        found = [RecordingOut.of(r, kept[r.id]) for r in rows]  # GET /recordings' items
+        documents = [queries.recording_row(r, kept[r.id]) for r in rows]  # the table's
     if as_json:
-        print_json({"total": total, "recordings": documents})
+        print_json({"total": total, "recordings": found})
         return
     table(
         f"资料（共 {total} 条）",
@@ -235,26 +241,22 @@ def show(
     with open_database(get_settings()) as database, database.read() as session:
         recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
         kept = retention.effective_retention(session, recording)
-        document = queries.recording_row(recording, kept)
-        document["sightings"] = [
-            {"path": s.source_path, "seen_at": shanghai_iso(s.seen_at), "duplicate": s.duplicate}
-            for s in queries.sightings_of(session, recording.id)
-        ]
-        document["corrections"] = [
-            {
-                "field": c.field,
-                "value": c.value,
-                "reason": c.reason,
-                "by": c.corrected_by,
-                "at": shanghai_iso(c.corrected_at),
-            }
-            for c in queries.corrections_of(session, recording.id)
-        ]
+        detail = RecordingDetail.of_recording(  # what GET /recordings/{id} answers
+            recording,
+            kept,
+            queries.sightings_of(session, recording.id),
+            queries.corrections_of(session, recording.id),
+        )
+        document = queries.recording_row(recording, kept)  # names and Beijing times, to read
     if as_json:
-        print_json(document)
+        print_json(detail)
         return
     for key, value in document.items():
         say(f"{key}: {value}")
+    for sighting in detail.sightings:
+        say(f"sighting: {sighting.source_path}（{local(sighting.seen_at)}）")
+    for fixed in detail.corrections:
+        say(f"correction: {fixed.field} → {fixed.value}（{fixed.reason}，{fixed.corrected_by}）")
 
 
 @recording_app.command("correct", help="更正资料的元数据（作为新的记录保存，原始值不变）。")
@@ -285,17 +287,11 @@ def correct(
             settings=settings,
             store=store,
         )
-        document = {
-            "id": correction.id,
-            "recording_id": recording_id,
-            "field": correction.field,
-            "value": correction.value,
-            "reason": correction.reason,
-            "retain_until": retention.effective_retention(session, recording).isoformat(),
-        }
+        result = CorrectionOut.model_validate(correction)  # what POST …/corrections answers
+        kept_after = retention.effective_retention(session, recording)
     if as_json:
-        print_json(document)
+        print_json(result)
         return
-    say(f"已记录更正：{chosen.label} → {document['value']}（原始值保持不变）。")
-    if document["retain_until"] != kept_before.isoformat():
-        say(f"保存期限随之延长至 {document['retain_until']}（第十四条）。")
+    say(f"已记录更正：{chosen.label} → {result.value}（原始值保持不变）。")
+    if kept_after != kept_before:
+        say(f"保存期限随之延长至 {kept_after.isoformat()}（第十四条）。")

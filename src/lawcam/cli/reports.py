@@ -37,6 +37,7 @@ from lawcam.timeutil import utcnow
 
 app = typer.Typer(help="报表：配备比例、技术指标、预算、设备台账和资产标签。", no_args_is_help=True)
 
+
 def _out_path(out: Path, suffix: str) -> Path:
     if out.suffix.lower() != suffix:
         raise InvalidInput(f"输出文件名须以 {suffix} 结尾。", field="out")

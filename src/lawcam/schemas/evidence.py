@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lawcam.evidence.models import Correction, Recording, Sighting
 from lawcam.evidence.types import CorrectableField
 from lawcam.schemas.common import DeviceMoment, Id, In, Offset
 
@@ -20,9 +22,13 @@ class RecordingOut(BaseModel):
     original_name: str
     kind: str
     device_id: int
+    device: str  # the serial
     officer_id: int | None
+    officer: str | None
+    officer_badge: str | None
     officer_source: str
     unit_id: int
+    unit: str
     container: str | None
     video_codec: str | None
     audio_codec: str | None
@@ -43,6 +49,21 @@ class RecordingOut(BaseModel):
     retain_until: date
     flagged: bool
     problems: list[dict[str, str]]
+
+    @classmethod
+    def of(cls, recording: Recording, retain_until: date) -> RecordingOut:
+        """The facts with the effective retention (R14.2), not the ingest promise alone, and
+        the names beside the ids (device serial, officer, unit) as the other objects give them."""
+        officer = recording.officer
+        named = {
+            "device": recording.device.serial,
+            "officer": officer.name if officer else None,
+            "officer_badge": officer.badge if officer else None,
+            "unit": recording.unit.name,
+            "retain_until": retain_until,
+        }
+        facts = {n: getattr(recording, n) for n in RecordingOut.model_fields if n not in named}
+        return RecordingOut.model_validate({**facts, **named})
 
 
 class RecordingPage(BaseModel):
@@ -73,6 +94,22 @@ class CorrectionOut(BaseModel):
 class RecordingDetail(RecordingOut):
     sightings: list[SightingOut]
     corrections: list[CorrectionOut]
+
+    @classmethod
+    def of_recording(
+        cls,
+        recording: Recording,
+        retain_until: date,
+        sightings: Sequence[Sighting],
+        corrections: Sequence[Correction],
+    ) -> RecordingDetail:
+        return cls.model_validate(
+            {
+                **RecordingOut.of(recording, retain_until).model_dump(),
+                "sightings": sightings,
+                "corrections": corrections,
+            }
+        )
 
 
 class CorrectionCreate(In):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -72,23 +71,15 @@ def list_recordings(
         session=session, actor=actor, where=where, limit=limit, offset=offset
     )
     kept = retention.effective_retentions(session, rows)  # one query for the page
-    return RecordingPage(total=total, items=[_out(r, kept[r.id]) for r in rows])
-
-
-def _out(recording: Recording, retain_until: date) -> RecordingOut:
-    """The facts with the effective retention (R14.2), not the ingest promise alone."""
-    out = RecordingOut.model_validate(recording)
-    return out.model_copy(update={"retain_until": retain_until})
+    return RecordingPage(total=total, items=[RecordingOut.of(r, kept[r.id]) for r in rows])
 
 
 def _detail(session: SessionDep, recording: Recording) -> RecordingDetail:
-    kept = retention.effective_retention(session, recording)
-    return RecordingDetail.model_validate(
-        {
-            **_out(recording, kept).model_dump(),
-            "sightings": queries.sightings_of(session, recording.id),
-            "corrections": queries.corrections_of(session, recording.id),
-        }
+    return RecordingDetail.of_recording(
+        recording,
+        retention.effective_retention(session, recording),
+        queries.sightings_of(session, recording.id),
+        queries.corrections_of(session, recording.id),
     )
 
 
