@@ -16,7 +16,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.authz import Action, Actor
@@ -24,7 +24,6 @@ from lawcam.custody import queries
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, RepairOrder
 from lawcam.custody.types import CaseKind, Condition, LossCause, RepairOutcome, reason_label
 from lawcam.equipment.models import Device
-from lawcam.equipment.queries import visible_unit_ids
 from lawcam.evidence.queries import PeriodRecordings, recorded_in
 from lawcam.evidence.types import MediaKind
 from lawcam.timeutil import SHANGHAI
@@ -340,10 +339,7 @@ def _shown_iso(value: str | None) -> str:
 
 def _visible(stmt: Any, session: Session, actor: Actor) -> Any:
     actor.require(Action.EQUIPMENT_VIEW)
-    ids = visible_unit_ids(session, actor, Action.EQUIPMENT_VIEW)
-    if ids is not None:
-        stmt = stmt.where(Device.unit_id.in_(ids)) if ids else stmt.where(false())
-    return stmt
+    return queries.permitted(session, stmt, actor, Action.EQUIPMENT_VIEW)
 
 
 def faults_by_model(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
