@@ -58,7 +58,7 @@ def parse_day(
     """The one reader of a calendar day typed by a person (forms, command line, spreadsheets):
     ISO 8601 (2026-11-30). ``loose`` also takes the ways a spreadsheet cell is written
     (2026/11/30, 2026.11.30, 2026年11月30日). Anything else is refused in Chinese, naming
-    ``what`` was wrong and what was typed."""
+    ``what`` was wrong (the command line puts what was typed into it: 日期“昨天”)."""
     written = text.strip()
     match = _DAY.match(written) if loose else None
     try:
@@ -67,7 +67,6 @@ def parse_day(
         return date.fromisoformat(written)
     except ValueError:
         raise InvalidInput(
-            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。"
-            f"您填写的是“{written}”，请按 YYYY-MM-DD 填写。",
+            f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。请按 YYYY-MM-DD 填写。",
             field=field,
         ) from None

@@ -75,7 +75,7 @@ def quality_from(text: str) -> QualityStatus:
 
 
 def date_from(text: str, what: str, field: str) -> date:
-    return parse_day(text, what, field=field)
+    return parse_day(text, f"{what}“{text.strip()}”", field=field)
 
 
 def money_from(text: str, what: str, field: str) -> Decimal:

@@ -31,7 +31,7 @@ from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
 from lawcam.storage import open_store
-from lawcam.timeutil import SHANGHAI, local
+from lawcam.timeutil import SHANGHAI, local, parse_day
 
 if TYPE_CHECKING:
     from lawcam.evidence.ingest import IngestReport
@@ -147,12 +147,7 @@ def ingest(
 
 
 def _day(text: str | None, field: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"日期“{text}”格式无效，应为 2026-11-30。", field=field) from None
+    return None if text is None else parse_day(text, f"日期“{text.strip()}”", field=field)
 
 
 @recording_app.command("list", help="列出资料（按单位、执法人员、设备、日期、标记、迟交筛选）。")
