@@ -228,3 +228,39 @@ def test_browser_digests_equal_hashlib(page: Page, live_server: str, office: Off
         assert result["sha256"] == hashlib.sha256(data).hexdigest(), size
         assert result["sm3"] == hashlib.new("sm3", data).hexdigest(), size
         assert result["size"] == size
+
+
+@pytest.mark.e2e
+@pytest.mark.req("R14.1")
+def test_a_lapsed_login_pauses_the_upload(
+    page: Page, live_server: str, office: Office, database: Database, console: Actor, tmp_path: Path
+) -> None:
+    """The session ends while files are sent (logged out in another tab): the first refusal
+    is the server's own, the other files are not tried, and the page says how to go on."""
+    add_device(database, console, SERIAL, "ZC-T1-WEB-0001")
+    folder = tmp_path / "CARD"
+    sizes = card(folder)
+    log_in(page, live_server, "u_device_admin")
+    visit(page, f"{live_server}/ingest")
+    page.fill("input[name=device]", SERIAL)
+    page.set_input_files("input[name=folder]", folder)
+    page.context.clear_cookies()  # as a logout elsewhere, or the session's expiry, leaves it
+    page.get_by_role("button", name="开始上传").click()
+    # The run itself needs the login: refused before any file.
+    expect(page.locator("#form-error")).to_contain_text("请先登录")
+
+    log_in(page, live_server, "u_device_admin")
+    visit(page, f"{live_server}/ingest")
+    page.fill("input[name=device]", SERIAL)
+    page.set_input_files("input[name=folder]", folder)
+    page.route(
+        re.compile(r".*/api/v1/uploads$"),
+        lambda route: (page.context.clear_cookies(), route.continue_()),
+    )
+    page.get_by_role("button", name="开始上传").click()
+    expect(page.locator("#ingest-form")).to_have_attribute("data-done", "cut")
+    expect(page.locator("#form-error")).to_contain_text("登录已失效")
+    rows = page.locator("#files tbody tr")
+    expect(rows.first).to_contain_text("请先登录")
+    expect(rows.nth(1)).to_contain_text("未开始（需要重新登录）")
+    expect(rows).to_have_count(len(sizes))

@@ -30,6 +30,13 @@
   }
 
   const CUT = "网络中断，上传已暂停。重新选择同一文件夹并开始上传，即从服务器已收到的位置继续。";
+  // Answers after which the remaining files are not tried (each would fail the same way).
+  const STOPS = { 0: "网络中断", 401: "需要重新登录", 403: "页面已过期" };
+  const RESUME = {
+    网络中断: CUT,
+    需要重新登录: "登录已失效，上传已暂停。请重新登录，再选择同一文件夹并开始上传，即从服务器已收到的位置继续。",
+    页面已过期: "页面已过期，上传已暂停。请刷新页面，再选择同一文件夹并开始上传，即从服务器已收到的位置继续。",
+  };
 
   function answer(status, text) {
     let body = null;
@@ -249,9 +256,17 @@
     }
   }
 
-  async function sendOne(runId, file, row, total) {
+  /* The digests of a row's file, started now (so the next file is hashed while this one is
+   * sent: hashing, not the network, is the slow part in a browser). */
+  function hashing(row) {
     row.show(0, "正在计算摘要…");
-    const found = await digests(file, (read) => row.show(read / Math.max(file.size, 1), `计算摘要 ${size(read)}`));
+    const found = digests(row.file, (read) => row.show(read / Math.max(row.file.size, 1), `计算摘要 ${size(read)}`));
+    found.catch(() => {}); // reported when the row's turn comes
+    return found;
+  }
+
+  async function sendOne(runId, file, row, total, hashed) {
+    const found = await hashed;
     const upload = await api("POST", "/api/v1/uploads", {
       run_id: runId,
       name: path(file),
@@ -327,26 +342,29 @@
     $("files").tBodies[0].replaceChildren();
     const total = new Total(files);
     const rows = files.map((file) => new FileRow(file));
-    let cut = false;
-    for (const row of rows) {
+    let cut = null;
+    let next = rows.length ? hashing(rows[0]) : null;
+    for (const [index, row] of rows.entries()) {
       if (cut) {
-        row.finish("waiting", "未开始（网络中断）");
+        row.finish("waiting", `未开始（${cut}）`);
         continue;
       }
+      const hashed = next;
+      next = index + 1 < rows.length ? hashing(rows[index + 1]) : null;
       try {
-        await sendOne(runId, row.file, row, total);
+        await sendOne(runId, row.file, row, total, hashed);
         remember(digestKey(row.file), null);
         total.finished += 1;
       } catch (error) {
         row.finish("error", error.message);
-        cut = error.status === 0; // the network is gone: the next files would fail the same way
+        cut = STOPS[error.status] || null; // the next files would fail the same way
       }
       total.draw();
     }
     form.dataset.done = cut ? "cut" : "done";
     if (!cut) remember(`${MEMORY}pending`, null);
     $("resume-hint").hidden = true;
-    formError(cut ? CUT : "");
+    formError(cut ? RESUME[cut] : "");
   }
 
   function showHolder() {
