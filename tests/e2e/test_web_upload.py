@@ -264,3 +264,35 @@ def test_a_lapsed_login_pauses_the_upload(
     expect(rows.first).to_contain_text("请先登录")
     expect(rows.nth(1)).to_contain_text("未开始（需要重新登录）")
     expect(rows).to_have_count(len(sizes))
+
+
+@pytest.mark.e2e
+@pytest.mark.req("R14.1")
+def test_a_file_over_the_limit_is_refused_and_the_rest_go_on(
+    page: Page,
+    settings: Settings,
+    database: Database,
+    office: Office,
+    console: Actor,
+    tmp_path: Path,
+) -> None:
+    add_device(database, console, SERIAL, "ZC-T1-WEB-0001")
+    folder = tmp_path / "CARD"
+    folder.mkdir()
+    make_random_bytes(folder / "BIG.MP4", 300_000, seed=3)
+    make_mp4(folder / "SMALL.MP4")
+    limited = settings.model_copy(update={"max_file_bytes": 200_000})
+    with served(create_app(limited, database)) as base:
+        log_in(page, base, "u_device_admin")
+        visit(page, f"{base}/ingest")
+        page.fill("input[name=device]", SERIAL)
+        page.set_input_files("input[name=folder]", folder)
+        page.get_by_role("button", name="开始上传").click()
+        expect(page.locator("#ingest-form")).to_have_attribute("data-done", "done")
+    big = page.locator('#files tr[data-file="CARD/BIG.MP4"]')
+    expect(big).to_have_attribute("data-state", "error")
+    expect(big).to_contain_text("超过了允许的上限 200000 字节")
+    small = page.locator('#files tr[data-file="CARD/SMALL.MP4"]')
+    expect(small).to_have_attribute("data-state", "ingested")
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Recording)) == 1
