@@ -7,8 +7,10 @@
  * server may be plain http. Both hashes share the Merkle–Damgård framing (64-byte blocks,
  * big-endian words, the same padding), so one framing feeds two compression functions.
  *
- * Message in: {file: File, block?: bytes}. Messages out: {type: "progress", done},
- * {type: "done", sha256, sm3, size}, {type: "error", message}. */
+ * Message in: {file: File, block?: bytes, only?: "sha256" | "sm3"} (``only``: one of the two,
+ * so that two workers hash one file on two cores). Messages out: {type: "progress", done},
+ * {type: "done", sha256, sm3, size} (a digest not asked for is absent),
+ * {type: "error", message}. */
 "use strict";
 
 function rotl(x, n) {
@@ -79,9 +81,11 @@ function sm3Block(h, w, bytes, at) {
 const SHA256_IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 const SM3_IV = [0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e];
 
-/* Both digests of a stream of byte arrays fed in order. */
+/* Both digests (or the one asked for) of a stream of byte arrays fed in order. */
 class TwoDigests {
-  constructor() {
+  constructor(only) {
+    this.doSha = only !== "sm3";
+    this.doSm3 = only !== "sha256";
     this.sha = new Int32Array(SHA256_IV);
     this.sm3 = new Int32Array(SM3_IV);
     this.wSha = new Int32Array(64);
@@ -93,8 +97,8 @@ class TwoDigests {
 
   blocks(bytes, start, end) {
     for (let at = start; at + 64 <= end; at += 64) {
-      sha256Block(this.sha, this.wSha, bytes, at);
-      sm3Block(this.sm3, this.wSm3, bytes, at);
+      if (this.doSha) sha256Block(this.sha, this.wSha, bytes, at);
+      if (this.doSm3) sm3Block(this.sm3, this.wSm3, bytes, at);
     }
   }
 
@@ -125,14 +129,17 @@ class TwoDigests {
     view.setUint32(padded.length - 4, bits >>> 0);
     this.blocks(padded, 0, padded.length);
     const hex = (words) => Array.from(words, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
-    return { sha256: hex(this.sha), sm3: hex(this.sm3) };
+    const found = {};
+    if (this.doSha) found.sha256 = hex(this.sha);
+    if (this.doSm3) found.sm3 = hex(this.sm3);
+    return found;
   }
 }
 
 const BLOCK = 4 * 1024 * 1024;
 
-async function digestFile(file, block) {
-  const digests = new TwoDigests();
+async function digestFile(file, block, only) {
+  const digests = new TwoDigests(only);
   for (let at = 0; at < file.size; at += block) {
     const bytes = new Uint8Array(await file.slice(at, at + block).arrayBuffer());
     digests.update(bytes);
@@ -143,7 +150,7 @@ async function digestFile(file, block) {
 
 self.onmessage = async (event) => {
   try {
-    const result = await digestFile(event.data.file, event.data.block || BLOCK);
+    const result = await digestFile(event.data.file, event.data.block || BLOCK, event.data.only);
     self.postMessage({ type: "done", ...result });
   } catch (error) {
     self.postMessage({ type: "error", message: `无法读取文件：${error && error.message ? error.message : error}` });

@@ -107,9 +107,8 @@
     }
   }
 
-  function digests(file, onRead) {
-    const known = remembered(digestKey(file));
-    if (known) return Promise.resolve(known);
+  /* One digest of the file in a worker of its own. */
+  function digest(file, only, onRead) {
     return new Promise((resolve, reject) => {
       const worker = new Worker("/static/digests.js");
       worker.onmessage = (event) => {
@@ -117,16 +116,32 @@
         if (message.type === "progress") return onRead(message.done);
         worker.terminate();
         if (message.type === "error") return reject(new Refused(message.message, -1));
-        const found = { sha256: message.sha256, sm3: message.sm3 };
-        remember(digestKey(file), found);
-        resolve(found);
+        resolve(message[only]);
       };
       worker.onerror = () => {
         worker.terminate();
         reject(new Refused("无法计算文件摘要（浏览器不支持后台计算），请改用工作站导入。", -1));
       };
-      worker.postMessage({ file });
+      worker.postMessage({ file, only });
     });
+  }
+
+  /* Both digests, each on a core of its own; remembered for a resumed upload. */
+  async function digests(file, onRead) {
+    const known = remembered(digestKey(file));
+    if (known) return known;
+    const read = { sha256: 0, sm3: 0 };
+    const progress = (only) => (done) => {
+      read[only] = done;
+      onRead(Math.min(read.sha256, read.sm3));
+    };
+    const [sha256, sm3] = await Promise.all([
+      digest(file, "sha256", progress("sha256")),
+      digest(file, "sm3", progress("sm3")),
+    ]);
+    const found = { sha256, sm3 };
+    remember(digestKey(file), found);
+    return found;
   }
 
   // --- what the page shows -------------------------------------------------------------
