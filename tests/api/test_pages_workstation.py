@@ -152,7 +152,10 @@ def test_the_browser_session_uploads_through_the_workstation_api(
         content=clip[:half],
         headers={"Content-Type": "application/octet-stream"},
     )
-    again = client.post("/api/v1/uploads", json=body).json()  # the page reloaded
+    reloaded = client.get("/ingest")  # the page reloaded: the server says what is left
+    assert f'data-upload="{opened["id"]}"' in reloaded.text
+    assert f"{half:,} / {len(clip):,} 字节" in reloaded.text
+    again = client.post("/api/v1/uploads", json=body).json()
     assert (again["id"], again["offset"]) == (opened["id"], half)
     client.put(
         f"/api/v1/uploads/{opened['id']}",
@@ -162,6 +165,7 @@ def test_the_browser_session_uploads_through_the_workstation_api(
     )
     done = client.post(f"/api/v1/uploads/{opened['id']}/complete").json()
     assert done["status"] == "ingested"
+    assert "未完成的上传" not in client.get("/ingest").text
     duplicate = client.post("/api/v1/uploads", json=body).json()
     assert duplicate == {**duplicate, "status": "duplicate", "recording_id": done["recording_id"]}
 

@@ -152,6 +152,11 @@ def test_upload_a_folder_cut_and_resumed(
     # Reload: the page remembers the docking and asks for the same folder again.
     page.reload()
     expect(page.locator("#resume-hint")).to_contain_text(SERIAL)
+    unfinished = page.locator("#unfinished tbody tr")  # the server's own record
+    expect(unfinished).to_have_count(1)
+    expect(unfinished).to_contain_text("CARD/DCIM/REC_0002.MP4")
+    expect(unfinished).to_contain_text(f"{PIECE:,} / ")
+    page.screenshot(path=SCREENSHOTS / "web-upload-resume.png", full_page=True)
     expect(page.locator("input[name=device]")).to_have_value(SERIAL)
     resumed: list[str] = []
     page.on("request", lambda r: resumed.append(r.url) if r.method == "PUT" else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +15,9 @@ from lawcam.authz import Actor
 from lawcam.custody.models import CustodyPeriod
 from lawcam.equipment.models import Device
 from lawcam.equipment.types import DeviceStatus
+from lawcam.evidence.models import IngestRun, Upload
 from lawcam.evidence.service import ingest_units
+from lawcam.evidence.uploads import received
 from lawcam.org.models import Person
 
 # A device that is gone has nothing left to dock.
@@ -53,3 +56,29 @@ def dockable_officers(session: Session, actor: Actor) -> Sequence[Person]:
     if units is not None:
         stmt = stmt.where(Person.unit_id.in_(units))
     return session.scalars(stmt.where(Person.badge.is_not(None)).order_by(Person.badge)).all()
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    upload: Upload
+    device_serial: str
+    received: int  # bytes the server holds: where the upload continues
+
+
+def unfinished_uploads(session: Session, actor: Actor, spool: Path) -> list[Unfinished]:
+    """The caller's own uploads still open, with what the server has received of each, so
+    that a page reloaded (or opened on another computer) knows what is left to send."""
+    if actor.account_id is None:
+        return []
+    stmt = (
+        select(Upload, IngestRun)
+        .join(IngestRun, Upload.ingest_run_id == IngestRun.id)
+        .where(Upload.account_id == actor.account_id, Upload.status == "open")
+        .order_by(Upload.opened_at, Upload.name)
+    )
+    found = []
+    for upload, run in session.execute(stmt):
+        device = session.get(Device, run.device_id)
+        serial = device.serial if device is not None else ""
+        found.append(Unfinished(upload, serial, received(spool, upload)))
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lawcam.evidence.docking import dockable_devices, dockable_officers
+from lawcam.evidence.docking import dockable_devices, dockable_officers, unfinished_uploads
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.pages_common import render
 
@@ -30,6 +30,7 @@ def upload_page(
         auth,
         devices=devices,
         officers=dockable_officers(session, auth.actor),
+        unfinished=unfinished_uploads(session, auth.actor, settings.upload_spool),
         piece_bytes=min(BROWSER_PIECE, settings.upload_piece_bytes),
         max_file_bytes=settings.max_file_bytes,
     )
