@@ -4,11 +4,14 @@ adding a route without deciding who may use it fails ``test_every_route_is_in_th
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from lawcam.activities import service as activity_service
+from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor, Role
 from lawcam.config import Settings
 from lawcam.custody import faults
@@ -128,6 +131,15 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/uploads/{upload_id}"): NOBODY,
     ("PUT", "/api/v1/uploads/{upload_id}"): NOBODY,
     ("POST", "/api/v1/uploads/{upload_id}/complete"): NOBODY,
+    # Activities (issue 15): the activity is 执法二处's, with its officers; the office's unit
+    # roles are 执法一处's. Entering one for 执法一处 (its own officer present) they may.
+    ("GET", "/api/v1/activities"): RECORDING_VIEWERS,
+    ("POST", "/api/v1/activities"): RECORDING_VIEWERS,
+    ("GET", "/api/v1/activities/{activity_id}"): NOBODY,
+    ("POST", "/api/v1/activities/{activity_id}/links"): NOBODY,
+    ("POST", "/api/v1/activities/{activity_id}/links/detach"): NOBODY,
+    ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
+    ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/confirmation"): NOBODY,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -265,6 +277,8 @@ def _fill(path: str, office: Office) -> str:
         "run_id": office.equipment.get("run", 0),
         "upload_id": office.equipment.get("upload", "0"),
         "kind": "devices",
+        "activity_id": office.equipment.get("activity", 0),
+        "seq": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -348,6 +362,23 @@ BODIES = {
         "code": "unreadable",
         "message": "矩阵",
     },
+    ("POST", "/api/v1/activities"): {
+        "unit": "执法一处",
+        "kind": "inspection",
+        "place": "矩阵路 1 号",
+        "arrived_at": "2026-11-30T09:00:00+08:00",
+        "ended_at": "2026-11-30T10:00:00+08:00",
+        "officers": ["T0000"],
+    },
+    ("POST", "/api/v1/activities/{activity_id}/links"): {"recording_id": 1, "reason": "矩阵"},
+    ("POST", "/api/v1/activities/{activity_id}/links/detach"): {
+        "recording_id": 1,
+        "reason": "矩阵",
+    },
+    ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
+        "cause": "battery",
+        "text": "矩阵",
+    },
     ("POST", "/api/v1/uploads"): {
         "run_id": 0,  # filled in: the other account's run
         "name": "matrix.mp4",
@@ -382,6 +413,21 @@ def office(
             description="矩阵",
         )
         office.equipment.update(fault=fault.id, repair=order.id, case=case.id)
+        activity, _ = activity_service.add_activity(
+            session=session,
+            actor=console,
+            settings=settings,
+            data=activity_service.data_named(
+                session,
+                unit="执法二处",
+                officers=["T9001", "T9002"],
+                kind=ActivityKind.INSPECTION,
+                place="矩阵路 2 号",
+                arrived_at=datetime.now(UTC) - timedelta(hours=5),
+                ended_at=datetime.now(UTC) - timedelta(hours=4),
+            ),
+        )
+        office.equipment.update(activity=activity.id)
     return office
 
 

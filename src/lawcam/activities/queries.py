@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
 from lawcam.activities.types import Span
 from lawcam.authz import Action, Actor, Role
 from lawcam.custody.models import CustodyPeriod
-from lawcam.errors import NotFound
+from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence.models import Correction, IngestRun, Recording
 from lawcam.evidence.types import CorrectableField, MediaKind
-from lawcam.org.models import Person
-from lawcam.org.queries import unit_scope
+from lawcam.org.models import Person, Zone
+from lawcam.org.queries import unit_by_name, unit_scope
 from lawcam.timeutil import SHANGHAI
 
 T = TypeVar("T")
@@ -111,11 +111,14 @@ def day_start(day: date) -> datetime:
 
 def list_activities(
     *, session: Session, actor: Actor, where: ActivityFilter, limit: int = 200, offset: int = 0
-) -> Sequence[Activity]:
-    stmt = permitted(session, select(Activity), actor, Action.ACTIVITY_VIEW)
-    stmt = _filtered(stmt, where).options(_with_officers())
+) -> tuple[Sequence[Activity], int]:
+    """A page of the activities the actor may see, newest first, and how many there are."""
+    actor.require(Action.ACTIVITY_VIEW)  # a role without activities is refused, not shown none
+    stmt = _filtered(permitted(session, select(Activity), actor, Action.ACTIVITY_VIEW), where)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.options(_with_officers(), joinedload(Activity.unit))
     stmt = stmt.order_by(Activity.arrived_at.desc(), Activity.id.desc())
-    return session.scalars(stmt.limit(limit).offset(offset)).all()
+    return session.scalars(stmt.limit(limit).offset(offset)).all(), total
 
 
 def links_of(session: Session, activity_id: int, *, active: bool = True) -> list[ActivityLink]:
@@ -278,3 +281,30 @@ def activities_linking(session: Session, recording_ids: Sequence[int]) -> list[A
     )
     stmt = select(Activity).where(Activity.id.in_(linking)).options(_with_officers())
     return list(session.scalars(stmt))
+
+
+def unit_named(session: Session, name: str) -> int:
+    unit = unit_by_name(session, name.strip())
+    if unit is None:
+        raise InvalidInput(f"没有名为“{name.strip()}”的单位。", field="unit")
+    return unit.id
+
+
+def officers_by_badge(session: Session, badges: Sequence[str]) -> list[int]:
+    """The people behind the badges given, in order; an unknown badge is named."""
+    wanted = [b.strip() for b in badges if b.strip()]
+    found = _people_by_badge(session, set(wanted))
+    for badge in wanted:
+        if badge not in found:
+            raise InvalidInput(f"执法证号 {badge} 不是本办登记的人员。", field="officers")
+    return list(dict.fromkeys(found[b] for b in wanted))
+
+
+def zone_named(session: Session, unit_id: int, name: str | None) -> int | None:
+    if not name or not name.strip():
+        return None
+    stmt = select(Zone.id).where(Zone.unit_id == unit_id, Zone.name == name.strip())
+    zone = session.scalars(stmt).first()
+    if zone is None:
+        raise InvalidInput(f"该单位没有名为“{name.strip()}”的办案区。", field="zone")
+    return zone

@@ -51,6 +51,25 @@ class ActivityData:
     zone_id: int | None = None
 
 
+def data_named(
+    session: Session,
+    *,
+    unit: str,
+    officers: Sequence[str],
+    zone: str | None = None,
+    **fields: object,
+) -> ActivityData:
+    """An activity as people write it (the unit's name, the officers' badges, the zone's
+    name), with ids looked up; the same for the API, the CLI, the form and the Excel list."""
+    unit_id = queries.unit_named(session, unit)
+    return ActivityData(
+        unit_id=unit_id,
+        officer_ids=queries.officers_by_badge(session, officers),
+        zone_id=queries.zone_named(session, unit_id, zone),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
 def add_activity(
     *, session: Session, actor: Actor, settings: Settings, data: ActivityData
 ) -> tuple[Activity, list[str]]:

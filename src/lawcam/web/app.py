@@ -28,6 +28,7 @@ from lawcam.web.routers import (
     pages_labels,
     pages_upload,
 )
+from lawcam.web.routers.activities import api as api_activities
 from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -59,7 +60,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    api = [api_org, api_audit, api_equipment, api_custody, api_evidence]
+    api = [api_org, api_audit, api_equipment, api_custody, api_evidence, api_activities]
     for module in api:
         app.include_router(module.router)
     app.include_router(pages.router)

@@ -107,6 +107,17 @@ FIELD_NAMES = {
     "value": "更正值",
     "field": "更正项",
     "path": "路径",
+    "place": "执法地点",
+    "arrived_at": "到场时间",
+    "ended_at": "结束时间",
+    "officers": "在场执法人员",
+    "announced": "是否告知",
+    "obstructed": "是否拒绝或阻挠",
+    "obstruction_note": "拒绝或阻挠情况",
+    "case_number": "案件编号",
+    "recording_id": "录像",
+    "voice_recording_id": "语音说明所在录像",
+    "text": "书面说明",
 }
 
 
@@ -171,7 +182,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
         reason = "过长"
     elif kind.startswith(("greater_than", "less_than")):
         reason = "超出允许范围"
-    elif kind in ("date_range", "text_unstorable"):
+    elif kind in ("date_range", "text_unstorable", "choice_required"):
         reason = str(first.get("msg", "格式不正确"))
     elif kind == "json_invalid":
         reason = "不是有效的 JSON"

@@ -1,0 +1,178 @@
+"""JSON API for enforcement activities (第十条、第十二条、第十四条): enter and list them, link
+recordings by hand, explain and confirm interruptions. Thin: parse → domain → shape."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from lawcam.activities import queries, service
+from lawcam.activities.models import Activity
+from lawcam.activities.types import ActivityKind
+from lawcam.authz import Actor
+from lawcam.schemas.activities import (
+    ActivityCreate,
+    ActivityOut,
+    ActivityPage,
+    ActivitySummaryOut,
+    ExplanationIn,
+    LinkChange,
+)
+from lawcam.schemas.common import Day, Id, Offset
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["activities"], route_class=CommittingRoute)
+
+
+def activity_filter(
+    unit_id: Id | None = None,
+    officer_id: Id | None = None,
+    kind: ActivityKind | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
+    below_full: bool = False,
+    unexplained: bool = False,
+    late: bool = False,
+) -> queries.ActivityFilter:
+    return queries.ActivityFilter(
+        unit_id, officer_id, kind, date_from, date_to, below_full, unexplained, late
+    )
+
+
+@router.get("/activities", response_model=ActivityPage)
+def list_activities(
+    actor: CurrentActor,
+    session: SessionDep,
+    where: Annotated[queries.ActivityFilter, Depends(activity_filter)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> ActivityPage:
+    rows, total = queries.list_activities(
+        session=session, actor=actor, where=where, limit=limit, offset=offset
+    )
+    return ActivityPage(total=total, items=[ActivitySummaryOut.of(row) for row in rows])
+
+
+def detail(session: Session, activity: Activity, warnings: list[str] | None = None) -> ActivityOut:
+    links = queries.links_of(session, activity.id)
+    return ActivityOut.of_detail(
+        activity, links, queries.interruptions_of(session, activity.id), warnings
+    )
+
+
+def _reread(session: Session, actor: Actor, activity_id: int) -> ActivityOut:
+    session.expire_all()  # the stored coverage as the change left it
+    activity = queries.get_activity(session=session, actor=actor, activity_id=activity_id)
+    return detail(session, activity)
+
+
+@router.post("/activities", response_model=ActivityOut, status_code=201)
+def add_activity(
+    body: ActivityCreate, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> ActivityOut:
+    data = service.data_named(
+        session,
+        unit=body.unit,
+        officers=body.officers,
+        zone=body.zone,
+        kind=body.kind,
+        place=body.place,
+        arrived_at=body.arrived_at,
+        ended_at=body.ended_at,
+        announced=body.announced,
+        obstructed=body.obstructed,
+        obstruction_note=body.obstruction_note,
+        case_number=body.case_number,
+    )
+    activity, warnings = service.add_activity(
+        session=session, actor=actor, settings=settings, data=data
+    )
+    return detail(session, activity, warnings)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityOut)
+def show_activity(activity_id: Id, actor: CurrentActor, session: SessionDep) -> ActivityOut:
+    return detail(
+        session, queries.get_activity(session=session, actor=actor, activity_id=activity_id)
+    )
+
+
+@router.post("/activities/{activity_id}/links", response_model=ActivityOut, status_code=201)
+def attach(
+    activity_id: Id,
+    body: LinkChange,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ActivityOut:
+    service.attach(
+        session=session,
+        actor=actor,
+        settings=settings,
+        activity_id=activity_id,
+        recording_id=body.recording_id,
+        reason=body.reason,
+    )
+    return _reread(session, actor, activity_id)
+
+
+@router.post("/activities/{activity_id}/links/detach", response_model=ActivityOut)
+def detach(
+    activity_id: Id,
+    body: LinkChange,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ActivityOut:
+    service.detach(
+        session=session,
+        actor=actor,
+        settings=settings,
+        activity_id=activity_id,
+        recording_id=body.recording_id,
+        reason=body.reason,
+    )
+    return _reread(session, actor, activity_id)
+
+
+@router.post(
+    "/activities/{activity_id}/interruptions/{seq}/explanation", response_model=ActivityOut
+)
+def explain(
+    activity_id: Id,
+    seq: Id,
+    body: ExplanationIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ActivityOut:
+    if body.voice_recording_id is not None:
+        service.explain_voice(
+            session=session,
+            actor=actor,
+            settings=settings,
+            activity_id=activity_id,
+            seq=seq,
+            recording_id=body.voice_recording_id,
+        )
+    else:
+        assert body.cause is not None  # the schema allows one way or the other
+        service.explain_written(
+            session=session,
+            actor=actor,
+            activity_id=activity_id,
+            seq=seq,
+            cause=body.cause,
+            text=body.text,
+        )
+    return _reread(session, actor, activity_id)
+
+
+@router.post(
+    "/activities/{activity_id}/interruptions/{seq}/confirmation", response_model=ActivityOut
+)
+def confirm(activity_id: Id, seq: Id, actor: CurrentActor, session: SessionDep) -> ActivityOut:
+    service.confirm(session=session, actor=actor, activity_id=activity_id, seq=seq)
+    return _reread(session, actor, activity_id)
