@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from lawcam.cli.chinese import Context, localize, use_catalog
 from lawcam.cli.main import build_app
 
 
@@ -23,8 +24,10 @@ def walk(command: Any, ctx: Any, path: list[str]) -> None:
 
 
 def main() -> None:
+    use_catalog()  # the help as ``lawcam … --help`` prints it: in Chinese (cli/chinese.py)
     root = typer.main.get_command(build_app())
-    context = typer.Context(root, info_name="lawcam", terminal_width=100)
+    localize(root)
+    context = Context(root, info_name="lawcam", terminal_width=100)
     walk(root, context, [])
 
 

@@ -44,6 +44,26 @@ def shanghai_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 
+def today_shanghai() -> date:
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def check_day_range(
+    first: date | None, last: date | None, *, fields: tuple[str, str] = ("from", "to")
+) -> None:
+    """A range of days typed into a filter that can hold nothing is refused, saying why, rather
+    than answered with an empty list that looks like "nothing happened"."""
+    if first is not None and last is not None and first > last:
+        raise InvalidInput(
+            f"起始日期 {first} 晚于截止日期 {last}：请调换两个日期后再查询。", field=fields[0]
+        )
+    today = today_shanghai()
+    if first is not None and first > today:
+        raise InvalidInput(
+            f"起始日期 {first} 晚于今天（{today}），这段时间还没有记录。", field=fields[0]
+        )
+
+
 def local(dt: datetime | None) -> str:
     if dt is None:
         return ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from lawcam.authz import console_actor
 from lawcam.org import service
@@ -85,7 +85,11 @@ def test_dates_are_shanghai_days(client, office, database):
     bad = client.get("/audit", params={"since": "昨天"})
     assert bad.status_code == 422 and "起始日期格式不正确" in bad.text
     backwards = client.get("/audit", params={"since": "2026-02-01", "until": "2026-01-01"})
-    assert backwards.status_code == 422 and "起始日期不能晚于截止日期。" in backwards.text
+    assert backwards.status_code == 422
+    assert "起始日期 2026-02-01 晚于截止日期 2026-01-01：请调换两个日期后再查询。" in backwards.text
+    future = (datetime.now(SHANGHAI).date() + timedelta(days=3)).isoformat()
+    ahead = client.get("/audit", params={"since": future})
+    assert ahead.status_code == 422 and f"起始日期 {future} 晚于今天" in ahead.text
 
 
 def test_pagination_fifty_per_page(client, office, database):
@@ -106,7 +110,11 @@ def test_pagination_fifty_per_page(client, office, database):
     assert len(seqs(second.text)) == 15
     assert set(seqs(first.text)).isdisjoint(seqs(second.text))
     junk = client.get("/audit", params={"tag": "org:unit:create", "page": "abc"})
-    assert junk.status_code == 200 and len(seqs(junk.text)) == 50
+    assert junk.status_code == 422 and "页码须为整数，而不是“abc”。" in junk.text
+    past_end = client.get("/audit", params={"tag": "org:unit:create", "page": "3"})
+    assert past_end.status_code == 422 and seqs(past_end.text) == []
+    assert "第 3 页超出范围：符合条件的记录共 65 条，2 页。" in past_end.text
+    assert "tag=org%3Aunit%3Acreate&amp;page=2" in past_end.text  # the pager leads back
 
 
 def test_update_shows_before_and_after(client, office):

@@ -126,7 +126,7 @@ def test_ledger_page_and_filters(client: TestClient, unit2: Office) -> None:
     r = client.get("/ledger")
     assert r.status_code == 200
     assert r.text.count('<tr data-period="') == 2
-    for text in ["二处执法员", "备用人员", "完好", "在用", "电量 95%", "通过"]:
+    for text in ["二处执法员", "备用人员", "完好", "未归还", "电量 95%", "通过"]:
         assert text in r.text, text
     r = client.get("/ledger", params={"unit_id": unit2.units["执法一处"]})
     assert "没有符合条件的领用记录。" in r.text

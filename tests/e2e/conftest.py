@@ -103,6 +103,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context.close()
 
 
+def via_menu(page: Page, menu: str, entry: str) -> None:
+    """The navigation's two clicks (web/navigation.py): open the menu, then its entry."""
+    nav = page.locator("nav.mainnav")
+    nav.locator("summary", has_text=menu).click()
+    nav.get_by_role("link", name=entry, exact=True).click()
+
+
 def assert_offline(page: Page) -> None:
     """R15.3: the page fetched nothing from any host but the local server."""
     urls: list[str] = page.requested_urls  # type: ignore[attr-defined]

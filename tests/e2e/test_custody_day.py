@@ -14,7 +14,7 @@ from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from tests.api.test_api_custody import add_unit_staff
-from tests.e2e.conftest import ARTIFACTS, assert_offline
+from tests.e2e.conftest import ARTIFACTS, assert_offline, via_menu
 from tests.e2e.test_login_create_unit import visit
 from tests.factories import PASSWORD, Office
 
@@ -76,7 +76,7 @@ def test_custody_day(page: Page, live_server: str, unit2: Office) -> None:
     expect(main).to_contain_text("当前无人领用。")
 
     # The ledger, through the navigation: both periods with their times.
-    page.locator("nav.mainnav").get_by_role("link", name="台账").click()
+    via_menu(page, "设备", "领用台账")
     expect(page).to_have_url(re.compile(r"/ledger$"))
     rows = page.locator("table.ledger tbody tr[data-period]")
     expect(rows).to_have_count(2)

@@ -14,7 +14,7 @@ from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from tests.api.test_api_evidence import Evidence, build_evidence, row
-from tests.e2e.conftest import ARTIFACTS, assert_offline
+from tests.e2e.conftest import ARTIFACTS, assert_offline, via_menu
 from tests.e2e.test_login_create_unit import visit
 from tests.factories import PASSWORD, Office
 
@@ -40,7 +40,7 @@ def test_recordings_page(
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
 
-    page.locator("nav.mainnav").get_by_role("link", name="音像资料").click()
+    via_menu(page, "资料", "音像资料")
     expect(page).to_have_url(re.compile(r"/recordings$"))
     rows = page.locator("table.recordings tbody tr[data-recording]")
     expect(rows).to_have_count(3)

@@ -14,7 +14,7 @@ from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, Feature, ModelIn
 from lawcam.org import service as org
 from lawcam.org.types import PersonIn
-from tests.e2e.conftest import ARTIFACTS, assert_offline
+from tests.e2e.conftest import ARTIFACTS, assert_offline, via_menu
 from tests.e2e.test_login_create_unit import visit
 from tests.factories import PASSWORD, Office
 
@@ -78,7 +78,7 @@ def test_register_device_changes_ratio(
     before = ratio_row(page, UNIT)
     assert before == {"counted": 0, "required": 2, "shortfall": 2}
 
-    page.locator("nav.mainnav").get_by_role("link", name="设备").click()
+    via_menu(page, "设备", "设备")
     expect(page).to_have_url(re.compile(r"/devices$"))
     page.locator("main").get_by_role("link", name="登记设备").click()
     expect(page).to_have_url(re.compile(r"/devices/new$"))

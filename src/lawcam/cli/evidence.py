@@ -27,6 +27,7 @@ from lawcam.cli.ingest_progress import RichProgress
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence import queries, retention, service
+from lawcam.evidence.problems import problem_label
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
@@ -196,7 +197,7 @@ def list_recordings(
                 d["officer"],
                 d["unit"],
                 "是" if d["uploaded_late"] else "",
-                "；".join(p["code"] for p in d["problems"]),  # type: ignore[attr-defined]
+                "；".join(problem_label(p["code"]) for p in d["problems"]),  # type: ignore[attr-defined]
             ]
             for d in documents
         ],

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from lawcam.cli.chinese import OPTIONS_METAVAR, ChineseGroup
 from lawcam.cli.common import STATE
 
 Registrar = Callable[[typer.Typer], None]
@@ -88,6 +89,8 @@ def build_app(command: str | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_show_locals=False,  # never print passwords held in local variables
         rich_markup_mode=None,
+        cls=ChineseGroup,  # help and usage errors in Chinese (cli/chinese.py)
+        options_metavar=OPTIONS_METAVAR,
     )
     app.callback()(main)
     for names, register in COMMANDS:

@@ -13,6 +13,7 @@ from lawcam.audit.signing import load_signer
 from lawcam.authz import ROLE_LABELS
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
+from lawcam.evidence.problems import problem_label
 from lawcam.storage import open_store
 from lawcam.timeutil import local
 from lawcam.web import errors, responses, tree_heads
@@ -37,6 +38,7 @@ HERE = Path(__file__).parent
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["local"] = local
+    templates.env.filters["problem"] = problem_label  # a problem code's Chinese name
     templates.env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
     templates.env.globals["version"] = __version__
     return templates

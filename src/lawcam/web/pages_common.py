@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from lawcam.web.deps import Auth
+from lawcam.web.navigation import chrome
 from lawcam.web.security import FLASH_COOKIE, clear_flash, read_flash, set_flash
 
 
@@ -20,6 +21,8 @@ def render(
     templates = request.app.state.templates
     context.setdefault("error", None)
     context.setdefault("notice", read_flash(request, request.app.state.settings.secret_key))
+    if auth is not None and not auth.must_change_password:  # a temporary password: no menus
+        context.setdefault("chrome", chrome(request.app.state.database, auth.actor))
     response: HTMLResponse = templates.TemplateResponse(
         request, template, {"auth": auth, **context}, status_code=status_code
     )

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lawcam.authz import Action
 from lawcam.errors import LawcamError
 from lawcam.org import accounts
 from lawcam.web.deps import AuthDep, DatabaseDep, OptionalAuth, SessionDep, SettingsDep
@@ -22,6 +21,7 @@ from lawcam.web.routers import (
     pages_devices,
     pages_downloads,
     pages_evidence,
+    pages_home,
     pages_models,
     pages_org,
     pages_reports,
@@ -40,6 +40,7 @@ router.include_router(pages_reports.router)
 router.include_router(pages_downloads.router)
 router.include_router(pages_custody.router)
 router.include_router(pages_evidence.router)
+router.include_router(pages_home.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -104,27 +105,6 @@ def logout(auth: AuthDep, session: SessionDep) -> Response:
     response = redirect("/login")
     log_out(session=session, login_id=auth.login_id, response=response)
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, auth: AuthDep) -> Response:
-    actor = auth.actor
-    links = [(label, url) for action, label, url in HOME_LINKS if actor.can(action)]
-    return render(request, "home.html", auth, links=links)
-
-
-HOME_LINKS = [
-    (Action.UNIT_VIEW, "单位", "/units"),
-    (Action.PERSON_VIEW, "人员", "/people"),
-    (Action.EQUIPMENT_VIEW, "设备", "/devices"),
-    (Action.EQUIPMENT_VIEW, "型号", "/models"),
-    (Action.EQUIPMENT_VIEW, "配备比例", "/reports/ratio"),
-    (Action.EQUIPMENT_VIEW, "规格符合性", "/reports/specs"),
-    (Action.BUDGET_VIEW, "预算与采购", "/budgets"),
-    (Action.ACCOUNT_VIEW, "账号管理", "/accounts"),
-    (Action.ROLE_ASSIGN, "角色分配", "/roles"),
-    (Action.AUDIT_READ, "审计日志", "/audit"),
-]
 
 
 @router.get("/me/password", response_class=HTMLResponse)

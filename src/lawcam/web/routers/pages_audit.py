@@ -22,9 +22,9 @@ from lawcam.authz import ROLE_LABELS, Action, Role
 from lawcam.errors import InvalidInput
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.org.types import OrgEvent, UnitClass
-from lawcam.timeutil import shanghai_day_start
+from lawcam.timeutil import check_day_range, shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
-from lawcam.web.forms import parse_date
+from lawcam.web.forms import parse_date, parse_int
 from lawcam.web.pages_common import render
 
 router = APIRouter(include_in_schema=False)
@@ -177,6 +177,23 @@ def _row(event: AuditEvent) -> Row:
     )
 
 
+def _page_number(text: str) -> int:
+    number = parse_int(text, "页码", field="page") if text.strip() else 1
+    if number is None or number < 1:
+        raise InvalidInput("页码须为正整数。", field="page")
+    return number
+
+
+def _check_page(number: int, total: int) -> None:
+    """A page past the last says so (a link to a later page outlives the entries it showed
+    only when the filter changes)."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    if number > pages:
+        raise InvalidInput(
+            f"第 {number} 页超出范围：符合条件的记录共 {total} 条，{pages} 页。", field="page"
+        )
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
@@ -203,12 +220,12 @@ def audit_page(
     status_code = 200
     rows: list[Row] = []
     total = 0
-    number = int(page) if page.strip().isdigit() and int(page) > 0 else 1
+    number = 1
     try:
+        number = _page_number(page)
         first = parse_date(since, "起始日期", field="since")
         last = parse_date(until, "截止日期", field="until")
-        if first and last and first > last:
-            raise InvalidInput("起始日期不能晚于截止日期。", field="since")
+        check_day_range(first, last, fields=("since", "until"))
         flt = AuditFilter(
             tag_prefix=filters["tag"] or None,
             subject_type=filters["subject_type"] or None,
@@ -226,6 +243,7 @@ def audit_page(
             offset=(number - 1) * PAGE_SIZE,
         )
         rows = [_row(e) for e in events]
+        _check_page(number, total)
     except InvalidInput as exc:
         error, status_code = exc.message, exc.http_status
     pages = max(1, -(-total // PAGE_SIZE))

@@ -30,7 +30,7 @@ from lawcam.errors import InvalidInput, LawcamError
 from lawcam.reports.ledger import duration_text, ledger_entries
 from lawcam.schemas.common import Id
 from lawcam.schemas.custody import LABELS, check_limits
-from lawcam.timeutil import shanghai_day_start
+from lawcam.timeutil import check_day_range, shanghai_day_start
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.device_page import render_device_page
 from lawcam.web.forms import (
@@ -271,6 +271,7 @@ def ledger_page(
         unit_filter = parse_int(unit_id, "单位参数", field="unit_id")
         first = parse_date(from_, "起始日期", field="from")
         last = parse_date(to, "截止日期", field="to")
+        check_day_range(first, last)
         since = shanghai_day_start(first) if first else None
         until = shanghai_day_start(last + timedelta(days=1)) if last else None
     except LawcamError as exc:

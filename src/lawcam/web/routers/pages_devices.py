@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from lawcam.authz import Action
+from lawcam.custody import worklist as custody_worklist
 from lawcam.equipment import queries, service
 from lawcam.equipment.types import (
     DeviceChanges,
@@ -82,6 +83,7 @@ def devices_page(
         status_code=status_code,
         error=error,
         devices=devices,
+        holders=custody_worklist.holders_of(session=session, device_ids=[d.id for d in devices]),
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
         filters={"unit_id": unit_filter, "status": status, "category": category, "q": q},
     )

@@ -17,6 +17,7 @@ from lawcam.evidence import queries, retention, service
 from lawcam.evidence.types import CorrectableField, MediaKind, StartSource
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.common import Id
+from lawcam.timeutil import check_day_range
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
 from lawcam.web.forms import form_error, page, parse_date, parse_int, units_for
 from lawcam.web.pages_common import discard, flash_redirect
@@ -63,6 +64,7 @@ def _list_page(
     error, status_code = None, 200
     try:
         where = _filter(session, auth.actor, form, late)
+        check_day_range(where.date_from, where.date_to)
         number = max(parse_int(form["page"], "页码", field="page") or 1, 1)
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status

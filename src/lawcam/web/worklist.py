@@ -1,0 +1,179 @@
+"""The work items a home tile shows (``navigation.Tile.work``): each asks one domain query,
+scoped to what the actor may see, and says it in the office's words. Nothing is counted here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from lawcam.audit import worklist as audit
+from lawcam.authz import Actor
+from lawcam.config import Settings
+from lawcam.custody import worklist as custody
+from lawcam.custody.types import FaultStatus
+from lawcam.equipment import worklist as equipment
+from lawcam.evidence import worklist as evidence
+from lawcam.org import worklist as org
+from lawcam.timeutil import SHANGHAI, local, shanghai_day_start
+
+# How far back an officer's returned custody periods are looked at for recordings not yet
+# uploaded: older ones are the device administrator's late-upload list, not the officer's home.
+AWAITING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Count:
+    label: str
+    value: int
+    url: str
+    alert: bool = False  # work that is waiting: shown in the warning colour when not zero
+    lines: tuple[str, ...] = ()  # the few items behind the number, one line each
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    actor: Actor
+    settings: Settings
+    now: datetime
+
+
+def _holding(c: Context) -> Count:
+    periods = custody.held_by(session=c.session, actor=c.actor)
+    lines = tuple(
+        f"{p.device.serial}（{p.device.asset_no}），{local(p.issued_at)[:16]} 领用至今"
+        for p in periods
+    )
+    url = f"/devices/{periods[0].device_id}" if len(periods) == 1 else "/ledger"
+    return Count("我领用的设备", len(periods), url, lines=lines or ("目前未领用设备。",))
+
+
+def _awaiting(c: Context) -> Count:
+    since = c.now - timedelta(days=AWAITING_DAYS)
+    periods = evidence.awaiting_upload(session=c.session, actor=c.actor, since=since)
+    hours = c.settings.upload_deadline_hours
+    lines, late = [], False
+    for p in periods:
+        if p.returned_at is None:
+            lines.append(f"{p.device.serial}：仍在领用，归还后须于 {hours} 小时内上传")
+            continue
+        deadline = p.returned_at + timedelta(hours=hours)
+        late = late or deadline < c.now
+        lines.append(f"{p.device.serial}：{local(deadline)[:16]} 前上传")
+    return Count("台设备的资料待上传", len(periods), "/recordings", late, tuple(lines))
+
+
+def _devices_out(c: Context) -> Count:
+    n = custody.devices_out(session=c.session, actor=c.actor)
+    return Count("领用未归还的设备", n, "/ledger")
+
+
+def _overdue(c: Context) -> Count:
+    hours = c.settings.custody_return_hours
+    before = c.now - timedelta(hours=hours)
+    n = custody.devices_out(session=c.session, actor=c.actor, issued_before=before)
+    return Count(f"超过 {hours} 小时未归还", n, "/ledger", alert=True)
+
+
+def _open_faults(c: Context) -> Count:
+    n = custody.open_faults(session=c.session, actor=c.actor)
+    return Count("未结束的故障", n, "/faults", alert=True)
+
+
+def _repairs_open(c: Context) -> Count:
+    n = custody.open_faults(session=c.session, actor=c.actor, status=FaultStatus.IN_REPAIR)
+    return Count("送修待完成", n, "/faults", alert=True)
+
+
+def _late_uploads(c: Context) -> Count:
+    n = evidence.late_uploads(session=c.session, actor=c.actor)
+    return Count("迟交的资料", n, "/recordings/late", alert=True)
+
+
+def _unread_faults(c: Context) -> Count:
+    n = custody.unread_notices(session=c.session, actor=c.actor)
+    return Count("未读的故障报告", n, "/inbox", alert=True)
+
+
+def _cases(c: Context) -> Count:
+    n = custody.cases_to_decide(session=c.session, actor=c.actor)
+    return Count("待决定的丢失、损坏案件", n, "/cases", alert=True)
+
+
+def _procurements(c: Context) -> Count:
+    n = equipment.procurements_to_approve(session=c.session, actor=c.actor)
+    return Count("待审批的采购", n, "/procurements?status=pending", alert=True)
+
+
+def _units_short(c: Context) -> Count:
+    rows = equipment.units_short(
+        session=c.session, actor=c.actor, now=c.now, repair_days=c.settings.repair_count_days
+    )
+    lines = tuple(f"{r.unit}：应配 {r.required} 台，差 {r.shortfall} 台" for r in rows)
+    return Count("配备不足的单位", len(rows), "/reports/ratio", True, lines)
+
+
+def _faults_by_model(c: Context) -> Count:
+    rows = custody.open_faults_by_model(session=c.session, actor=c.actor)
+    lines = tuple(f"{model}：{n} 起" for model, n in rows)
+    return Count("未结束的故障（按型号）", sum(n for _, n in rows), "/reports/custody", True, lines)
+
+
+def _locked(c: Context) -> Count:
+    n = org.accounts_locked(session=c.session, actor=c.actor, now=c.now)
+    return Count("被锁定的账号", n, "/accounts?status=locked", alert=True)
+
+
+def _temporary(c: Context) -> Count:
+    n = org.accounts_temporary(session=c.session, actor=c.actor)
+    return Count("仍用临时密码的账号", n, "/accounts")
+
+
+def _no_account(c: Context) -> Count:
+    n = org.people_without_account(session=c.session, actor=c.actor)
+    return Count("尚未开设账号的人员", n, "/accounts/new")
+
+
+def _no_admin(c: Context) -> Count:
+    units = org.units_without_admin(session=c.session, actor=c.actor)
+    lines = tuple(u.name for u in units)
+    return Count("未设执法记录仪管理员的单位", len(units), "/roles", True, lines)
+
+
+def _audit_today(c: Context) -> Count:
+    since = shanghai_day_start(c.now.astimezone(SHANGHAI).date())
+    n = audit.entries_since(session=c.session, actor=c.actor, since=since)
+    return Count("今日审计记录", n, "/audit")
+
+
+def _unsigned(c: Context) -> Count:
+    n, head = audit.unsigned_entries(session=c.session, actor=c.actor)
+    line = (
+        f"最新树头：{local(head.timestamp)[:16]}，覆盖 {head.size} 条" if head else "尚未签发树头"
+    )
+    return Count("树头之后的新记录", n, "/audit", lines=(line,))
+
+
+WORK: dict[str, Callable[[Context], Count]] = {
+    "holding": _holding,
+    "awaiting_upload": _awaiting,
+    "devices_out": _devices_out,
+    "overdue_returns": _overdue,
+    "open_faults": _open_faults,
+    "repairs_open": _repairs_open,
+    "late_uploads": _late_uploads,
+    "unread_fault_reports": _unread_faults,
+    "cases_to_decide": _cases,
+    "procurements_to_approve": _procurements,
+    "units_short": _units_short,
+    "faults_by_model": _faults_by_model,
+    "accounts_locked": _locked,
+    "accounts_temporary": _temporary,
+    "people_without_account": _no_account,
+    "units_without_admin": _no_admin,
+    "audit_today": _audit_today,
+    "tree_head_age": _unsigned,
+}
