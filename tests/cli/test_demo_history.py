@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from lawcam.custody.models import FaultReport, LossCase, Notification, RepairOrder
-from lawcam.evidence.models import Recording
+from lawcam.evidence.models import Correction, Recording
 from lawcam.timeutil import SHANGHAI
 from tests.cli.conftest import Cli
 
@@ -122,6 +122,8 @@ def test_every_workflow_state_is_present(demo: tuple[Cli, str]) -> None:
         ("loss", None),
     }
     assert [str(c.compensation) for c in cases if c.cause == "misuse"] == ["3280.00"]
+    notes = [c for c in _all(cli, Correction) if c.field == "note"]  # beside, never over
+    assert notes and all(c.corrected_by.endswith("(center_admin)") for c in notes)
     notices = _all(cli, Notification)
     assert notices and any(n.read_at is None for n in notices)
     again = cli.ok("demo", "--no-serve")  # already seeded: shows the same office

@@ -42,6 +42,9 @@ from lawcam.custody.types import (
 from lawcam.db import Database
 from lawcam.demo.evidence import Card, Clip, dock
 from lawcam.demo.seed import CENTER, COMMAND, ENGINEERING
+from lawcam.evidence.queries import get_recording
+from lawcam.evidence.service import correct
+from lawcam.evidence.types import CorrectableField
 from lawcam.org import accounts
 from lawcam.org.models import Account, Person
 from lawcam.storage import BlobStore
@@ -265,7 +268,7 @@ class Story:
         card = self.cards.setdefault((serial, day), Card(serial))
 
         def run() -> None:
-            report = dock(
+            card.report = dock(
                 card,
                 when=when,
                 database=self.database,
@@ -274,9 +277,32 @@ class Story:
                 actor=self.workstation,
                 **options,
             )
-            self.reports.append(report)
+            self.reports.append(card.report)
 
         self.at(when, run)
+
+    def note(self, moment: datetime, card: Card, text: str, reason: str) -> None:
+        """The administrator adds a note beside the card's first recording (a correction row;
+        the original never changes)."""
+        desk = self.people.desk[CENTER]
+
+        def work(session: Session) -> None:
+            assert card.report is not None
+            recording_id = card.report.files[0].recording_id
+            assert recording_id is not None
+            recording = get_recording(session=session, actor=desk, recording_id=recording_id)
+            correct(
+                session=session,
+                actor=desk,
+                recording=recording,
+                field=CorrectableField.NOTE,
+                value=text,
+                reason=reason,
+                settings=self.settings,
+                store=self.store,
+            )
+
+        self.change(moment, work)
 
 
 def _rota(story: Story, days: list[date]) -> None:
@@ -358,6 +384,12 @@ def _handovers(story: Story, days: list[date]) -> None:
             truncated=last,
             duplicate_of=story.cards[("HK2A26030004", days[3])] if last else None,
         )
+    story.note(
+        _at(days[4], 9, 20),
+        story.cards[("HK2A26030004", days[3])],
+        "上午检查段：当事人拒绝在检查记录上签字，执法人员已当场告知并录音录像。",
+        "补记现场情况，便于案件审核查阅。",
+    )
 
 
 def _faults_and_cases(story: Story, days: list[date]) -> None:

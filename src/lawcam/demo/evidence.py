@@ -40,6 +40,7 @@ class Card:
     serial: str
     clips: list[Clip] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    report: IngestReport | None = None
 
 
 def _stamp(at: datetime) -> str:
