@@ -441,6 +441,8 @@ def test_uploads_labels_and_imports_at_once(
     def imports(base: str, n: int) -> None:
         with httpx.Client(base_url=base, timeout=60) as c:
             _session(c)
+            if c.get("/imports").status_code != 200:
+                failures.append(f"imports page {n}")
             template = c.get("/imports/models.xlsx").content
             row = {"生产厂家": "并发厂", "型号": f"MANY-{n}", "类别": "执法记录仪"}
             answer = c.post(
