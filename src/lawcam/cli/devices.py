@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from lawcam.audit import queries as audit_queries
-from lawcam.audit.types import AuditFilter
-from lawcam.authz import Action
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -137,20 +134,12 @@ def device_show(
     wanted = serial or serial_arg
     if not wanted or not wanted.strip():
         raise InvalidInput("请指定设备序列号：lawcam device show --serial 序列号。", field="serial")
-    console = actor()
     with open_database(get_settings()) as database, database.read() as session:
         device = device_named(session, wanted)
         result = DeviceOut.of(device)
         maker = device.model.maker
-        history: list[AuditEventOut] = []
-        if console.can(Action.AUDIT_READ):
-            events, _ = audit_queries.list_events(
-                session=session,
-                actor=console,
-                flt=AuditFilter(subject_type="device", subject_id=str(device.id)),
-                limit=1000,
-            )
-            history = [AuditEventOut.of(e) for e in reversed(events)]
+        events = queries.device_history(session=session, actor=actor(), device_id=device.id)
+        history = [AuditEventOut.of(e) for e in events]
     if as_json:
         # GET /devices/{id} with GET /devices/{id}/history under "history".
         print_json({**result.model_dump(mode="json"), "history": history})

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from lawcam.authz import Action, Actor
 from lawcam.equipment import procurement, queries, service
 from lawcam.equipment.types import (
-    SPECIAL_NEEDS,
     Category,
     DeviceChanges,
     DeviceIn,
@@ -40,7 +39,6 @@ from lawcam.schemas.equipment import (
     ModelOut,
     ModelSpecRow,
     NeedIn,
-    NeedOut,
     ProcurementCreate,
     ProcurementOut,
     QualityIn,
@@ -51,7 +49,6 @@ from lawcam.schemas.equipment import (
     ThresholdsIn,
     ThresholdsOut,
     UnitNeedsOut,
-    money_out,
 )
 from lawcam.timeutil import SHANGHAI, utcnow
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
@@ -163,12 +160,7 @@ def set_thresholds(body: ThresholdsIn, actor: CurrentActor, session: SessionDep)
 
 
 def _needs_out(session: SessionDep, unit: Unit) -> UnitNeedsOut:
-    declared = queries.unit_needs(session, unit.id)
-    return UnitNeedsOut(
-        unit_id=unit.id,
-        unit=unit.name,
-        needs=[NeedOut(feature=f, label=f.label) for f in SPECIAL_NEEDS if f in declared],
-    )
+    return UnitNeedsOut.of(unit, queries.unit_needs(session, unit.id))
 
 
 def _visible_unit(session: SessionDep, actor: Actor, unit_id: int) -> Unit:
@@ -407,12 +399,4 @@ def budget_report(
 ) -> list[BudgetReportRow]:
     year = year or _this_year()
     rows = queries.budget_report(session=session, actor=actor, year=year)
-    out = []
-    for row in rows:
-        money = {
-            key: money_out(value) if isinstance(value, Decimal) else None
-            for key, value in row.items()
-            if key in ("budget", "spent", "pending", "remaining")
-        }
-        out.append(BudgetReportRow.model_validate({**row, **money}))
-    return out
+    return [BudgetReportRow.of(row) for row in rows]
