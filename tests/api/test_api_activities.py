@@ -6,15 +6,23 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
+from lawcam.evidence import remote
+from lawcam.evidence.ingest import IngestRequest
+from lawcam.org import accounts
+from lawcam.org.models import Account
 from lawcam.web.app import create_app
 from tests.api.conftest import login
+from tests.api.test_api_custody import add_unit_staff
 from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
 from tests.live import served
@@ -197,3 +205,46 @@ def test_many_enter_and_read_activities_at_once(
             thread.join(timeout=120)
     assert failures == []
     assert len(created) == len(set(created)) == 24
+
+
+@pytest.mark.req("R10.1")
+@pytest.mark.req("R14.1")
+def test_a_workstation_upload_links_into_the_activity_it_was_made_in(
+    spare: TestClient,
+    tight: Settings,
+    database: Database,
+    office: Office,
+    console: Actor,
+    tmp_path: Path,
+) -> None:
+    """The activity is entered first; the card is uploaded through the resumable API later:
+    each completed upload is linked to it (and coverage updated) as it arrives."""
+    made = spare.post("/api/v1/activities", json=body(0, 60)).json()
+    assert made["no_recording"] is True
+    add_unit_staff(database, tight, console)
+    with database.unit_of_work() as session:
+        account_id = session.scalars(select(Account.id).where(Account.username == "u_admin2")).one()
+        _, token = accounts.create_token(
+            session=session, actor=console, account_id=account_id, name="二处工作站"
+        )
+    folder = tmp_path / "card" / "DCIM"
+    folder.mkdir(parents=True)
+    make_mp4(
+        folder / "V.mp4", seconds=60, width=64, height=48, fps=2, audio=False, creation_time=BASE
+    )
+    station = TestClient(create_app(tight, database), raise_server_exceptions=False)
+    station.headers["Authorization"] = f"Bearer {token}"
+    request = IngestRequest(
+        path=folder.parent, device_serial="T2-0001", workstation="远程工作站", officer_badge="T9002"
+    )
+    report = remote.upload_folder(
+        server="http://testserver",
+        token=token,
+        request=request,
+        progress=None,
+        http=cast(httpx.Client, station),
+    )
+    [uploaded] = [f.recording_id for f in report.files]
+    shown = spare.get(f"/api/v1/activities/{made['id']}").json()
+    assert shown["recordings"] == [uploaded]
+    assert (shown["coverage"], shown["no_recording"], shown["interruptions"]) == (1.0, False, [])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from lawcam.activities.service import relink_recordings
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -35,6 +36,8 @@ from lawcam.storage import open_store
 from lawcam.timeutil import SHANGHAI, local, parse_day
 
 if TYPE_CHECKING:
+    from lawcam.config import Settings
+    from lawcam.db import Database
     from lawcam.evidence.ingest import IngestReport
 
 recording_app = typer.Typer(
@@ -140,11 +143,20 @@ def ingest(
                 request=request,
                 progress=progress,
             )
+            _link_to_activities(database, settings, report)
     if progress:
         progress.stop()
     _print_report(report, as_json)
     if report.count(FileStatus.REFUSED):
         raise typer.Exit(1)
+
+
+def _link_to_activities(database: Database, settings: Settings, report: IngestReport) -> None:
+    """The activities the new recordings were made in (第十条、第十四条), as the server does after
+    each upload."""
+    ids = [r.recording_id for r in report.files if r.recording_id is not None]
+    with database.unit_of_work() as session:
+        relink_recordings(session=session, actor=actor(), settings=settings, recording_ids=ids)
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -283,6 +295,8 @@ def correct(
             settings=settings,
             store=store,
         )
+        ids = [recording.id]  # a corrected time or officer moves it between activities
+        relink_recordings(session=session, actor=actor(), settings=settings, recording_ids=ids)
         result = CorrectionOut.model_validate(correction)  # what POST …/corrections answers
         kept_after = retention.effective_retention(session, recording)
     if as_json:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from lawcam.activities.service import relink_recordings
 from lawcam.evidence import queries, retention, service, uploads
 from lawcam.evidence.ingest import complete_upload
 from lawcam.evidence.models import Recording
@@ -111,6 +112,7 @@ def correct_recording(
         settings=settings,
         store=store,
     )
+    relink_recordings(session=session, actor=actor, settings=settings, recording_ids=[recording.id])
     return CorrectionOut.model_validate(correction)
 
 
@@ -247,4 +249,9 @@ def complete(
     result = complete_upload(
         database=database, store=store, settings=settings, actor=actor, upload_id=upload_id
     )
+    if result.recording_id is not None:  # the activities it was made in (第十条、第十四条)
+        with database.unit_of_work() as session:
+            relink_recordings(
+                session=session, actor=actor, settings=settings, recording_ids=[result.recording_id]
+            )
     return FileResultOut.model_validate(result.as_dict())

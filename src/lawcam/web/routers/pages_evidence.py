@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lawcam.activities.service import relink_recordings
 from lawcam.authz import Action, Actor
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, LawcamError, NotFound
@@ -201,6 +202,8 @@ def correction_submit(
             settings=settings,
             store=store,
         )
+        ids = [recording.id]  # a corrected time or officer moves it between activities
+        relink_recordings(session=session, actor=auth.actor, settings=settings, recording_ids=ids)
     except LawcamError as exc:
         discard(session)
         return _recording_page(request, auth, session, recording_id, form=form, **form_error(exc))
