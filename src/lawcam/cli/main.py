@@ -62,6 +62,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("custody", "fault", "case"), _registered("custody")),
     (("template", "import"), _registered("sheets")),
     (("ingest", "recording"), _registered("evidence")),
+    (("activity",), _groups("activities", ("app", "activity"))),
     (("verify",), _registered("verify")),
 ]
 

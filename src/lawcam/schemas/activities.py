@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session
 
+from lawcam.activities import queries
 from lawcam.activities.models import Activity, ActivityLink, Interruption
 from lawcam.activities.types import ActivityKind, Cause, Explanation, InterruptionKind
 from lawcam.schemas.common import Id, In, Moment
@@ -182,6 +184,16 @@ class ActivityOut(ActivitySummaryOut):
                 "warnings": warnings or [],
             }
         )
+
+
+def activity_out(
+    session: Session, activity: Activity, warnings: list[str] | None = None
+) -> ActivityOut:
+    """One activity as ``GET /api/v1/activities/{id}`` and ``activity show --json`` give it."""
+    links = queries.links_of(session, activity.id)
+    return ActivityOut.of_detail(
+        activity, links, queries.interruptions_of(session, activity.id), warnings
+    )
 
 
 class ActivityPage(BaseModel):

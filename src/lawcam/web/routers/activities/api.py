@@ -19,6 +19,7 @@ from lawcam.schemas.activities import (
     ActivitySummaryOut,
     ExplanationIn,
     LinkChange,
+    activity_out,
 )
 from lawcam.schemas.common import Day, Id, Offset
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
@@ -56,10 +57,7 @@ def list_activities(
 
 
 def detail(session: Session, activity: Activity, warnings: list[str] | None = None) -> ActivityOut:
-    links = queries.links_of(session, activity.id)
-    return ActivityOut.of_detail(
-        activity, links, queries.interruptions_of(session, activity.id), warnings
-    )
+    return activity_out(session, activity, warnings)
 
 
 def _reread(session: Session, actor: Actor, activity_id: int) -> ActivityOut:
