@@ -52,7 +52,10 @@ def test_recordings_page(
     expect(rows).to_have_count(2)
     expect(page.locator(f'tr[data-recording="{evidence.custody}"]')).to_have_count(0)
     flagged = page.locator(f'tr[data-recording="{evidence.sub}"]')
-    expect(flagged).to_contain_text("officer_unknown")
+    expect(flagged).to_contain_text("执法人员不明")  # the problem's name; its code in the tooltip
+    expect(flagged.locator(".code-name")).to_have_attribute(
+        "title", re.compile(r"^officer_unknown：")
+    )
     expect(flagged).to_contain_text("执法二处一科")
 
     flagged.get_by_role("link", name=f"#{evidence.sub}").click()
@@ -62,7 +65,8 @@ def test_recordings_page(
     expect(main).to_contain_text(facts["sha256"])
     expect(main).to_contain_text(facts["sm3"])
     problems = page.locator("ul.problems")
-    expect(problems.locator(".tag")).to_have_text(["officer_unknown"])
+    expect(problems.locator(".tag")).to_have_text(["执法人员不明"])
+    expect(problems.locator(".tag")).to_have_attribute("title", "officer_unknown")
     expect(problems).to_contain_text("无法确定执法人员")
     expect(main).to_contain_text("没有更正。")
 

@@ -167,14 +167,16 @@ class ChineseGroup(TyperGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         use_catalog()
         localize(self)
+        run = (args, prog_name, complete_var, False, windows_expand_args)
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, **extra)
+            return super().main(*run, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
+            code = super().main(*run, **extra)
         except NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(exc.exit_code)
@@ -223,6 +225,6 @@ def _hint(exc: BadParameter) -> str:
 def _expected(exc: BadParameter) -> str:
     param = exc.param
     metavar = param.metavar if param is not None else None
-    if metavar in TYPE_WORDS.values():
+    if metavar is not None and metavar in TYPE_WORDS.values():
         return f"，应为{metavar.strip('<>')}"
     return f"：{exc.message}" if exc.message else ""
