@@ -162,6 +162,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
+    from lawcam.demo.activities import seed_activities
     from lawcam.demo.custody import seed_history
     from lawcam.timeutil import utcnow
 
@@ -175,13 +176,15 @@ def demo(
                 logins = seed(session=session, actor=console, settings=settings)
             else:
                 logins = demo_logins(session=session, actor=console)
-        evidence = None
+        evidence = activities = None
         if seeded:  # after the seed commits: ingest runs one transaction per file
             store = open_store(settings.resolved_storage_url)
             history = seed_history(
                 database=database, store=store, settings=settings, workstation=console
             )
             evidence = history["evidence"]
+            # Evening inspections, each showing one state of 第十条 and 第十四条.
+            activities = seed_activities(database=database, store=store, settings=settings)
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head
                 make_head(session=session, signer=load_signer(settings.home))
         with database.read() as session:
@@ -200,6 +203,7 @@ def demo(
                     "url": None if no_serve else url,
                     "equipment": summary,
                     "evidence": evidence,
+                    "activities": activities,
                     "logins": [
                         {
                             "username": x.username,
@@ -224,6 +228,12 @@ def demo(
                 say(
                     f"  音像资料：导入 {evidence['ingested']} 个（有问题标记 {evidence['flagged']} 个），"
                     f"重复 {evidence['duplicates']} 个；设备卡片在 {settings.home / 'demo-cards'}"
+                )
+            if activities:
+                say(
+                    f"  执法活动：{activities['activities']} 次（全程覆盖 {activities['fully_covered']}，"
+                    f"有未说明的中断 {activities['unexplained']}，无录像 {activities['no_recording']}，"
+                    f"迟交 {activities['late']}；第十条、第十四条）"
                 )
             table(
                 "演示账号",
