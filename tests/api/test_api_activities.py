@@ -188,6 +188,9 @@ def test_many_enter_and_read_activities_at_once(
                 start = -(index * 10 + round_) * 600
                 made = client.post("/api/v1/activities", json=body(start, start + 300))
                 listed = client.get("/api/v1/activities")
+                late = client.get("/api/v1/late-uploads")
+                if late.status_code != 200:
+                    failures.append(f"late-uploads {late.status_code}")
                 if made.status_code != 201 or listed.status_code != 200:
                     failures.append(f"{made.status_code} {listed.status_code} {made.text[:200]}")
                     continue

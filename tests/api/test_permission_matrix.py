@@ -134,6 +134,7 @@ API: dict[tuple[str, str], object] = {
     # Activities (issue 15): the activity is 执法二处's, with its officers; the office's unit
     # roles are 执法一处's. Entering one for 执法一处 (its own officer present) they may.
     ("GET", "/api/v1/activities"): RECORDING_VIEWERS,
+    ("GET", "/api/v1/late-uploads"): RECORDING_VIEWERS,
     ("POST", "/api/v1/activities"): RECORDING_VIEWERS,
     ("GET", "/api/v1/activities/{activity_id}"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/links"): NOBODY,

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
 from lawcam.activities.types import Span
@@ -17,6 +17,7 @@ from lawcam.authz import Action, Actor, Role
 from lawcam.custody.models import CustodyPeriod
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence.models import Correction, IngestRun, Recording
+from lawcam.evidence.queries import recording_visible
 from lawcam.evidence.types import CorrectableField, MediaKind
 from lawcam.org.models import Person, Zone
 from lawcam.org.queries import unit_by_name, unit_scope
@@ -158,11 +159,9 @@ class Facts:
 
 
 def facts(session: Session, stmt: Select[Recording]) -> list[Facts]:
-    rows = session.execute(
-        stmt.join(IngestRun, IngestRun.id == Recording.ingest_run_id).add_columns(
-            IngestRun.started_at
-        )
-    ).all()
+    run = aliased(IngestRun)  # the caller's statement may join the runs itself
+    docked = stmt.join(run, run.id == Recording.ingest_run_id).add_columns(run.started_at)
+    rows = session.execute(docked).all()
     corrected = _corrections(session, [row[0].id for row in rows])
     return [_facts(recording, docked, corrected) for recording, docked in rows]
 
@@ -308,3 +307,88 @@ def zone_named(session: Session, unit_id: int, name: str | None) -> int | None:
     if zone is None:
         raise InvalidInput(f"该单位没有名为“{name.strip()}”的办案区。", field="zone")
     return zone
+
+
+@dataclass(frozen=True)
+class LateUpload:
+    """A recording the workstation received after its deadline (第十四条): the end of its
+    activity + 24 h, or for a recording outside every activity its own end + 24 h."""
+
+    recording_id: int
+    unit_id: int
+    officer_id: int | None
+    activity_id: int | None
+    deadline: datetime
+    docked_at: datetime
+
+    @property
+    def hours_late(self) -> float:
+        return (self.docked_at - self.deadline).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class LateFilter:
+    unit_id: int | None = None
+    officer_id: int | None = None
+    date_from: date | None = None  # Shanghai days of docking, inclusive
+    date_to: date | None = None
+
+
+def late_uploads(session: Session, actor: Actor, where: LateFilter, hours: int) -> list[LateUpload]:
+    """Late uploads the actor may see (the recordings' own visibility), latest docking first."""
+    actor.require(Action.RECORDING_VIEW)
+    found = _late_in_activities(session, actor, where) + _late_outside(session, actor, where, hours)
+    if where.officer_id is not None:
+        found = [f for f in found if f.officer_id == where.officer_id]
+    return sorted(found, key=lambda f: (f.docked_at, f.recording_id), reverse=True)
+
+
+def _docked_between(stmt: Any, where: LateFilter) -> Any:  # any select joined to its run
+    stmt = stmt.join(IngestRun, IngestRun.id == Recording.ingest_run_id)
+    if where.unit_id is not None:
+        stmt = stmt.where(Recording.unit_id == where.unit_id)
+    if where.date_from is not None:
+        stmt = stmt.where(IngestRun.started_at >= day_start(where.date_from))
+    if where.date_to is not None:
+        stmt = stmt.where(IngestRun.started_at < day_start(where.date_to + timedelta(days=1)))
+    return stmt
+
+
+def _late_in_activities(session: Session, actor: Actor, where: LateFilter) -> list[LateUpload]:
+    stmt = (
+        select(Recording, ActivityLink.activity_id, Activity.upload_deadline)
+        .join(ActivityLink, ActivityLink.recording_id == Recording.id)
+        .join(Activity, Activity.id == ActivityLink.activity_id)
+        .where(ActivityLink.late.is_(True), ActivityLink.detached_at.is_(None))
+    )
+    stmt = _docked_between(stmt.where(recording_visible(session, actor)), where)
+    rows: list[tuple[Recording, int, datetime]] = [tuple(row) for row in session.execute(stmt)]
+    known = facts_of(session, [row[0].id for row in rows])
+    return [
+        LateUpload(r.id, r.unit_id, known[r.id].officer_id, activity, due, known[r.id].docked_at)
+        for r, activity, due in rows
+    ]
+
+
+def _late_outside(
+    session: Session, actor: Actor, where: LateFilter, hours: int
+) -> list[LateUpload]:
+    """Unassigned recordings docked after their own end + 24 h (the stored deadline narrows
+    the search; a corrected start is then counted exactly)."""
+    linked = select(ActivityLink.recording_id).where(ActivityLink.detached_at.is_(None))
+    stmt = select(Recording).where(Recording.id.not_in(linked))
+    stmt = _docked_between(stmt.where(recording_visible(session, actor)), where)
+    corrected = select(Correction.recording_id).where(
+        Correction.field == str(CorrectableField.START_AT)
+    )
+    stmt = stmt.where(
+        or_(IngestRun.started_at > Recording.upload_deadline, Recording.id.in_(corrected))
+    )
+    late = []
+    for fact in facts(session, stmt):
+        due = fact.span.end + timedelta(hours=hours)
+        if fact.docked_at > due:
+            late.append(
+                LateUpload(fact.id, fact.unit_id, fact.officer_id, None, due, fact.docked_at)
+            )
+    return late

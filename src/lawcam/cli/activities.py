@@ -25,7 +25,12 @@ from lawcam.cli.common import (
 from lawcam.custody.queries import desk_actor
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.org.queries import person_by_badge
-from lawcam.schemas.activities import ActivityOut, ActivitySummaryOut, activity_out
+from lawcam.schemas.activities import (
+    ActivityOut,
+    ActivitySummaryOut,
+    activity_out,
+    late_uploads_out,
+)
 from lawcam.timeutil import local, parse_day
 
 app = typer.Typer(
@@ -271,3 +276,48 @@ def confirm(
             session, queries.get_activity(session=session, actor=who, activity_id=activity_id)
         )
     _print(shown, as_json)
+
+
+@app.command(
+    "late",
+    help="迟交的音像资料：超过期限（活动结束后 24 小时）才导入的录像，按执法人员和单位统计（第十四条）。",
+)
+@command
+def late(
+    unit: Annotated[str | None, typer.Option("--unit", help="单位名称。")] = None,
+    officer: Annotated[str | None, typer.Option("--officer", help="执法证号。")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="导入日期起（含）。")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="导入日期止（含）。")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    settings = get_settings()
+    with open_database(settings) as database, database.read() as session:
+        where = queries.LateFilter(
+            unit_id=queries.unit_named(session, unit) if unit else None,
+            officer_id=queries.officers_by_badge(session, [officer])[0] if officer else None,
+            date_from=parse_day(date_from, "起始日期", field="from") if date_from else None,
+            date_to=parse_day(date_to, "截止日期", field="to") if date_to else None,
+        )
+        found = queries.late_uploads(session, actor(), where, settings.upload_deadline_hours)
+        shown = late_uploads_out(session, found)
+    if as_json:
+        print_json(shown)
+        return
+    table(
+        f"迟交的音像资料（共 {shown.total} 个）",
+        ["录像", "单位", "执法人员", "执法活动", "期限", "导入", "超过（小时）"],
+        [
+            [
+                i.recording_id,
+                i.unit,
+                i.officer or "",
+                i.activity_id or "（不属于任何活动）",
+                local(i.deadline),
+                local(i.docked_at),
+                i.hours_late,
+            ]
+            for i in shown.items
+        ],
+    )
+    for count in shown.by_officer:
+        say(f"  {count.name}：{count.count} 个")

@@ -3,16 +3,19 @@ keys DESIGN's wave-2 contract lists for ``activity show --json`` (the CLI prints
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.activities import queries
 from lawcam.activities.models import Activity, ActivityLink, Interruption
 from lawcam.activities.types import ActivityKind, Cause, Explanation, InterruptionKind
+from lawcam.org.models import Person, Unit
 from lawcam.schemas.common import Id, In, Moment
 
 
@@ -199,3 +202,66 @@ def activity_out(
 class ActivityPage(BaseModel):
     total: int
     items: list[ActivitySummaryOut]
+
+
+class LateUploadOut(BaseModel):
+    recording_id: int
+    unit_id: int
+    unit: str
+    officer_id: int | None
+    officer: str | None
+    activity_id: int | None  # None: outside every activity (its own end + 24 h)
+    deadline: datetime
+    docked_at: datetime
+    hours_late: float
+
+
+class LateCount(BaseModel):
+    id: int | None
+    name: str
+    count: int
+
+
+class LateUploadsOut(BaseModel):
+    """第十四条's late uploads, listed and counted by officer and by unit."""
+
+    total: int
+    items: list[LateUploadOut]
+    by_officer: list[LateCount]
+    by_unit: list[LateCount]
+
+
+def late_uploads_out(session: Session, found: list[queries.LateUpload]) -> LateUploadsOut:
+    units = _names(session, Unit, {f.unit_id for f in found})
+    people = _names(session, Person, {f.officer_id for f in found if f.officer_id})
+    items = [
+        LateUploadOut(
+            recording_id=f.recording_id,
+            unit_id=f.unit_id,
+            unit=units.get(f.unit_id, ""),
+            officer_id=f.officer_id,
+            officer=people.get(f.officer_id) if f.officer_id else None,
+            activity_id=f.activity_id,
+            deadline=f.deadline,
+            docked_at=f.docked_at,
+            hours_late=round(f.hours_late, 1),
+        )
+        for f in found
+    ]
+    return LateUploadsOut(
+        total=len(items),
+        items=items,
+        by_officer=_counted([(i.officer_id, i.officer or "（未知）") for i in items]),
+        by_unit=_counted([(i.unit_id, i.unit) for i in items]),
+    )
+
+
+def _names(session: Session, model: type[Unit] | type[Person], ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def _counted(keys: list[tuple[int | None, str]]) -> list[LateCount]:
+    counts = Counter(keys)
+    return [LateCount(id=k, name=n, count=c) for (k, n), c in counts.most_common()]

@@ -84,3 +84,7 @@ def test_each_demo_scene_has_exactly_its_state(
         linked = {link.recording_id for a in rows for link in queries.links_of(session, a.id)}
         all_ids = {r.id for r in session.query(Recording).all()}
     assert len(all_ids - linked) == 1
+    with database.read() as session:
+        late = queries.late_uploads(session, console, queries.LateFilter(), 24)
+    [only] = late  # the card docked 50 hours after the inspection; the others were in time
+    assert only.activity_id == rows[5].id and only.hours_late == pytest.approx(26.0, abs=0.1)

@@ -18,8 +18,10 @@ from lawcam.schemas.activities import (
     ActivityPage,
     ActivitySummaryOut,
     ExplanationIn,
+    LateUploadsOut,
     LinkChange,
     activity_out,
+    late_uploads_out,
 )
 from lawcam.schemas.common import Day, Id, Offset
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
@@ -88,6 +90,22 @@ def add_activity(
         session=session, actor=actor, settings=settings, data=data
     )
     return detail(session, activity, warnings)
+
+
+@router.get("/late-uploads", response_model=LateUploadsOut)
+def late_uploads(
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    unit_id: Id | None = None,
+    officer_id: Id | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
+) -> LateUploadsOut:
+    """第十四条: recordings received after their deadline, by officer and by unit."""
+    where = queries.LateFilter(unit_id, officer_id, date_from, date_to)
+    found = queries.late_uploads(session, actor, where, settings.upload_deadline_hours)
+    return late_uploads_out(session, found)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
