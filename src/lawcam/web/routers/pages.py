@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lawcam.errors import LawcamError
 from lawcam.org import accounts
 from lawcam.web.deps import AuthDep, DatabaseDep, OptionalAuth, SessionDep, SettingsDep
+from lawcam.web.forms import discard, flash_redirect, redirect, render, safe_next
 from lawcam.web.login import log_in, log_out, set_session_cookie
-from lawcam.web.pages_common import discard, flash_redirect, redirect, render, safe_next
 from lawcam.web.routers import (
     pages_accounts,
     pages_audit,

@@ -21,8 +21,7 @@ from lawcam.org.types import ASSIGNABLE_ROLES, AccountState
 from lawcam.schemas.common import Id
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
-from lawcam.web.forms import parse_int, role_tags, unit_names
-from lawcam.web.pages_common import discard, flash_redirect, render
+from lawcam.web.forms import discard, flash_redirect, parse_int, render, role_tags, unit_names
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,8 +24,7 @@ from lawcam.evidence.types import EvidenceEvent
 from lawcam.org.types import OrgEvent, UnitClass
 from lawcam.timeutil import check_day_range, shanghai_day_start
 from lawcam.web.deps import AuthDep, SessionDep
-from lawcam.web.forms import parse_date, parse_int
-from lawcam.web.pages_common import render
+from lawcam.web.forms import parse_date, parse_int, render
 
 router = APIRouter(include_in_schema=False)
 

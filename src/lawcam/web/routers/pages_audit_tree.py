@@ -11,8 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from lawcam.audit import log
 from lawcam.authz import Action
 from lawcam.web.deps import AuthDep, DatabaseDep, SessionDep
-from lawcam.web.forms import parse_int
-from lawcam.web.pages_common import flash_redirect, render
+from lawcam.web.forms import flash_redirect, parse_int, render
 
 router = APIRouter(include_in_schema=False)
 

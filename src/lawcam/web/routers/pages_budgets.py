@@ -25,6 +25,8 @@ from lawcam.web.forms import (
     Text20,
     Text100,
     Text500,
+    discard,
+    flash_redirect,
     form_error,
     page,
     parse_date,
@@ -34,7 +36,6 @@ from lawcam.web.forms import (
     units_for,
     yuan,
 )
-from lawcam.web.pages_common import discard, flash_redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -37,14 +37,16 @@ from lawcam.web.forms import (
     Text20,
     Text100,
     Text500,
+    discard,
+    flash_redirect,
     form_error,
     page,
     parse_date,
     parse_float,
     parse_int,
+    redirect,
     units_for,
 )
-from lawcam.web.pages_common import discard, flash_redirect, redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,8 +20,15 @@ from lawcam.org.queries import person_by_badge
 from lawcam.schemas.common import Id
 from lawcam.timeutil import check_day_range
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
-from lawcam.web.forms import form_error, page, parse_date, parse_int, units_for
-from lawcam.web.pages_common import discard, flash_redirect
+from lawcam.web.forms import (
+    discard,
+    flash_redirect,
+    form_error,
+    page,
+    parse_date,
+    parse_int,
+    units_for,
+)
 
 router = APIRouter(include_in_schema=False)
 

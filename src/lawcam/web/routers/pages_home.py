@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from lawcam.timeutil import utcnow
 from lawcam.web import navigation, worklist
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_common import render
+from lawcam.web.forms import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -25,7 +25,7 @@ from lawcam.equipment.sheets import (
 from lawcam.errors import Forbidden, InvalidInput, LawcamError, NotFound
 from lawcam.org.spreadsheets import SheetKind, import_file, write_template
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.pages_common import discard, render
+from lawcam.web.forms import discard, render
 
 router = APIRouter(include_in_schema=False)
 

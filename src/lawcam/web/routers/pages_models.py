@@ -31,6 +31,8 @@ from lawcam.web.forms import (
     Text20,
     Text100,
     Text500,
+    discard,
+    flash_redirect,
     form_error,
     page,
     parse_choice,
@@ -38,7 +40,6 @@ from lawcam.web.forms import (
     parse_int,
     units_for,
 )
-from lawcam.web.pages_common import discard, flash_redirect
 
 router = APIRouter(include_in_schema=False)
 

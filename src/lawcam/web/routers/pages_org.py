@@ -19,13 +19,15 @@ from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.forms import (
     active_units,
+    discard,
+    flash_redirect,
     parse_class,
     parse_int,
+    render,
     role_tags,
     split_list,
     unit_names,
 )
-from lawcam.web.pages_common import discard, flash_redirect, render
 
 router = APIRouter(include_in_schema=False)
 

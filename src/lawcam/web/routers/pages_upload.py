@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lawcam.evidence.docking import dockable_devices, dockable_officers, unfinished_uploads
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
-from lawcam.web.pages_common import render
+from lawcam.web.forms import render
 
 router = APIRouter(include_in_schema=False)
 
