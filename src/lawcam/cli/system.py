@@ -164,6 +164,7 @@ def demo(
     from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
     from lawcam.demo.activities import seed_activities
     from lawcam.demo.custody import seed_history
+    from lawcam.demo.web_upload import seed_web_uploads
     from lawcam.timeutil import utcnow
 
     settings = get_settings()
@@ -185,6 +186,8 @@ def demo(
             evidence = history["evidence"]
             # Evening inspections, each showing one state of 第十条 and 第十四条.
             activities = seed_activities(database=database, store=store, settings=settings)
+            # The web workstation, now: one browser upload done, one left half sent (上传资料).
+            seed_web_uploads(database=database, store=store, settings=settings)
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head
                 make_head(session=session, signer=load_signer(settings.home))
         with database.read() as session:
