@@ -67,7 +67,7 @@ EVENING = time(20, 30)
 def seed_activities(*, database: Database, store: BlobStore, settings: Settings) -> dict[str, Any]:
     """Play the scenes; returns what a summary line says."""
     with database.read() as session:
-        cast = _cast(session)
+        cast = demo_cast(session)
     days = working_days(utcnow().astimezone(SHANGHAI).date(), 10)
     made = [_play(scene, days, cast, database, store, settings) for scene in SCENES]
     with database.read() as session:
@@ -82,7 +82,7 @@ class Cast:
     device: str
 
 
-def _cast(session: Session) -> Cast:
+def demo_cast(session: Session) -> Cast:
     unit = session.scalars(select(Unit).where(Unit.name == CENTER)).one()
     people = list(
         session.scalars(

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from lawcam.activities import queries
+from lawcam.activities import queries, worklist
 from lawcam.activities.models import Activity
 from lawcam.authz import Actor
 from lawcam.config import Settings
+from lawcam.custody.queries import desk_actor
 from lawcam.db import Database
 from lawcam.demo import seed
-from lawcam.demo.activities import SCENES, seed_activities
+from lawcam.demo.activities import SCENES, demo_cast, seed_activities
 from lawcam.evidence.models import Recording
 from lawcam.storage import open_store
 
@@ -88,3 +89,21 @@ def test_each_demo_scene_has_exactly_its_state(
         late = queries.late_uploads(session, console, queries.LateFilter(), 24)
     [only] = late  # the card docked 50 hours after the inspection; the others were in time
     assert only.activity_id == rows[5].id and only.hours_late == pytest.approx(26.0, abs=0.1)
+
+
+@pytest.mark.req("R10.2")
+def test_the_officer_sees_the_unexplained_gap_as_work_and_the_admin_nothing_left(
+    database: Database, settings: Settings, console: Actor
+) -> None:
+    with database.unit_of_work() as session:
+        seed(session=session, actor=console, settings=settings)
+    seed_activities(
+        database=database, store=open_store(settings.resolved_storage_url), settings=settings
+    )
+    with database.read() as session:
+        cast = demo_cast(session)
+        officer, admin = desk_actor(cast.officers[0]), desk_actor(cast.admin)
+        work = worklist.to_explain(session=session, actor=officer)
+        assert [(a.kind, i.seq) for a, i in work] == [("on_site_penalty", 1)]
+        assert worklist.to_explain(session=session, actor=admin) == []  # not theirs to explain
+        assert worklist.to_confirm(session=session, actor=admin) == []  # both confirmed
