@@ -3,6 +3,7 @@ own activity and explaining its interruption, the refusals in Chinese, and many 
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from lawcam.audit.models import AuditEvent
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
@@ -194,7 +196,13 @@ def test_many_enter_and_read_activities_at_once(
                 if made.status_code != 201 or listed.status_code != 200:
                     failures.append(f"{made.status_code} {listed.status_code} {made.text[:200]}")
                     continue
-                shown = client.get(f"/api/v1/activities/{made.json()['id']}")
+                url = f"/api/v1/activities/{made.json()['id']}"
+                amended = client.patch(
+                    url, json={"case_number": f"案-{index}-{round_}", "reason": "补录"}
+                )
+                if amended.status_code != 200:
+                    failures.append(f"amend {amended.status_code} {amended.text[:200]}")
+                shown = client.get(url)
                 with lock:
                     created.append(made.json()["id"])
                 if shown.status_code != 200:
@@ -251,3 +259,32 @@ def test_a_workstation_upload_links_into_the_activity_it_was_made_in(
     shown = spare.get(f"/api/v1/activities/{made['id']}").json()
     assert shown["recordings"] == [uploaded]
     assert (shown["coverage"], shown["no_recording"], shown["interruptions"]) == (1.0, False, [])
+
+
+@pytest.mark.req("R10.1")
+@pytest.mark.req("R14.1")
+def test_an_amended_end_moves_coverage_and_deadline_and_keeps_the_old_facts(
+    spare: TestClient, database: Database, tight: Settings, office: Office, tmp_path: Path
+) -> None:
+    dock(database, tight, office, tmp_path)  # clips 0–40 and 60–120
+    made = spare.post("/api/v1/activities", json=body(0, 120)).json()
+    assert len(made["interruptions"]) == 1
+    url = f"/api/v1/activities/{made['id']}"
+    assert spare.patch(url, json={"ended_at": iso(40)}).status_code == 422  # no reason
+    answer = spare.patch(url, json={"ended_at": iso(40), "place": None, "reason": "结束时间录错"})
+    assert answer.status_code == 200, answer.text
+    amended = answer.json()
+    assert datetime.fromisoformat(amended["ended_at"]) == BASE + timedelta(seconds=40)
+    assert amended["place"] == "中山路 18 号"  # null changed nothing
+    assert (amended["coverage"], amended["interruptions"]) == (1.0, [])
+    assert datetime.fromisoformat(amended["upload_deadline"]) == BASE + timedelta(
+        seconds=40, hours=24
+    )
+    with database.read() as session:
+        entry = session.scalars(
+            select(AuditEvent).where(AuditEvent.tag == "activity:activity:amend")
+        ).one()
+        before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
+        assert before["ended_at"] != after["ended_at"] and after["reason"] == "结束时间录错"
+    bad = spare.patch(url, json={"ended_at": iso(-10), "reason": "x"})
+    assert bad.status_code == 422 and "晚于到场" in bad.json()["error"]["message"]

@@ -137,6 +137,7 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/late-uploads"): RECORDING_VIEWERS,
     ("POST", "/api/v1/activities"): RECORDING_VIEWERS,
     ("GET", "/api/v1/activities/{activity_id}"): NOBODY,
+    ("PATCH", "/api/v1/activities/{activity_id}"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/links"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
@@ -371,6 +372,7 @@ BODIES = {
         "ended_at": "2026-11-30T10:00:00+08:00",
         "officers": ["T0000"],
     },
+    ("PATCH", "/api/v1/activities/{activity_id}"): {"place": "矩阵路 3 号", "reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/links"): {"recording_id": 1, "reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/links/detach"): {
         "recording_id": 1,

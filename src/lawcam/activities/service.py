@@ -581,3 +581,98 @@ def confirm(*, session: Session, actor: Actor, activity_id: int, seq: int) -> In
         session, actor, ActivityEvent.CONFIRMED, ("activity", activity.id), before, row.snapshot()
     )
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Amendments
+
+
+def amend_activity(
+    *,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    activity_id: int,
+    data: ActivityData,
+    reason: str,
+) -> Activity:
+    """A corrected entry (a wrong end time, a forgotten officer): the new facts replace the
+    shown ones, the audit entry keeps the old ones with the reason, and the links, coverage and
+    deadline follow. The unit stays: an activity of another unit is entered there."""
+    actor.require(Action.ACTIVITY_RECORD)
+    activity = queries.get_activity(
+        session=session, actor=actor, activity_id=activity_id, action=Action.ACTIVITY_RECORD
+    )
+    reason = _reason(reason)
+    if data.unit_id != activity.unit_id:
+        raise InvalidInput("不能更改执法活动的单位；请在该单位另行登记。", field="unit")
+    officers, key = _checked_amendment(session, actor, settings, data, activity)
+    before = activity.snapshot()
+    _apply(activity, data, key, settings)
+    _set_officers(session, activity, [p.id for p in officers])
+    record(
+        session,
+        actor,
+        ActivityEvent.AMENDED,
+        ("activity", activity.id),
+        before,
+        {**activity.snapshot(), "reason": reason},
+    )
+    relink(session=session, actor=actor, settings=settings, activity=activity)
+    return activity
+
+
+def _checked_amendment(
+    session: Session, actor: Actor, settings: Settings, data: ActivityData, activity: Activity
+) -> tuple[list[Person], str]:
+    _check_unit(session, actor, data)
+    officers = _check_officers(session, actor, data)
+    _check_times(data, settings)
+    key = entry_key(data)
+    clash = session.scalars(
+        select(Activity.id).where(Activity.entry_key == key, Activity.id != activity.id)
+    ).first()
+    if clash:
+        raise Conflict(f"修改后与已登记的执法活动（编号 {clash}）相同。", field="arrived_at")
+    return officers, key
+
+
+def _apply(activity: Activity, data: ActivityData, key: str, settings: Settings) -> None:
+    activity.kind = str(data.kind)
+    activity.place = " ".join(data.place.split())
+    activity.zone_id = data.zone_id
+    activity.arrived_at, activity.ended_at = data.arrived_at, data.ended_at
+    activity.announced, activity.obstructed = data.announced, data.obstructed
+    activity.obstruction_note = data.obstruction_note.strip()
+    activity.case_number = data.case_number.strip()
+    activity.entry_key = key
+    activity.upload_deadline = deadline(data.ended_at, settings)
+
+
+def _set_officers(session: Session, activity: Activity, wanted: list[int]) -> None:
+    for row in list(activity.officers):
+        if row.person_id not in wanted:
+            session.delete(row)
+    present = set(activity.officer_ids)
+    for pid in wanted:
+        if pid not in present:
+            session.add(ActivityOfficer(activity_id=activity.id, person_id=pid))
+    session.flush()
+    session.refresh(activity, ["officers"])
+
+
+def current_data(activity: Activity) -> ActivityData:
+    """The activity as entered now, for an amendment that changes some of it."""
+    return ActivityData(
+        unit_id=activity.unit_id,
+        kind=ActivityKind(activity.kind),
+        place=activity.place,
+        arrived_at=activity.arrived_at,
+        ended_at=activity.ended_at,
+        officer_ids=activity.officer_ids,
+        announced=activity.announced,
+        obstructed=activity.obstructed,
+        obstruction_note=activity.obstruction_note,
+        case_number=activity.case_number,
+        zone_id=activity.zone_id,
+    )

@@ -265,3 +265,19 @@ def _names(session: Session, model: type[Unit] | type[Person], ids: set[int]) ->
 def _counted(keys: list[tuple[int | None, str]]) -> list[LateCount]:
     counts = Counter(keys)
     return [LateCount(id=k, name=n, count=c) for (k, n), c in counts.most_common()]
+
+
+class ActivityAmend(In):
+    """The facts to change (the others stay) and why."""
+
+    kind: ActivityKind | None = None
+    place: str | None = Field(default=None, max_length=500)
+    arrived_at: Moment | None = None
+    ended_at: Moment | None = None
+    officers: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    announced: bool | None = None
+    obstructed: bool | None = None
+    obstruction_note: str | None = Field(default=None, max_length=1000)
+    case_number: str | None = Field(default=None, max_length=100)
+    zone: str | None = Field(default=None, max_length=100)
+    reason: str = Field(min_length=1, max_length=500, description="修改理由")

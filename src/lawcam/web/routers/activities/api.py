@@ -3,6 +3,7 @@ recordings by hand, explain and confirm interruptions. Thin: parse → domain �
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +14,7 @@ from lawcam.activities.models import Activity
 from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor
 from lawcam.schemas.activities import (
+    ActivityAmend,
     ActivityCreate,
     ActivityOut,
     ActivityPage,
@@ -113,6 +115,35 @@ def show_activity(activity_id: Id, actor: CurrentActor, session: SessionDep) -> 
     return detail(
         session, queries.get_activity(session=session, actor=actor, activity_id=activity_id)
     )
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityOut)
+def amend_activity(
+    activity_id: Id,
+    body: ActivityAmend,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ActivityOut:
+    """A corrected entry: the old facts stay in the audit log with the reason (第十条)."""
+    activity = queries.get_activity(session=session, actor=actor, activity_id=activity_id)
+    given = body.model_dump(exclude_unset=True, exclude={"reason", "officers", "zone"})
+    # null means "not stated" only for the announcement; elsewhere it changes nothing
+    changes = {k: v for k, v in given.items() if v is not None or k == "announced"}
+    data = replace(service.current_data(activity), **changes)
+    if body.officers is not None:
+        data = replace(data, officer_ids=queries.officers_by_badge(session, body.officers))
+    if "zone" in body.model_fields_set:
+        data = replace(data, zone_id=queries.zone_named(session, activity.unit_id, body.zone))
+    service.amend_activity(
+        session=session,
+        actor=actor,
+        settings=settings,
+        activity_id=activity_id,
+        data=data,
+        reason=body.reason,
+    )
+    return _reread(session, actor, activity_id)
 
 
 @router.post("/activities/{activity_id}/links", response_model=ActivityOut, status_code=201)
