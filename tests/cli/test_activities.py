@@ -223,3 +223,25 @@ def test_a_seizure_by_one_officer_warns(office: Cli) -> None:
         "J001",
     )
     assert made["kind"] == "seizure" and "两名以上" in made["warnings"][0]
+
+
+@pytest.mark.req("R10.1")
+def test_amend_keeps_the_old_facts_in_the_audit_log(office: Cli) -> None:
+    made = add(office)
+    before = office.audit_count()
+    amended = office.ok(
+        "activity",
+        "amend",
+        str(made["id"]),
+        "--ended",
+        at(45),
+        "--officer",
+        "J001",
+        "--reason",
+        "结束时间和在场人员登记有误",
+    )
+    assert [o["badge"] for o in amended["officers"]] == ["J001"]
+    assert amended["upload_deadline"] != made["upload_deadline"]
+    assert office.audit_count() > before
+    error = office.refused("activity", "amend", str(made["id"]), "--reason", " ", "--case", "X")
+    assert "理由" in error["message"]

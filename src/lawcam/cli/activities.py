@@ -3,6 +3,7 @@ show them, explain and confirm their interruptions. ``--json`` prints the API's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -321,3 +322,50 @@ def late(
     )
     for count in shown.by_officer:
         say(f"  {count.name}：{count.count} 个")
+
+
+@app.command(
+    "amend", help="修改已登记的执法活动（原值和理由保存在审计日志中）；关联、覆盖率、期限随之更新。"
+)
+@command
+def amend(
+    activity_id: Annotated[int, typer.Argument(help="活动编号。")],
+    reason: Annotated[str, typer.Option("--reason", help="修改理由（必填）。")],
+    place: Annotated[str | None, typer.Option("--place", help="执法地点。")] = None,
+    arrived: Annotated[str | None, typer.Option("--arrived", help="到达现场时间。")] = None,
+    ended: Annotated[str | None, typer.Option("--ended", help="现场执法结束时间。")] = None,
+    officer: Annotated[
+        list[str] | None, typer.Option("--officer", help="在场执法人员（全部重新列出）。")
+    ] = None,
+    case: Annotated[str | None, typer.Option("--case", help="案件编号。")] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    settings = get_settings()
+    with open_database(settings) as database, database.unit_of_work() as session:
+        who = _acting(session, by)
+        activity = queries.get_activity(session=session, actor=who, activity_id=activity_id)
+        data = service.current_data(activity)
+        if place is not None:
+            data = replace(data, place=place)
+        if arrived is not None:
+            data = replace(data, arrived_at=_moment(arrived, "arrived_at"))
+        if ended is not None:
+            data = replace(data, ended_at=_moment(ended, "ended_at"))
+        if officer:
+            data = replace(data, officer_ids=queries.officers_by_badge(session, officer))
+        if case is not None:
+            data = replace(data, case_number=case)
+        service.amend_activity(
+            session=session,
+            actor=who,
+            settings=settings,
+            activity_id=activity_id,
+            data=data,
+            reason=reason,
+        )
+        session.expire_all()
+        shown = activity_out(
+            session, queries.get_activity(session=session, actor=who, activity_id=activity_id)
+        )
+    _print(shown, as_json)
