@@ -134,3 +134,12 @@ def test_problem_codes_show_their_chinese_names(
         assert name == problem_label(code) != code
     recording = re.search(r'href="/recordings/(\d+)"', listed)
     assert recording is not None
+
+
+def test_the_api_and_cli_refuse_a_reversed_range_too(client: TestClient, office: Office) -> None:
+    login(client, office.user("device_admin"))
+    r = client.get(
+        "/api/v1/recordings", params={"date_from": "2026-03-02", "date_to": "2026-03-01"}
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["message"].startswith("起始日期 2026-03-02 晚于截止日期 2026-03-01")

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from lawcam.cli.chinese import LOCALE, wrap
 from lawcam.cli.main import build_app
+from tests.cli.conftest import Cli
 
 # What click and Typer write in English when nothing translates them.
 ENGLISH = re.compile(
@@ -97,3 +98,10 @@ def test_wrapping_counts_a_chinese_character_as_two_columns() -> None:
     lines = wrap("数据目录（默认取环境变量 LAWCAM_HOME，否则为当前目录）。", 20)
     assert all(len(line.encode("gbk")) <= 22 for line in lines)  # GBK: two bytes a character
     assert not any(line.startswith(("，", "。")) for line in lines)
+
+
+def test_a_reversed_range_is_refused_in_chinese(ready: Cli) -> None:
+    error = ready.refused("recording", "list", "--from", "2026-03-02", "--to", "2026-03-01")
+    assert (
+        error["message"] == "起始日期 2026-03-02 晚于截止日期 2026-03-01：请调换两个日期后再查询。"
+    )

@@ -33,7 +33,7 @@ from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
 from lawcam.storage import open_store
-from lawcam.timeutil import SHANGHAI, local, parse_day
+from lawcam.timeutil import SHANGHAI, check_day_range, local, parse_day
 
 if TYPE_CHECKING:
     from lawcam.config import Settings
@@ -188,6 +188,7 @@ def list_recordings(
             flagged=True if flagged else None,
             late=True if late else None,
         )
+        check_day_range(where.date_from, where.date_to)  # says why, rather than nothing found
         rows, total = queries.list_recordings(
             session=session, actor=actor(), where=where, limit=limit
         )

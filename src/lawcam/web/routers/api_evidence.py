@@ -30,6 +30,7 @@ from lawcam.schemas.evidence import (
     UploadCreate,
     UploadOut,
 )
+from lawcam.timeutil import check_day_range
 from lawcam.web.deps import (
     CommittingRoute,
     CurrentActor,
@@ -52,6 +53,7 @@ def recording_filter(
     flagged: bool | None = None,
     late: bool | None = None,
 ) -> queries.RecordingFilter:
+    check_day_range(date_from, date_to, fields=("date_from", "date_to"))  # says why, not []
     return queries.RecordingFilter(
         unit_id, officer_id, device_id, date_from, date_to, flagged, late
     )
