@@ -372,11 +372,16 @@ class SheetFormat(Generic[K]):
     no_sheet_help: str = ""  # a workbook with no data sheet; defaults to header_help
 
     def read(
-        self, path: Path, prepare: Callable[[K], Callable[[Cells], Any]]
+        self,
+        path: Path,
+        prepare: Callable[[K], Callable[[Cells], Any]],
+        check: Callable[[list[tuple[int, Any]]], list[InvalidInput]] | None = None,
     ) -> tuple[K, list[tuple[int, Any]]]:
         """Every data row parsed, or raise naming every bad row (up to ``MAX_REPORTED``), so
         that one round of corrections fixes the file. ``prepare`` is called once the kind of
-        sheet is known (it checks permission) and returns the row parser."""
+        sheet is known (it checks permission) and returns the row parser; ``check`` (optional)
+        checks the parsed rows against each other (the same row twice), its problems listed
+        with the parse problems, in row order."""
         with open_rows(path, self.no_sheet_help or self.header_help) as rows:
             kind, header_row, positions = self.read_header(rows)
             parse = prepare(kind)
@@ -392,6 +397,9 @@ class SheetFormat(Generic[K]):
                     bad.append(error)
                     if len(bad) >= MAX_REPORTED:
                         break
+        if check is not None and len(bad) < MAX_REPORTED:
+            bad += check(items)[: MAX_REPORTED - len(bad)]
+            bad.sort(key=lambda e: int(e.details.get("row") or 0))
         if bad:
             raise _all_of(bad)
         if not items:
@@ -435,7 +443,7 @@ class SheetFormat(Generic[K]):
         scores = {kind: sum(h in known[kind] for h in named) for kind in self.columns}
         best = sorted(self.columns, key=lambda k: scores[k], reverse=True)
         kind = best[0]
-        if scores[kind] == 0 or scores[kind] == scores[best[1]]:
+        if scores[kind] == 0 or (len(best) > 1 and scores[kind] == scores[best[1]]):
             raise InvalidInput(self.header_help, row=row)
         label = kind.label
         expected = "、".join(c.header for c in self.columns[kind])

@@ -99,6 +99,7 @@ NO_TWIN = {
     "verify": "re-hashes the store and the log on the server (exit status 1 on a finding)",
     "template": "writes an import template file on the server (the web gives it as a download)",
     "import": "imports a spreadsheet at the console (the web form answers a page, not JSON)",
+    "activity import": "imports the activity list at the console (the web form answers a page)",
     "role list": "the role catalogue (codes and labels), not an object of the office",
     "report register": "writes the register spreadsheet to a file; answers its path and count",
     "report labels": "writes the labels PDF to a file; answers its path and count",

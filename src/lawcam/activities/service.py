@@ -75,15 +75,7 @@ def add_activity(
 ) -> tuple[Activity, list[str]]:
     """A new activity, linked at once to the recordings already received; with the warnings a
     person should see (one officer where two are normally needed)."""
-    actor.require(Action.ACTIVITY_RECORD)
-    _check_unit(session, actor, data)
-    officers = _check_officers(session, actor, data)
-    _check_times(data, settings)
-    key = entry_key(data)
-    if existing := session.scalars(select(Activity.id).where(Activity.entry_key == key)).first():
-        raise Conflict(
-            f"该执法活动已经登记（活动编号 {existing}），不能重复登记。", field="arrived_at"
-        )
+    officers, key = _checked(session, actor, settings, data)
     activity = _new_activity(actor, settings, data, key)
     session.add(activity)
     session.flush()
@@ -96,6 +88,29 @@ def add_activity(
     )
     relink(session=session, actor=actor, settings=settings, activity=activity)
     return activity, _warnings(data)
+
+
+def check_activity(
+    *, session: Session, actor: Actor, settings: Settings, data: ActivityData
+) -> str:
+    """The checks ``add_activity`` makes, writing nothing (an Excel list is checked whole
+    before any row is added); the activity's entry key."""
+    return _checked(session, actor, settings, data)[1]
+
+
+def _checked(
+    session: Session, actor: Actor, settings: Settings, data: ActivityData
+) -> tuple[list[Person], str]:
+    actor.require(Action.ACTIVITY_RECORD)
+    _check_unit(session, actor, data)
+    officers = _check_officers(session, actor, data)
+    _check_times(data, settings)
+    key = entry_key(data)
+    if existing := session.scalars(select(Activity.id).where(Activity.entry_key == key)).first():
+        raise Conflict(
+            f"该执法活动已经登记（活动编号 {existing}），不能重复登记。", field="arrived_at"
+        )
+    return officers, key
 
 
 def entry_key(data: ActivityData) -> str:

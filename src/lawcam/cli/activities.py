@@ -3,8 +3,11 @@ show them, explain and confirm their interruptions. ``--json`` prints the API's 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,6 +20,7 @@ from lawcam.cli.common import (
     JsonOpt,
     actor,
     command,
+    err,
     get_settings,
     open_database,
     print_json,
@@ -277,6 +281,63 @@ def confirm(
             session, queries.get_activity(session=session, actor=who, activity_id=activity_id)
         )
     _print(shown, as_json)
+
+
+@app.command(
+    "import",
+    help="从 Excel 执法活动表导入（模板：lawcam template activities）：整个文件检查通过才写入，"
+    "有问题的行逐一列出。",
+)
+@command
+def import_(
+    file: Annotated[Path, typer.Argument(help="填好的执法活动表（.xlsx 或 .csv）。")],
+    as_json: JsonOpt = False,
+) -> None:
+    from lawcam.activities.sheets import import_activities
+
+    if not file.is_file():
+        raise InvalidInput(f"文件 {file} 不存在。", field="file")
+    settings = get_settings()
+    with (
+        open_database(settings) as database,
+        _every_bad_row(as_json),
+        database.unit_of_work() as session,
+    ):
+        done = import_activities(session=session, actor=actor(), settings=settings, path=file)
+    warnings = [{"row": row, "message": message} for row, message in done.warnings]
+    if as_json:
+        print_json(
+            {
+                "kind": done.kind.value,
+                "rows": done.rows,
+                "created": done.created,
+                "activities": list(done.activity_ids),
+                "warnings": warnings,
+            }
+        )
+        return
+    for warning in warnings:
+        say(f"提示：第 {warning['row']} 行：{warning['message']}")
+    say(f"已从 {file} 导入执法活动 {done.created} 次（活动编号 {done.activity_ids[0]} 起）。")
+
+
+@contextmanager
+def _every_bad_row(as_json: bool) -> Iterator[None]:
+    """A refused file lists each bad row (row, column, reason), not just the first."""
+    try:
+        yield
+    except InvalidInput as refusal:
+        problems = refusal.details.get("problems")
+        if not isinstance(problems, list):
+            raise
+        err().print(f"错误：{refusal.message}", markup=False, style="red")
+        err().print(f"文件未导入任何内容。逐行列出全部 {len(problems)} 处问题：", style="red")
+        for problem in problems:
+            err().print(f"  {problem['message']}", markup=False)
+        if as_json:
+            error = {"code": refusal.code, "message": refusal.message, "problems": problems}
+            print_json({"error": error})
+        raise typer.Exit(2) from None
 
 
 @app.command(

@@ -24,6 +24,7 @@ KIND_LABELS = {
     "models": "型号",
     "devices": "设备",
     "procurement": "采购",
+    "activities": "执法活动",
 }
 # How the importers refuse a header row; the file may then be of the other importer's kind.
 GENERIC_HEADER_REFUSAL = "无法识别表头"
@@ -38,7 +39,8 @@ def register(app: typer.Typer) -> None:
     app.command(
         "template",
         help="生成导入用的 Excel 模板：units（单位）、people（人员）、models（型号）、"
-        "devices（设备）或 procurement（采购）。",
+        "devices（设备）、procurement（采购）或 activities（执法活动，由 lawcam activity import "
+        "导入）。",
     )(template)
     app.command(
         "import", help="从填好的 Excel 模板导入单位、人员、型号、设备或采购（全部成功才写入）。"
@@ -62,8 +64,8 @@ def template(
     kind: Annotated[
         str,
         typer.Argument(
-            help="units（单位）、people（人员）、models（型号）、devices（设备）或 "
-            "procurement（采购）。"
+            help="units（单位）、people（人员）、models（型号）、devices（设备）、"
+            "procurement（采购）或 activities（执法活动）。"
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="模板文件路径（.xlsx）。")],
@@ -75,7 +77,7 @@ def template(
     if value not in KIND_LABELS:
         raise InvalidInput(
             f"模板类型“{kind}”无效，应为 units（单位）、people（人员）、models（型号）、"
-            "devices（设备）或 procurement（采购）。",
+            "devices（设备）、procurement（采购）或 activities（执法活动）。",
             field="kind",
         )
     if out.suffix.lower() != ".xlsx":
@@ -84,6 +86,10 @@ def template(
         raise InvalidInput(f"目录 {out.parent} 不存在。", field="out")
     if value in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
         write_template(SheetKind(value), out)
+    elif value == "activities":  # imported by ``lawcam activity import``
+        from lawcam.activities.sheets import write_activity_template
+
+        write_activity_template(out)
     else:
         from lawcam.equipment.sheets import EquipmentSheet, write_equipment_template
 
