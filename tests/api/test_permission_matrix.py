@@ -236,6 +236,17 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/imports"): IMPORTERS,
     ("GET", "/imports/{kind}.xlsx"): frozenset({Role.DEVICE_ADMIN}),  # the devices template
     ("POST", "/imports"): IMPORTERS,  # no file: 422
+    # Activities (issue 15): the list, its export and the form are every activity role's (the
+    # form without fields: 422); the activity is 执法二处's, so its page and forms nobody's here.
+    ("GET", "/activities"): RECORDING_VIEWERS,
+    ("GET", "/activities.xlsx"): RECORDING_VIEWERS,
+    ("GET", "/activities/new"): RECORDING_VIEWERS,
+    ("POST", "/activities/new"): RECORDING_VIEWERS,
+    ("GET", "/activities/{activity_id}"): NOBODY,
+    ("POST", "/activities/{activity_id}/links"): NOBODY,
+    ("POST", "/activities/{activity_id}/links/detach"): NOBODY,
+    ("POST", "/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
+    ("POST", "/activities/{activity_id}/interruptions/{seq}/confirmation"): NOBODY,
 }
 
 MATRIX = {**API, **PAGES}
