@@ -38,6 +38,9 @@ PAGES: dict[str, Page] = {
     "needs": Page("特殊需求", "/needs", Action.EQUIPMENT_VIEW, "设备", "防爆、夜视等单位需求"),
     "thresholds": Page("规格阈值", "/thresholds", Action.EQUIPMENT_VIEW, "设备", "第七条技术要求"),
     "labels": Page("资产标签", "/labels", Action.DEVICE_MANAGE, "设备", "打印带二维码的标签"),
+    "activities": Page(
+        "执法活动", "/activities", Action.ACTIVITY_VIEW, "资料", "全过程记录、中断说明与上传期限"
+    ),
     "recordings": Page("音像资料", "/recordings", Action.RECORDING_VIEW, "资料", "导入的原始资料"),
     "late": Page("迟交清单", "/recordings/late", Action.RECORDING_VIEW, "资料", "超过期限才上传的"),
     "ingest": Page("上传资料", "/ingest", Action.EVIDENCE_INGEST, "资料", "从浏览器上传设备文件"),
@@ -81,6 +84,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.OFFICER: _tiles(
         Tile("devices", ("holding",)),
         Tile("recordings", ("awaiting_upload",)),
+        "activities",
         "late",
         *_EQUIPMENT_READ[1:],
         *_REPORTS,
@@ -94,6 +98,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "devices",
         "ingest",
         "labels",
+        "activities",
         "recordings",
         "cases",
         "models",
@@ -109,6 +114,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.UNIT_HEAD: _tiles(
         Tile("faults", ("unread_fault_reports",)),
         Tile("cases", ("cases_to_decide",)),
+        "activities",
         "recordings",
         "late",
         "devices",
