@@ -92,8 +92,11 @@ def test_recordings_fill_the_ledgers_content(demo: tuple[Cli, str]) -> None:
             rows = session.scalars(select(Recording)).all()
     finally:
         database.dispose()
-    assert sum(r["count"] for r in (p["recordings"] for p in periods)) == len(rows)
-    assert Counter(r.officer_source for r in rows)["custody"] == len(rows)
+    # Every recording attributed from the ledger is in exactly one period's 记录内容 (the
+    # activities' evening scenes add recordings outside custody, named by officer).
+    from_custody = [r for r in rows if r.officer_source == "custody"]
+    assert len(from_custody) >= 100
+    assert sum(p["recordings"]["count"] for p in periods) == len(from_custody)
     late = [r for r in rows if r.uploaded_late]
     assert late and len(late) < len(rows)  # late uploads (第十四条) and on-time ones
     problems = Counter(p["code"] for r in rows for p in r.problems)
@@ -134,5 +137,5 @@ def test_every_workflow_state_is_present(demo: tuple[Cli, str]) -> None:
     assert {"checked_out", "in_stock", "faulty", "in_repair", "lost"} <= set(statuses)
     log = cli.ok("audit", "list", "--tag", "custody:", "--limit", "10000")["events"]
     assert log and not any(e["actor"].startswith("os:") for e in log)
-    times = [e["occurred_at"] for e in cli.ok("audit", "list", "--limit", "10000")["events"]]
-    assert times == sorted(times) or times == sorted(times, reverse=True)  # played in order
+    times = [e["occurred_at"] for e in log]  # custody played in the order it happened
+    assert times == sorted(times) or times == sorted(times, reverse=True)
