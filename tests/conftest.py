@@ -7,6 +7,7 @@ LAWCAM_TEST_DATABASE=sqlite (default) or postgresql; LAWCAM_TEST_PG_URL names th
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -143,6 +144,70 @@ def database(db_template: str, pg_copies: PgCopies | None, tmp_path: Path) -> It
         db = Database(f"sqlite:///{path}")
         yield db
         db.dispose()
+
+
+class Seed:
+    """A database and a home built once per worker (by a fixture of module or session scope),
+    then copied whole for each test that starts from them: the same rows, ids, files and keys
+    as building them again, for the price of a file copy or a CREATE DATABASE … TEMPLATE.
+
+    ``database`` and ``settings`` are for building; ``freeze()`` closes them, after which
+    ``copy(tmp_path)`` gives each test its own (database, settings)."""
+
+    def __init__(self, db_template: str, pg_copies: PgCopies | None, root: Path) -> None:
+        self.home = root / "home"
+        self.home.mkdir(parents=True)
+        self.pg_name: str | None = None
+        if pg_copies is not None:
+            self.pg_name, url = pg_copies.take()
+            self.dropper = pg_copies
+        else:
+            self.file = root / "lawcam.db"
+            shutil.copy(db_template, self.file)
+            url = f"sqlite:///{self.file}"
+        self.database = Database(url)
+        self.settings = Settings(home=self.home, database_url=url)
+        self.copies: PgCopies | None = None
+
+    def freeze(self) -> None:
+        self.database.dispose()  # a template must have no open connection
+        if self.pg_name is not None:
+            self.copies = PgCopies(self.pg_name, f"lawcam_s_{_worker()}")
+
+    def copy(self, tmp_path: Path) -> Iterator[tuple[Database, Settings]]:
+        home = tmp_path / "home"
+        shutil.copytree(self.home, home, symlinks=True)
+        if self.copies is not None:
+            name, url = self.copies.take()
+        else:
+            for suffix in ("", "-wal"):
+                if Path(f"{self.file}{suffix}").exists():
+                    shutil.copy(f"{self.file}{suffix}", tmp_path / f"lawcam.db{suffix}")
+            url = f"sqlite:///{tmp_path / 'lawcam.db'}"
+        db = Database(url)
+        yield db, Settings(home=home, database_url=url)
+        db.dispose()
+        if self.copies is not None:
+            self.copies.drop_later(name)
+
+    def close(self) -> None:
+        if self.copies is not None:
+            self.copies.close()
+        if self.pg_name is not None:
+            self.dropper.drop_later(self.pg_name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def templates_compiled_once() -> Iterator[None]:
+    """Every app compiles all its Jinja templates at start-up (tree_heads._chores: ~0.8 s of
+    CPU, 6 s on a loaded machine) on a thread that competes with the test for the interpreter.
+    A server process has one app; the suite makes hundreds: they share one set, made by the
+    same make_templates and compiled by the first app (Jinja's environment is thread-safe)."""
+    from lawcam.web import app as web_app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(web_app, "make_templates", functools.cache(web_app.make_templates))
+        yield
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ adding a route without deciding who may use it fails ``test_every_route_is_in_th
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from fastapi.routing import iter_route_contexts
 
 from lawcam.activities import service as activity_service
 from lawcam.activities.types import ActivityKind
-from lawcam.authz import Actor, Role
+from lawcam.authz import Actor, Role, console_actor
 from lawcam.config import Settings
 from lawcam.custody import faults
 from lawcam.custody.types import CaseKind
@@ -20,8 +22,9 @@ from lawcam.db import Database
 from lawcam.org import accounts
 from lawcam.web.deps import WORKSTATION_ROUTES
 from tests.api.conftest import login
+from tests.conftest import PgCopies, Seed
 from tests.evidence_helpers import evidence_rows
-from tests.factories import Office
+from tests.factories import Office, build_office
 
 PUBLIC = "public"
 ANY = frozenset(Role)
@@ -404,8 +407,43 @@ BODIES = {
 }
 
 
+@pytest.fixture(scope="module")
+def seed(
+    db_template: str, pg_copies: PgCopies | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Seed, Office]]:
+    """The office below, built once per worker and copied for each test (tests/conftest.py
+    Seed): building it was three quarters of each test's time."""
+    root = tmp_path_factory.mktemp("matrix")
+    seed = Seed(db_template, pg_copies, root)
+    console = console_actor("tester")
+    office = build_office(seed.database, seed.settings, console)
+    office = matrix_office(office, seed.database, console, seed.settings, root)
+    seed.freeze()
+    yield seed, office
+    seed.close()
+
+
 @pytest.fixture
-def office(
+def seeded(seed: tuple[Seed, Office], tmp_path: Path) -> Iterator[tuple[Database, Settings]]:
+    yield from seed[0].copy(tmp_path)
+
+
+@pytest.fixture
+def database(seeded: tuple[Database, Settings]) -> Database:
+    return seeded[0]
+
+
+@pytest.fixture
+def settings(seeded: tuple[Database, Settings]) -> Settings:
+    return seeded[1]
+
+
+@pytest.fixture
+def office(seed: tuple[Seed, Office]) -> Office:
+    return copy.deepcopy(seed[1])
+
+
+def matrix_office(
     office: Office, database: Database, console: Actor, settings: Settings, tmp_path: Path
 ) -> Office:
     """The office, and for the custody routes a fault, its repair order and a damage case of
