@@ -84,7 +84,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.OFFICER: _tiles(
         Tile("devices", ("holding",)),
         Tile("recordings", ("awaiting_upload",)),
-        "activities",
+        Tile("activities", ("interruptions_to_explain",)),
         "late",
         *_EQUIPMENT_READ[1:],
         *_REPORTS,
@@ -98,7 +98,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "devices",
         "ingest",
         "labels",
-        "activities",
+        Tile("activities", ("explanations_to_confirm",)),
         "recordings",
         "cases",
         "models",

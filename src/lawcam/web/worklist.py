@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lawcam.activities import worklist as activities
 from lawcam.audit import worklist as audit
 from lawcam.authz import Actor
 from lawcam.config import Settings
@@ -93,6 +95,25 @@ def _late_uploads(c: Context) -> Count:
     return Count("迟交的资料", n, "/recordings/late", alert=True)
 
 
+def _interruptions(rows: list[tuple[Any, Any]], label: str, alert: bool) -> Count:
+    """Interruptions of activities (第十条), one line each; the page of the one activity, or
+    the list when there are several."""
+    lines = tuple(f"活动 #{a.id} {a.place}：中断 {i.seq}" for a, i in rows[:5])
+    ids = {a.id for a, _ in rows}
+    url = f"/activities/{rows[0][0].id}#interruptions" if len(ids) == 1 else "/activities"
+    return Count(label, len(rows), url, alert, lines)
+
+
+def _to_explain(c: Context) -> Count:
+    rows = activities.to_explain(session=c.session, actor=c.actor)
+    return _interruptions(rows, "待我说明的记录中断", True)
+
+
+def _to_confirm(c: Context) -> Count:
+    rows = activities.to_confirm(session=c.session, actor=c.actor)
+    return _interruptions(rows, "待确认的中断说明", True)
+
+
 def _unread_faults(c: Context) -> Count:
     n = custody.unread_notices(session=c.session, actor=c.actor)
     return Count("未读的故障报告", n, "/inbox", alert=True)
@@ -165,6 +186,8 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "open_faults": _open_faults,
     "repairs_open": _repairs_open,
     "late_uploads": _late_uploads,
+    "interruptions_to_explain": _to_explain,
+    "explanations_to_confirm": _to_confirm,
     "unread_fault_reports": _unread_faults,
     "cases_to_decide": _cases,
     "procurements_to_approve": _procurements,
