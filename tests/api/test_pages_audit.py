@@ -9,7 +9,7 @@ from lawcam.authz import console_actor
 from lawcam.org import service
 from lawcam.org.types import UnitIn
 from lawcam.timeutil import SHANGHAI, shanghai_day_start
-from lawcam.web.routers.pages_audit import TAG_LABELS
+from lawcam.web.routers.audit.pages import TAG_LABELS
 from tests.api.conftest import login
 
 ROW = re.compile(r'<td class="num mono">(\d+)</td>')

@@ -18,22 +18,12 @@ from lawcam.storage import open_store
 from lawcam.timeutil import local
 from lawcam.web import errors, responses, tree_heads
 from lawcam.web.limits import RequestLimits
-from lawcam.web.routers import (
-    api_audit,
-    api_custody,
-    api_equipment,
-    api_evidence,
-    api_org,
-    pages,
-    pages_imports,
-    pages_labels,
-    pages_upload,
-)
-from lawcam.web.routers.activities import api as api_activities
-from lawcam.web.routers.activities import pages as pages_activities
+from lawcam.web.routers import activities, audit, custody, equipment, evidence, home, org
 from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
+# Every domain's web room (web/routers/<domain>/): its JSON API and its pages.
+DOMAINS = (org, audit, equipment, custody, evidence, activities, home)
 
 
 def make_templates() -> Jinja2Templates:
@@ -63,14 +53,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)  # outermost
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    api = [api_org, api_audit, api_equipment, api_custody, api_evidence, api_activities]
-    for module in api:
-        app.include_router(module.router)
-    app.include_router(pages.router)
-    for extra in (pages_upload, pages_labels, pages_imports):  # issue 14: web for the CLI-only
-        app.include_router(extra.router)
-    app.include_router(pages_activities.router)  # issue 15
-    responses.declare(app, [module.router for module in api])
+    api = [router for domain in DOMAINS for router in domain.API]
+    for router in api + [router for domain in DOMAINS for router in domain.PAGES]:
+        app.include_router(router)
+    responses.declare(app, api)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Chinese pages: login, logout, home, own password. Domain pages live in pages_*.py."""
+"""Chinese pages: login, logout, own password. Each domain's pages live in its own
+folder, web/routers/<domain>/; app.py includes them all."""
 
 from __future__ import annotations
 
@@ -12,35 +13,9 @@ from lawcam.org import accounts
 from lawcam.web.deps import AuthDep, DatabaseDep, OptionalAuth, SessionDep, SettingsDep
 from lawcam.web.forms import discard, flash_redirect, redirect, render, safe_next
 from lawcam.web.login import log_in, log_out, set_session_cookie
-from lawcam.web.routers import (
-    pages_accounts,
-    pages_audit,
-    pages_audit_tree,
-    pages_budgets,
-    pages_custody,
-    pages_devices,
-    pages_downloads,
-    pages_evidence,
-    pages_home,
-    pages_models,
-    pages_org,
-    pages_reports,
-)
 from lawcam.web.security import LOGIN_CSRF_COOKIE, client_source, new_token, same_token
 
 router = APIRouter(include_in_schema=False)
-router.include_router(pages_org.router)
-router.include_router(pages_accounts.router)
-router.include_router(pages_audit.router)
-router.include_router(pages_audit_tree.router)
-router.include_router(pages_devices.router)
-router.include_router(pages_models.router)
-router.include_router(pages_budgets.router)
-router.include_router(pages_reports.router)
-router.include_router(pages_downloads.router)
-router.include_router(pages_custody.router)
-router.include_router(pages_evidence.router)
-router.include_router(pages_home.router)
 
 
 @router.get("/login", response_class=HTMLResponse)
