@@ -57,9 +57,11 @@ def test_usage_errors_are_chinese() -> None:
     assert "错误：选项 '--battery' 的值无效，应为整数。" in typed.stderr
     unknown = lawcam("nosuch")
     assert unknown.returncode == 2 and "没有名为 'nosuch' 的命令。" in unknown.stderr
+    typo = lawcam("verfy")
+    assert typo.returncode == 2 and "没有名为 'verfy' 的命令。您是否想用 'verify'？" in typo.stderr
     extra = lawcam("unit", "list", "extra")
     assert extra.returncode == 2 and "错误：多余的参数：extra。" in extra.stderr
-    for shown in (missing.stderr, typed.stderr, unknown.stderr, extra.stderr):
+    for shown in (missing.stderr, typed.stderr, unknown.stderr, typo.stderr, extra.stderr):
         assert not ENGLISH.search(shown.replace("DeprecationWarning", "")), shown
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import gettext
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from typer._click.exceptions import (
     UsageError,
 )
 from typer.core import TyperArgument, TyperGroup
-from typer.exceptions import Abort
 
 LOCALE = Path(__file__).parent / "locale"
 DOMAIN = "lawcam"
@@ -158,35 +157,40 @@ def _name_value(param: click.Parameter, context: click.Context) -> None:
 
 
 class ChineseGroup(TyperGroup):
-    """The root command: localizes the tree before it runs, and shows usage errors in Chinese
-    (the standalone mode of click, with its exit codes: 2 for a usage error, 1 for an abort)."""
+    """The root command: localizes the tree before it runs, and shows its usage errors (its
+    own and its subcommands', all raised while it makes its context or invokes) in Chinese,
+    ending as click's standalone mode would: exit status 2 for a usage error."""
 
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        windows_expand_args: bool = True,
-        **extra: Any,
-    ) -> Any:
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         use_catalog()
         localize(self)
-        run = (args, prog_name, complete_var, False, windows_expand_args)
-        if not standalone_mode:
-            return super().main(*run, **extra)
-        try:
-            code = super().main(*run, **extra)
-        except NoArgsIsHelpError as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            show_error(exc)
-            sys.exit(exc.exit_code)
-        except Abort:
-            typer.echo("已中止。", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+        return super().main(*args, **kwargs)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with chinese_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with chinese_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def chinese_errors() -> Iterator[None]:
+    try:
+        yield
+    except NoArgsIsHelpError as exc:  # a group named alone: its help, as click shows it
+        exc.show()
+        raise typer.Exit(exc.exit_code) from None
+    except click.ClickException as exc:
+        show_error(exc)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def show_error(exc: click.ClickException) -> None:
@@ -208,6 +212,10 @@ def in_chinese(exc: click.ClickException) -> str:
     extra = re.fullmatch(r"Got unexpected extra argument\(s\) \((.*)\)", exc.message)
     if extra:
         return f"多余的参数：{extra[1]}。"
+    # Typer's suggestion for a misspelt command, appended to its (translated) message.
+    close = re.fullmatch(r"(.*?)\.? ?Did you mean (.*)\?", exc.message, re.S)
+    if close:
+        return f"{close[1]}您是否想用 {close[2].replace(', ', '、')}？"
     return exc.format_message()
 
 
