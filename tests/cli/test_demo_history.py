@@ -135,7 +135,12 @@ def test_every_workflow_state_is_present(demo: tuple[Cli, str]) -> None:
     assert summary["over_budget_approved"] == 1
     statuses = summary["devices_by_status"]
     assert {"checked_out", "in_stock", "faulty", "in_repair", "lost"} <= set(statuses)
-    log = cli.ok("audit", "list", "--tag", "custody:", "--limit", "10000")["events"]
-    assert log and not any(e["actor"].startswith("os:") for e in log)
-    times = [e["occurred_at"] for e in log]  # custody played in the order it happened
+    custody = cli.ok("audit", "list", "--tag", "custody:", "--limit", "10000")["events"]
+    assert custody and not any(e["actor"].startswith("os:") for e in custody)
+    # The whole log, custody and the evening inspections alike, in the order it happened.
+    listed = cli.ok("audit", "list", "--limit", "10000")
+    log = listed["events"]
+    assert listed["total"] == len(log)  # all of it
+    times = [e["occurred_at"] for e in log]
     assert times == sorted(times) or times == sorted(times, reverse=True)
+    assert again["activities"] is None  # already seeded: nothing played again

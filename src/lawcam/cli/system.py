@@ -162,7 +162,6 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.demo import demo_logins, equipment_summary, is_seeded, seed, summary_lines
-    from lawcam.demo.activities import seed_activities
     from lawcam.demo.custody import seed_history
     from lawcam.demo.web_upload import seed_web_uploads
     from lawcam.timeutil import utcnow
@@ -184,8 +183,7 @@ def demo(
                 database=database, store=store, settings=settings, workstation=console
             )
             evidence = history["evidence"]
-            # Evening inspections, each showing one state of 第十条 and 第十四条.
-            activities = seed_activities(database=database, store=store, settings=settings)
+            activities = history["activities"]  # evening inspections: each state of 第十条
             # The web workstation, now: one browser upload done, one left half sent (上传资料).
             seed_web_uploads(database=database, store=store, settings=settings)
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head

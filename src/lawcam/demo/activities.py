@@ -7,6 +7,7 @@ warning). Real clips through the real ingest, at the times they happened (``cloc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -64,14 +65,33 @@ SCENES = (
 EVENING = time(20, 30)
 
 
+Step = tuple[datetime, Callable[[], object]]
+
+
 def seed_activities(*, database: Database, store: BlobStore, settings: Settings) -> dict[str, Any]:
-    """Play the scenes; returns what a summary line says."""
+    """Play the scenes on their own (the demo plays them inside the custody story, so that the
+    audit log stays in time order: ``steps``); returns what a summary line says."""
+    made: list[int] = []
+    for moment, run in sorted(steps(database, store, settings, made), key=lambda s: s[0]):
+        with clock_at(moment):
+            run()
+    return summary(database, made)
+
+
+def steps(database: Database, store: BlobStore, settings: Settings, made: list[int]) -> list[Step]:
+    """Every scene's changes at their moments: entered the next morning, the card docked (that
+    evening, or late), the gap explained and confirmed the day after. ``made`` collects the
+    activities' ids as they are entered."""
     with database.read() as session:
         cast = demo_cast(session)
     days = working_days(utcnow().astimezone(SHANGHAI).date(), 10)
-    made = [_play(scene, days, cast, database, store, settings) for scene in SCENES]
+    world = World(database, store, settings, cast, made)
+    return [step for scene in SCENES for step in world.scene(scene, days)]
+
+
+def summary(database: Database, made: list[int]) -> dict[str, Any]:
     with database.read() as session:
-        return _summary(session, [m for m in made if m is not None])
+        return _summary(session, made)
 
 
 @dataclass(frozen=True)
@@ -108,28 +128,45 @@ def _quiet_device(session: Session, unit_id: int) -> str:
     )
 
 
-def _play(
-    scene: Scene,
-    days: list[date],
-    cast: Cast,
-    database: Database,
-    store: BlobStore,
-    settings: Settings,
-) -> int | None:
-    arrived = datetime.combine(days[-scene.days_back], EVENING, SHANGHAI)
-    ended = arrived + timedelta(seconds=scene.length)
-    activity_id = None
-    if scene.entered:  # the device administrator enters it the next morning
-        with clock_at(arrived + timedelta(hours=13)), database.unit_of_work() as session:
-            activity_id = _enter(session, scene, cast, arrived, ended, settings)
-    if scene.clips:
-        last = arrived + timedelta(seconds=max(a + b for a, b in scene.clips))
-        with clock_at(last + timedelta(hours=scene.docked_after_h)):
-            _dock(scene, cast, arrived, database, store, settings)
-    if activity_id is not None and scene.explain:
-        with clock_at(arrived + timedelta(days=1, hours=15)):
-            _explain(scene, cast, activity_id, database, settings)
-    return activity_id
+@dataclass
+class World:
+    database: Database
+    store: BlobStore
+    settings: Settings
+    cast: Cast
+    made: list[int]
+
+    def scene(self, scene: Scene, days: list[date]) -> list[Step]:
+        arrived = datetime.combine(days[-scene.days_back], EVENING, SHANGHAI)
+        ended = arrived + timedelta(seconds=scene.length)
+        found: list[Step] = []
+        entered: list[int] = []
+        if scene.entered:  # the device administrator enters it the next morning
+            found.append(
+                (arrived + timedelta(hours=13), lambda: self._enter(scene, arrived, ended, entered))
+            )
+        if scene.clips:
+            last = arrived + timedelta(seconds=max(a + b for a, b in scene.clips))
+            found.append(
+                (last + timedelta(hours=scene.docked_after_h), lambda: self._dock(scene, arrived))
+            )
+        if scene.entered and scene.explain:
+            found.append(
+                (arrived + timedelta(days=1, hours=15), lambda: self._explain(scene, entered[0]))
+            )
+        return found
+
+    def _enter(self, scene: Scene, arrived: datetime, ended: datetime, entered: list[int]) -> None:
+        with self.database.unit_of_work() as session:
+            activity_id = _enter(session, scene, self.cast, arrived, ended, self.settings)
+        entered.append(activity_id)
+        self.made.append(activity_id)
+
+    def _dock(self, scene: Scene, arrived: datetime) -> None:
+        _dock(scene, self.cast, arrived, self.database, self.store, self.settings)
+
+    def _explain(self, scene: Scene, activity_id: int) -> None:
+        _explain(scene, self.cast, activity_id, self.database, self.settings)
 
 
 def _enter(
