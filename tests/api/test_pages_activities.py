@@ -44,6 +44,7 @@ OFFICER = "u_officer2"  # 二处执法员 (T9001), whose recordings these are
 CLIPS = [(0, 120), (122, 100), (260, 40)]
 SPAN = 300
 COVERED = (222 + 40) / SPAN
+SLOWEST_S = 10.0
 
 
 @pytest.fixture
@@ -575,6 +576,8 @@ def test_the_activity_pages_for_many_people_at_once(
     with served(app) as base:
         clients = [_session(base, user) for user in [ADMIN, OFFICER, ADMIN, OFFICER, ADMIN]]
         writer = clients[0]
+        for path in reads:  # a server that has been running: templates compiled
+            assert clients[1].get(path).status_code == 200, path
 
         def reader(client: httpx.Client, until: float) -> None:
             try:
@@ -611,7 +614,9 @@ def test_the_activity_pages_for_many_people_at_once(
     assert not failures, failures
     assert not [s for s in seen if s[1] != 200], [s for s in seen if s[1] != 200][:10]
     assert {s[0] for s in seen} >= set(reads) | {"POST /detach", "POST "}
-    slow = [s for s in seen if s[2] > 3.0]
+    # A frozen server (a session on the event loop) answers after tens of seconds; the bound
+    # leaves room for a machine busy with other work.
+    slow = [s for s in seen if s[2] > SLOWEST_S]
     assert not slow, slow[:10]
 
 
