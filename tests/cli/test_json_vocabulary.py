@@ -90,6 +90,18 @@ TWINS = {
     "audit proof": "GET /audit/proof",
     "audit consistency": "GET /audit/consistency",
     "audit public-key": "GET /audit/public-key",
+    "activity add": "GET /activities/{id} (POST /activities answers it with its warnings)",
+    "activity show": "GET /activities/{id}",
+    "activity amend": "GET /activities/{id}",
+    "activity list": "GET /activities",
+    "activity late": "GET /late-uploads",
+}
+# Commands that print the same Out model as a compared twin but are not run here, and why.
+SAME_MODEL_NOT_RUN = {
+    "activity explain": "prints ActivityOut, as activity show (compared); an interruption to "
+    "explain needs recordings with a gap: tests/cli/test_activities.py builds them",
+    "activity confirm": "prints ActivityOut, as activity show (compared); needs an explained "
+    "interruption: tests/cli/test_activities.py",
 }
 # CLI commands with --json that no API route twins, and why.
 NO_TWIN = {
@@ -127,10 +139,11 @@ def json_commands() -> set[str]:
 
 def test_every_json_command_has_an_api_twin_or_a_reason() -> None:
     commands = json_commands()
-    assert not set(TWINS) & set(NO_TWIN)
-    unlisted = commands - set(TWINS) - set(NO_TWIN)
+    listed = [set(TWINS), set(NO_TWIN), set(SAME_MODEL_NOT_RUN)]
+    assert sum(len(names) for names in listed) == len(set().union(*listed))
+    unlisted = commands - set().union(*listed)
     assert not unlisted, f"--json commands in neither TWINS nor NO_TWIN: {sorted(unlisted)}"
-    assert set(TWINS) | set(NO_TWIN) <= commands, "listed commands that no longer exist"
+    assert set().union(*listed) <= commands, "listed commands that no longer exist"
 
 
 # The office, built through the CLI, read through both -----------------------------------------
@@ -159,7 +172,7 @@ class Both:
 
 GROUPS = {
     "unit", "person", "role", "account", "model", "need", "thresholds", "device", "budget",
-    "procurement", "report", "custody", "fault", "case", "recording", "audit",
+    "procurement", "report", "custody", "fault", "case", "recording", "audit", "activity",
 }  # fmt: skip
 
 
@@ -431,10 +444,26 @@ def evidence_and_audit_objects(both: Both, tmp_path: Path) -> None:
     assert both.ok("audit", "public-key") == both.get("auditor", "/audit/public-key")
 
 
+def activity_objects(both: Both) -> None:
+    made = both.ok(
+        "activity", "add", "--unit", UNIT, "--kind", "inspection", "--place", "某商场",
+        "--arrived", "2026-12-01T09:00:00+08:00", "--ended", "2026-12-01T10:00:00+08:00",
+        "--officer", A, "--officer", C, "--announced",
+    )  # fmt: skip
+    got = both.get("device_admin", f"/activities/{made['id']}")
+    same_but(made, got, {"warnings"})
+    assert both.ok("activity", "show", str(made["id"])) == got
+    amended = both.ok("activity", "amend", str(made["id"]), "--place", "某超市", "--reason", "笔误")
+    assert amended == both.get("device_admin", f"/activities/{made['id']}")
+    assert both.ok("activity", "list") == both.get("device_admin", "/activities")
+    assert both.ok("activity", "late") == both.get("device_admin", "/late-uploads")
+
+
 def test_cli_documents_are_the_api_bodies(both: Both, tmp_path: Path) -> None:
     """Every command of TWINS, run in one office and compared with its API twin."""
     org_objects(both)
     equipment_objects(both)
     custody_objects(both)
     evidence_and_audit_objects(both, tmp_path)
+    activity_objects(both)
     assert both.ran == set(TWINS), sorted(set(TWINS) - both.ran)

@@ -4,7 +4,7 @@ keys DESIGN's wave-2 contract lists for ``activity show --json`` (the CLI prints
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -129,8 +129,10 @@ class ActivitySummaryOut(BaseModel):
             "kind": kind,
             "kind_label": kind.label,
             "place": activity.place,
-            "arrived_at": activity.arrived_at,
-            "ended_at": activity.ended_at,
+            # In UTC, as the database gives them back: an activity just made from input with an
+            # offset (+08:00) answers as it will when read (one vocabulary, CLI and API).
+            "arrived_at": activity.arrived_at.astimezone(UTC),
+            "ended_at": activity.ended_at.astimezone(UTC),
             "officers": [
                 OfficerOut(id=o.person.id, name=o.person.name, badge=o.person.badge)
                 for o in activity.officers
@@ -142,7 +144,7 @@ class ActivitySummaryOut(BaseModel):
             "no_recording": activity.no_recording,
             "unexplained": activity.unexplained,
             "late_uploads": activity.late_uploads,
-            "upload_deadline": activity.upload_deadline,
+            "upload_deadline": activity.upload_deadline.astimezone(UTC),
         }
 
     @classmethod
