@@ -138,6 +138,40 @@ def interruptions_of(
     return list(session.scalars(stmt.order_by(Interruption.seq)))
 
 
+def activities_after(session: Session, after: int, limit: int) -> list[Activity]:
+    """A batch of activities in the order of their ids, with their officers (a full pass)."""
+    stmt = select(Activity).where(Activity.id > after).order_by(Activity.id).limit(limit)
+    return list(session.scalars(stmt.options(selectinload(Activity.officers))))
+
+
+def links_of_many(session: Session, activity_ids: Sequence[int]) -> dict[int, list[ActivityLink]]:
+    """The active links of each activity, in one query."""
+    stmt = (
+        select(ActivityLink)
+        .where(ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None))
+        .order_by(ActivityLink.activity_id, ActivityLink.recording_id)
+    )
+    found: dict[int, list[ActivityLink]] = {}
+    for link in session.scalars(stmt):
+        found.setdefault(link.activity_id, []).append(link)
+    return found
+
+
+def interruptions_of_many(
+    session: Session, activity_ids: Sequence[int]
+) -> dict[int, list[Interruption]]:
+    """Every interruption of each activity (current or not), in one query."""
+    stmt = (
+        select(Interruption)
+        .where(Interruption.activity_id.in_(activity_ids))
+        .order_by(Interruption.activity_id, Interruption.seq)
+    )
+    found: dict[int, list[Interruption]] = {i: [] for i in activity_ids}
+    for row in session.scalars(stmt):
+        found[row.activity_id].append(row)
+    return found
+
+
 @dataclass(frozen=True)
 class Facts:
     """A recording as the activity rules count it: its span on the workstation's clock (the
@@ -158,12 +192,28 @@ class Facts:
         return self.kind in COUNTED_KINDS and self.span.seconds > 0
 
 
+# The columns a recording's facts need: reading these instead of whole rows is what lets a
+# full recomputation keep near the cost of scanning them (bench/coverage.py).
+_FACT_COLUMNS = (
+    Recording.id,
+    Recording.device_id,
+    Recording.unit_id,
+    Recording.kind,
+    Recording.start_at,
+    Recording.end_at,
+    Recording.corrected_start_at,
+    Recording.officer_id,
+)
+
+
 def facts(session: Session, stmt: Select[Recording]) -> list[Facts]:
     run = aliased(IngestRun)  # the caller's statement may join the runs itself
-    docked = stmt.join(run, run.id == Recording.ingest_run_id).add_columns(run.started_at)
+    docked = stmt.join(run, run.id == Recording.ingest_run_id).with_only_columns(
+        *_FACT_COLUMNS, run.started_at
+    )
     rows = session.execute(docked).all()
-    corrected = _corrections(session, [row[0].id for row in rows])
-    return [_facts(recording, docked, corrected) for recording, docked in rows]
+    corrected = _corrections(session, [row.id for row in rows])
+    return [_facts(row, corrected) for row in rows]
 
 
 def facts_of(session: Session, recording_ids: Iterable[int]) -> dict[int, Facts]:
@@ -171,6 +221,16 @@ def facts_of(session: Session, recording_ids: Iterable[int]) -> dict[int, Facts]
     if not ids:
         return {}
     return {f.id: f for f in facts(session, select(Recording).where(Recording.id.in_(ids)))}
+
+
+def facts_linked(session: Session, activity_ids: Sequence[int]) -> dict[int, Facts]:
+    """The facts of the recordings linked to these activities, in one query (the links
+    joined, not their ids listed: a long IN list is the slow part on SQLite)."""
+    linked = select(ActivityLink.recording_id).where(
+        ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None)
+    )
+    stmt = select(Recording).where(Recording.id.in_(linked))
+    return {f.id: f for f in facts(session, stmt)}
 
 
 def _corrections(session: Session, ids: list[int]) -> dict[tuple[int, str], str]:
@@ -200,7 +260,8 @@ def _people_by_badge(session: Session, badges: set[str]) -> dict[str, int]:
     return {badge: pid for badge, pid in session.execute(stmt) if badge}
 
 
-def _facts(recording: Recording, docked: datetime, corrected: dict[tuple[int, str], str]) -> Facts:
+def _facts(recording: Any, corrected: dict[tuple[int, str], str]) -> Facts:
+    """From a row of ``_FACT_COLUMNS`` and the docking time."""
     length = recording.end_at - recording.start_at
     start = recording.corrected_start_at or recording.start_at
     if value := corrected.get((recording.id, str(CorrectableField.START_AT))):
@@ -215,24 +276,45 @@ def _facts(recording: Recording, docked: datetime, corrected: dict[tuple[int, st
         recording.kind,
         Span(start, start + length),
         officer,
-        docked,
+        recording.started_at,
     )
 
 
 def candidates(session: Session, activity: Activity, tolerance: timedelta) -> list[Facts]:
     """Recordings made during the activity (its span widened by the tolerance) by one of its
-    officers: the recording's officer, or whoever held its device at the moment it started."""
+    officers: the recording's officer, or whoever held its device at the moment it started.
+    Only recordings that can be theirs are read: by one of them, on a device one of them held
+    in that time, or corrected (the correction may name them or move the recording)."""
     window = Span(activity.arrived_at, activity.ended_at).widened(tolerance)
+    officers = set(activity.officer_ids)
     near = select(Recording).where(
         or_(
             Recording.start_at.between(window.start - LONGEST_RECORDING, window.end),
             Recording.corrected_start_at.between(window.start - LONGEST_RECORDING, window.end),
             Recording.id.in_(_restarted(activity)),
-        )
+        ),
+        or_(
+            Recording.officer_id.in_(officers),
+            Recording.device_id.in_(_held_in(officers, window)),
+            Recording.id.in_(_reassigned()),
+        ),
     )
     found = [f for f in facts(session, near) if f.span.overlaps(window)]
-    officers = set(activity.officer_ids)
     return [f for f in found if f.officer_id in officers or _held_by(session, f, officers)]
+
+
+def _held_in(officers: set[int], window: Span) -> Select[Any]:
+    """Devices the officers held at some moment a recording overlapping the window started."""
+    return (
+        select(CustodyPeriod.device_id)
+        .where(CustodyPeriod.officer_id.in_(officers), CustodyPeriod.issued_at <= window.end)
+        .where(
+            or_(
+                CustodyPeriod.returned_at.is_(None),
+                CustodyPeriod.returned_at >= window.start - LONGEST_RECORDING,
+            )
+        )
+    )
 
 
 def _restarted(activity: Activity) -> Select[Any]:
@@ -244,6 +326,12 @@ def _restarted(activity: Activity) -> Select[Any]:
         .where(Correction.field == str(CorrectableField.START_AT))
         .where(Recording.unit_id == activity.unit_id)
     )
+
+
+def _reassigned() -> Select[Any]:
+    """Recordings whose officer or start was corrected (there are few)."""
+    fields = (str(CorrectableField.START_AT), str(CorrectableField.OFFICER))
+    return select(Correction.recording_id).where(Correction.field.in_(fields))
 
 
 def _held_by(session: Session, fact: Facts, officers: set[int]) -> bool:
@@ -261,14 +349,60 @@ def custodian(session: Session, device_id: int, at: datetime) -> int | None:
     return session.scalars(stmt).first()
 
 
-def activities_near(session: Session, fact: Facts, tolerance: timedelta) -> list[Activity]:
-    """Activities whose span (widened) overlaps the recording's: those to link it to, if the
-    officer matches (``candidates`` decides)."""
-    window = fact.span.widened(tolerance)
-    stmt = select(Activity).where(
-        Activity.arrived_at < window.end, Activity.ended_at > window.start
+def custodians(session: Session, found: Sequence[Facts]) -> dict[int, int | None]:
+    """Who held each recording's device at the moment it started (``custodian`` for many
+    recordings, one query)."""
+    if not found:
+        return {}
+    first, last = min(f.span.start for f in found), max(f.span.start for f in found)
+    stmt = (
+        select(
+            CustodyPeriod.device_id,
+            CustodyPeriod.officer_id,
+            CustodyPeriod.issued_at,
+            CustodyPeriod.returned_at,
+        )
+        .where(CustodyPeriod.device_id.in_({f.device_id for f in found}))
+        .where(CustodyPeriod.issued_at <= last)
+        .where(or_(CustodyPeriod.returned_at.is_(None), CustodyPeriod.returned_at >= first))
+        .order_by(CustodyPeriod.issued_at.desc())
     )
-    return list(session.scalars(stmt.options(_with_officers())))
+    periods = session.execute(stmt).all()
+    return {f.id: _holder(periods, f.device_id, f.span.start) for f in found}
+
+
+def _holder(periods: Sequence[Any], device_id: int, at: datetime) -> int | None:
+    for period in periods:  # the latest issue first, as ``custodian`` takes it
+        held = period.returned_at is None or period.returned_at >= at
+        if period.device_id == device_id and period.issued_at <= at and held:
+            return int(period.officer_id)
+    return None
+
+
+def activities_near(
+    session: Session, found: Sequence[Facts], tolerance: timedelta, people: dict[int, set[int]]
+) -> list[Activity]:
+    """Activities whose span (widened) overlaps one of the recordings' and that one of its
+    ``people`` (its officer, its device's holder) took part in: those that may take it
+    (``candidates`` decides). One query for all the recordings of a docking."""
+    if not found:
+        return []
+    start = min(f.span.start for f in found) - tolerance
+    end = max(f.span.end for f in found) + tolerance
+    present = select(ActivityOfficer.activity_id).where(
+        ActivityOfficer.person_id.in_(set().union(*people.values()))
+    )
+    stmt = select(Activity).where(
+        Activity.arrived_at < end, Activity.ended_at > start, Activity.id.in_(present)
+    )
+    near = session.scalars(stmt.options(selectinload(Activity.officers)))
+    return [a for a in near if any(_may_take(a, f, tolerance, people[f.id]) for f in found)]
+
+
+def _may_take(activity: Activity, fact: Facts, tolerance: timedelta, people: set[int]) -> bool:
+    window = fact.span.widened(tolerance)
+    overlaps = activity.arrived_at < window.end and activity.ended_at > window.start
+    return overlaps and bool(people & set(activity.officer_ids))
 
 
 def activities_linking(session: Session, recording_ids: Sequence[int]) -> list[Activity]:

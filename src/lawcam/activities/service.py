@@ -246,9 +246,12 @@ def relink_recordings(
     ids = list(recording_ids)
     # Where they are now (by time), and where they were linked (a correction moves them away).
     seen = {a.id: a for a in queries.activities_linking(session, ids)}
-    for fact in queries.facts_of(session, ids).values():
-        for activity in queries.activities_near(session, fact, tolerance):
-            seen.setdefault(activity.id, activity)
+    found = list(queries.facts_of(session, ids).values())
+    # Only the activities of a recording's officer or its device's holder can take it.
+    holders = queries.custodians(session, found)
+    people = {f.id: {p for p in (f.officer_id, holders[f.id]) if p is not None} for f in found}
+    for activity in queries.activities_near(session, found, tolerance, people):
+        seen.setdefault(activity.id, activity)
     for activity in seen.values():
         relink(session=session, actor=actor, settings=settings, activity=activity)
     return len(seen)
@@ -293,19 +296,65 @@ def recompute(*, session: Session, actor: Actor, settings: Settings, activity: A
     recordings; stored, and audited when anything changed."""
     links = queries.links_of(session, activity.id)
     facts = queries.facts_of(session, (link.recording_id for link in links))
-    result = _coverage(session, activity, settings, list(facts.values()))
+    rows = queries.interruptions_of(session, activity.id, current=False)
+    _store(session, actor, settings, activity, links, facts, rows)
+
+
+def recompute_all(*, session: Session, actor: Actor, settings: Settings, batch: int = 1000) -> int:
+    """Every activity's stored coverage recomputed as ``recompute`` does (after a change of the
+    tolerance or the policy; a nightly check), reading a batch of activities with their links,
+    their recordings' facts and their interruptions in a few queries. The number changed."""
+    changed, after = 0, 0
+    while chunk := queries.activities_after(session, after, batch):
+        ids = [a.id for a in chunk]
+        links = queries.links_of_many(session, ids)
+        facts = queries.facts_linked(session, ids)
+        rows = queries.interruptions_of_many(session, ids)
+        for activity in chunk:
+            mine = links.get(activity.id, [])
+            changed += _store(session, actor, settings, activity, mine, facts, rows[activity.id])
+        after = ids[-1]
+    return changed
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    activity: Activity,
+    links: list[ActivityLink],
+    facts: dict[int, Facts],
+    rows: list[Interruption],
+) -> bool:
+    """The recomputation from what was read: ``rows`` are all the activity's interruptions
+    (current or not, so that a new one gets the next number). True when anything changed."""
+    counted = [facts[link.recording_id] for link in links if link.recording_id in facts]
+    result = _coverage(session, activity, settings, counted)
     before = _derived(activity)
     late = _mark_late(activity, links, facts, deadline(activity.ended_at, settings))
-    added, dropped = _sync_interruptions(session, activity, result.gaps)
-    activity.coverage = round(result.fraction, 6)
-    activity.no_recording = result.no_recording
-    activity.upload_deadline = deadline(activity.ended_at, settings)
-    activity.late_uploads = len(late)
-    activity.unexplained = _unexplained(session, activity.id)
+    added, dropped = _sync_interruptions(session, activity, result.gaps, rows)
+    _assign(
+        activity,
+        coverage=round(result.fraction, 6),
+        no_recording=result.no_recording,
+        upload_deadline=deadline(activity.ended_at, settings),
+        late_uploads=len(late),
+        unexplained=sum(1 for r in rows if r.current and r.explanation is None),
+    )
     after = _derived(activity)
     if before != after or added or dropped:
         changes = {**after, "late_recordings": late, "new": added, "superseded": dropped}
         record(session, actor, ActivityEvent.COVERAGE, ("activity", activity.id), before, changes)
+        return True
+    return False
+
+
+def _assign(row: object, **values: object) -> None:
+    """Only the values that differ are set: an unchanged row is not made dirty (a full pass
+    over 10^5 activities would otherwise flush every one of them)."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _derived(activity: Activity) -> dict[str, object]:
@@ -347,36 +396,41 @@ def _mark_late(
     late = []
     for link in links:
         fact = facts.get(link.recording_id)
-        link.late = fact is not None and fact.docked_at > due
+        _assign(link, late=fact is not None and fact.docked_at > due)
         if link.late:
             late.append(link.recording_id)
     return late
 
 
 def _sync_interruptions(
-    session: Session, activity: Activity, gaps: Sequence[Gap]
+    session: Session, activity: Activity, gaps: Sequence[Gap], rows: list[Interruption]
 ) -> tuple[list[dict[str, object]], list[int]]:
-    """The stored interruptions made to match the computed ones: an unchanged one keeps its
-    number and its explanation; one that no longer exists stays, marked not current."""
-    current = queries.interruptions_of(session, activity.id)
+    """The stored interruptions (``rows``, all of them) made to match the computed ones: an
+    unchanged one keeps its number and its explanation; one that no longer exists stays, marked
+    not current. New ones are appended to ``rows``."""
     wanted = {(g.kind, g.officer_id, g.span.start, g.span.end): g for g in gaps}
     kept = set()
     dropped = []
-    for row in current:
+    for row in (r for r in rows if r.current):
         key = (row.kind, row.officer_id, row.start_at, row.end_at)
         if key in wanted:
             kept.add(key)
         else:
             row.current = False
             dropped.append(row.seq)
-    added = [_add_interruption(session, activity, g) for k, g in wanted.items() if k not in kept]
-    session.flush()
+    added = []
+    for key, gap in wanted.items():
+        if key not in kept:
+            rows.append(
+                _add_interruption(session, activity, gap, max((r.seq for r in rows), default=0) + 1)
+            )
+            added.append(rows[-1].snapshot())
+    if dropped:
+        session.flush()
     return added, dropped
 
 
-def _add_interruption(session: Session, activity: Activity, gap: Gap) -> dict[str, object]:
-    stmt = select(func.max(Interruption.seq)).where(Interruption.activity_id == activity.id)
-    seq = (session.scalar(stmt) or 0) + 1
+def _add_interruption(session: Session, activity: Activity, gap: Gap, seq: int) -> Interruption:
     row = Interruption(
         activity_id=activity.id,
         seq=seq,
@@ -391,7 +445,7 @@ def _add_interruption(session: Session, activity: Activity, gap: Gap) -> dict[st
     )
     session.add(row)
     session.flush()
-    return row.snapshot()
+    return row
 
 
 def _unexplained(session: Session, activity_id: int) -> int:
