@@ -32,6 +32,7 @@ from lawcam.org import service as org_service
 from lawcam.org.types import PersonIn
 from lawcam.timeutil import SHANGHAI
 from lawcam.web.app import create_app
+from lawcam.web.routers.activities import timeline
 from tests.api.conftest import login
 from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
@@ -641,3 +642,49 @@ def test_reading_the_pages_writes_nothing(
     ]:
         assert client.get(path).status_code == 200, path
     assert counts(database) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# The timeline's geometry
+
+
+def test_ticks_fall_on_the_beijing_clock() -> None:
+    start = datetime(2026, 12, 7, 8, 57, 10, tzinfo=SHANGHAI)
+    scale = timeline.Scale(start, start + timedelta(minutes=66))
+    ticks = timeline.ticks_of(scale)
+    assert [t.label for t in ticks] == [f"{h:02d}:{m:02d}" for h, m in TEN_MINUTES]
+    assert ticks[0].x > timeline.LABEL and ticks[-1].x < timeline.LABEL + timeline.PLOT
+    short = timeline.ticks_of(timeline.Scale(start, start + timedelta(seconds=100)))
+    assert [t.label for t in short][:2] == ["08:57:15", "08:57:30"]
+
+
+TEN_MINUTES = [(9, 0), (9, 10), (9, 20), (9, 30), (9, 40), (9, 50), (10, 0)]
+
+
+def test_each_officer_has_a_row_and_their_own_gaps_are_in_it(
+    client: TestClient, database: Database, settings: Settings, console: Actor, scene: Scene
+) -> None:
+    """Under the each-officer policy, 备用人员 recorded nothing: the interruption is theirs and
+    drawn in their row only, beside 二处执法员's recordings and gap."""
+    each = settings.model_copy(update={"activity_policy": "each"})
+    with database.unit_of_work() as session:
+        activity = session.get(Activity, scene.activity)
+        assert activity is not None
+        service.recompute(
+            session=session,
+            actor=console,
+            settings=each,
+            activity=activity,
+        )
+    login(client, OFFICER)
+    svg = client.get(f"/activities/{scene.activity}").text.split('<svg class="timeline"')[1]
+    rows = dict(re.findall(r'<g class="row" data-officer="(\d+)">\s*<line[^>]*y1="(\d+)', svg))
+    gaps = re.findall(
+        r'data-seq="(\d+)" data-state="open">\s*<rect x="[\d.]+" y="(\d+)" width="[\d.]+" height="(\d+)"',
+        svg,
+    )
+    assert len(rows) == 2 and len(gaps) == 2
+    heights = {int(h) for _, _, h in gaps}
+    assert heights == {timeline.ROW}  # each in one row, not across both
+    tops = {int(y) + 17 for _, y, _ in gaps}
+    assert tops == {int(y) for y in rows.values()}
