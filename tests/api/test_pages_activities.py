@@ -352,6 +352,36 @@ def test_a_bad_form_is_shown_again_with_the_message(
     assert counts(database) == before
 
 
+@pytest.mark.parametrize(
+    ("changes", "status", "message"),
+    [
+        ({"place": "中山路\x0018 号"}, 422, ""),  # refused before it reaches the database
+        ({"place": "长" * 501}, 422, ""),
+        ({"unit_id": "99999999999999"}, 422, "单位超出允许范围"),
+        ({"officer_ids": ["99999999999999"]}, 422, "执法人员超出允许范围"),
+        ({"unit_id": "999999"}, 422, "单位不存在或已停用"),
+        ({"arrived_at": "1900-01-01T08:00"}, 422, "到场时间的年份不正确"),
+    ],
+)
+def test_input_past_the_form_is_refused_never_a_500(
+    client: TestClient,
+    scene: Scene,
+    office: Office,
+    database: Database,
+    changes: dict[str, object],
+    status: int,
+    message: str,
+) -> None:
+    login(client, ADMIN)
+    before = counts(database)
+    answer = client.post("/activities/new", data=_form(office, **changes))
+    assert answer.status_code == status, answer.text[:300]
+    assert message in answer.text
+    assert counts(database) == before
+    for url in ["/activities/99999999999999999999", "/activities?page=99999999999999999999"]:
+        assert client.get(url).status_code in (404, 422), url
+
+
 def test_officers_of_another_unit_and_the_same_activity_twice(
     client: TestClient, scene: Scene, office: Office, database: Database
 ) -> None:
