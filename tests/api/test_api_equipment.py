@@ -336,7 +336,7 @@ def test_ict_sets_model_quality_and_a_suspended_model_cannot_be_registered(
         ({"serial": "BC001", "asset_no": "ZC-NEW"}, 409, "序列号 BC001 已登记", "serial"),
         ({"serial": "BC002", "asset_no": "ZC-BC001"}, 409, "资产编号 ZC-BC001 已登记", "asset_no"),
         ({"need": "  \t \n "}, 422, "执法需求", "need"),
-        ({"need": ""}, 422, "R5.1", "need"),
+        ({"need": ""}, 422, "第五条", "need"),
         ({"price": "-1"}, 422, "购置价格", "price"),
         ({"price": -5}, 422, "购置价格", "price"),
         ({"price": 0}, 422, "购置价格", "price"),

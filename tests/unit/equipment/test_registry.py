@@ -116,7 +116,7 @@ def test_special_needs_are_checked_against_the_model(database, console, unit_man
     ("changes", "exc", "words"),
     [
         ({"need": "   \t"}, InvalidInput, "执法需求"),
-        ({"need": ""}, InvalidInput, "R5.1"),
+        ({"need": ""}, InvalidInput, "第五条"),
         ({"price": Decimal("-1")}, InvalidInput, "购置价格"),
         ({"price": Decimal("0")}, InvalidInput, "购置价格"),
         ({"price": Decimal("99999999")}, InvalidInput, "不超过"),
