@@ -213,9 +213,9 @@ def in_chinese(exc: click.ClickException) -> str:
     if extra:
         return f"多余的参数：{extra[1]}。"
     # Typer's suggestion for a misspelt command, appended to its (translated) message.
-    close = re.fullmatch(r"(.*?)\.? ?Did you mean (.*)\?", exc.message, re.S)
-    if close:
-        return f"{close[1]}您是否想用 {close[2].replace(', ', '、')}？"
+    suggested = re.fullmatch(r"(.*?)\.? ?Did you mean (.*)\?", exc.message, re.S)
+    if suggested:
+        return f"{suggested[1]}您是否想用 {suggested[2].replace(', ', '、')}？"
     return exc.format_message()
 
 
