@@ -44,8 +44,9 @@ NOBODY: frozenset[Role] = frozenset()
 # Recording facts: the officer (own), the unit's administrator and head (unit); never 三员.
 RECORDING_VIEWERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 # Who imports some spreadsheet: units and people (system administrator), models (ICT),
-# purchases (finance), models, devices and purchases (device administrator).
-IMPORTERS = frozenset({Role.SYSADMIN, Role.ICT, Role.FINANCE, Role.DEVICE_ADMIN})
+# purchases (finance), models, devices and purchases (device administrator), the unit's
+# enforcement activities (device administrator and unit head).
+IMPORTERS = frozenset({Role.SYSADMIN, Role.ICT, Role.FINANCE, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {

@@ -15,7 +15,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lawcam.activities.sheets import (
+    ActivitySheet,
+    import_activities,
+    write_activity_template,
+)
 from lawcam.authz import Action, Actor
+from lawcam.config import Settings
 from lawcam.equipment.sheets import (
     EquipmentSheet,
     ImportResult,
@@ -24,7 +30,7 @@ from lawcam.equipment.sheets import (
 )
 from lawcam.errors import Forbidden, InvalidInput, LawcamError, NotFound
 from lawcam.org.spreadsheets import SheetKind, import_file, write_template
-from lawcam.web.deps import Auth, AuthDep, SessionDep
+from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.forms import discard, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,6 +65,14 @@ SHEETS = {
             "采购",
             Action.PROCUREMENT_RECORD,
             "采购日期、供应商、型号、数量、单价（第八条）",
+        ),
+        # A unit's activity list is kept by its device administrator or head (the unit-wide
+        # roles); an officer enters their own activities one by one.
+        Sheet(
+            "activities",
+            "执法活动",
+            Action.ACTIVITY_LINK,
+            "单位、类别、地点、到场和结束时间、在场执法人员、是否告知（第十条、第十二条）",
         ),
     )
 }
@@ -102,6 +116,8 @@ def template(kind: str, auth: AuthDep) -> Response:
         path = Path(tmp) / "template.xlsx"
         if sheet.kind in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
             write_template(SheetKind(sheet.kind), path)
+        elif sheet.kind == "activities":
+            write_activity_template(path)
         else:
             write_equipment_template(EquipmentSheet(sheet.kind), path)
         name = quote(f"{sheet.label}导入模板.xlsx")
@@ -135,10 +151,14 @@ def _saved(upload: UploadFile, folder: Path) -> Path:
     return path
 
 
-def _run_import(session: Session, actor: Actor, sheet: Sheet, path: Path) -> int:
+def _run_import(
+    session: Session, actor: Actor, settings: Settings, sheet: Sheet, path: Path
+) -> int:
     """The importer for the chosen kind; the file must be that kind's sheet."""
-    result: ImportResult[SheetKind] | ImportResult[EquipmentSheet]
-    if sheet.kind in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
+    result: ImportResult[SheetKind] | ImportResult[EquipmentSheet] | ImportResult[ActivitySheet]
+    if sheet.kind == "activities":
+        result = import_activities(session=session, actor=actor, settings=settings, path=path)
+    elif sheet.kind in (SheetKind.UNITS.value, SheetKind.PEOPLE.value):
         result = import_file(session=session, actor=actor, path=path)
     else:
         result = import_equipment_file(session=session, actor=actor, path=path)
@@ -156,6 +176,7 @@ def import_submit(
     request: Request,
     auth: AuthDep,
     session: SessionDep,
+    settings: SettingsDep,
     kind: Annotated[str, Form(max_length=20)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -165,7 +186,7 @@ def import_submit(
             if file is None:
                 raise InvalidInput("请选择要导入的文件。", field="file")
             path = _saved(file, Path(tmp))
-            rows = _run_import(session, auth.actor, sheet, path)
+            rows = _run_import(session, auth.actor, settings, sheet, path)
     except (InvalidInput, Forbidden, NotFound) as exc:
         discard(session)  # the whole file or nothing
         return _imports_page(
