@@ -383,12 +383,16 @@ def bulk_insert(database: Database, generator: Generator) -> float:
             ):
                 if rows:
                     session.execute(insert(model), rows)
-    if database.dialect == "postgresql":
-        with database.unit_of_work() as session:
-            session.execute(text("ANALYZE"))
-    else:
-        with database.unit_of_work() as session:
-            session.execute(text("ANALYZE"))
+    with database.unit_of_work() as session:
+        if database.dialect == "postgresql":  # ids were given: move the sequences past them
+            for table in ("ingest_run", "recording", "activity", "activity_link"):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+        session.execute(text("ANALYZE"))
     return time.perf_counter() - started
 
 

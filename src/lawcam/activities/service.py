@@ -229,8 +229,7 @@ def relink(*, session: Session, actor: Actor, settings: Settings, activity: Acti
     links = {
         link.recording_id: link for link in queries.links_of(session, activity.id, active=False)
     }
-    for recording_id in sorted(found - links.keys()):
-        _link(session, actor, activity, recording_id, LinkHow.AUTO, "")
+    _link_auto(session, actor, activity, sorted(found - links.keys()))
     for recording_id, link in links.items():
         if link.how == LinkHow.AUTO and link.detached_at is None and recording_id not in found:
             _unlink_auto(session, actor, link)
@@ -260,7 +259,33 @@ def relink_recordings(
 def _link(
     session: Session, actor: Actor, activity: Activity, recording_id: int, how: LinkHow, reason: str
 ) -> ActivityLink:
-    link = ActivityLink(
+    link = _new_link(actor, activity, recording_id, how, reason)
+    session.add(link)
+    session.flush()
+    record(session, actor, ActivityEvent.LINKED, ("activity", activity.id), after=link.snapshot())
+    return link
+
+
+def _link_auto(
+    session: Session, actor: Actor, activity: Activity, recording_ids: list[int]
+) -> None:
+    """New automatic links inserted together (one statement for a docking's files), each
+    with its audit entry."""
+    made = [_new_link(actor, activity, rid, LinkHow.AUTO, "") for rid in recording_ids]
+    if not made:
+        return
+    session.add_all(made)
+    session.flush()
+    for link in made:
+        record(
+            session, actor, ActivityEvent.LINKED, ("activity", activity.id), after=link.snapshot()
+        )
+
+
+def _new_link(
+    actor: Actor, activity: Activity, recording_id: int, how: LinkHow, reason: str
+) -> ActivityLink:
+    return ActivityLink(
         activity_id=activity.id,
         recording_id=recording_id,
         how=str(how),
@@ -271,10 +296,6 @@ def _link(
         detach_reason="",
         late=False,
     )
-    session.add(link)
-    session.flush()
-    record(session, actor, ActivityEvent.LINKED, ("activity", activity.id), after=link.snapshot())
-    return link
 
 
 def _unlink_auto(session: Session, actor: Actor, link: ActivityLink) -> None:
