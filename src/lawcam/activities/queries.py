@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, load_only, selectinload
 
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
 from lawcam.activities.types import Span
@@ -150,6 +150,8 @@ def links_of_many(session: Session, activity_ids: Sequence[int]) -> dict[int, li
         select(ActivityLink)
         .where(ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None))
         .order_by(ActivityLink.activity_id, ActivityLink.recording_id)
+        # What a recomputation reads and sets; the rest loads if a caller asks for it.
+        .options(load_only(ActivityLink.activity_id, ActivityLink.recording_id, ActivityLink.late))
     )
     found: dict[int, list[ActivityLink]] = {}
     for link in session.scalars(stmt):
@@ -260,14 +262,17 @@ def _people_by_badge(session: Session, badges: set[str]) -> dict[str, int]:
     return {badge: pid for badge, pid in session.execute(stmt) if badge}
 
 
+_START_AT, _OFFICER = str(CorrectableField.START_AT), str(CorrectableField.OFFICER)
+
+
 def _facts(recording: Any, corrected: dict[tuple[int, str], str]) -> Facts:
     """From a row of ``_FACT_COLUMNS`` and the docking time."""
     length = recording.end_at - recording.start_at
     start = recording.corrected_start_at or recording.start_at
-    if value := corrected.get((recording.id, str(CorrectableField.START_AT))):
+    if value := corrected.get((recording.id, _START_AT)):
         start = datetime.fromisoformat(value)
     officer = recording.officer_id
-    if value := corrected.get((recording.id, str(CorrectableField.OFFICER))):
+    if value := corrected.get((recording.id, _OFFICER)):
         officer = int(value)
     return Facts(
         recording.id,
