@@ -112,6 +112,15 @@ def test_serve_under_load_stops_promptly_on_sigterm(cli: Cli, tmp_path: Path, wo
             process.kill()
             process.wait()
     assert stopped_after < STOP_WITHIN_S
+    # multiprocessing's helper children notice their parent's exit a moment later
+    deadline = time.monotonic() + 5
+    while [pid for pid in serving if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not [pid for pid in serving if _alive(pid)], "a worker outlived the server"
     log = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    assert answers and all(status < 500 for status in answers), (set(answers), log[-3000:])
+    failure = log[log.find("Traceback") :][:6000] if "Traceback" in log else log[-3000:]
+    # A request still running when the 10 s of grace are up is cancelled (uvicorn answers it
+    # 500 on its way out): that is the bound working, not an error of ours; any other is.
+    cancelled = log.count("timeout graceful shutdown exceeded")
+    errors = [status for status in answers if status >= 500]
+    assert answers and len(errors) <= cancelled, (set(answers), failure)

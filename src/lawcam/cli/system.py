@@ -130,6 +130,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         # Python runs one thread at a time per process: several processes use several cores
         # (each its own pool; uploads hold nothing between requests that another would need).
         workers=workers,
+        # A worker busy on a loaded machine answers the supervisor's ping late; only one that
+        # stays silent this long is hung and replaced (5 s killed busy workers mid-upload).
+        timeout_worker_healthcheck=30,
     )
 
 
