@@ -125,6 +125,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         *_REPORTS,
         "budgets",
         "procurements",
+        "imports",  # the unit's activity lists (第十条)
         "units",
         "people",
     ),
