@@ -59,7 +59,7 @@ def test_fewer_without_target_is_refused_and_nothing_written(ready: Cli) -> None
     before = ready.audit_count()
     error = ready.refused("unit", "add", "--name", "宣传教育处", "--class", "fewer")
     assert error["code"] == "invalid_input"
-    assert "R6.1" in error["message"]
+    assert "第六条" in error["message"]
     assert [u["name"] for u in ready.ok("unit", "list")["units"]] == ["执法一处"]
     assert ready.audit_count() == before
 
@@ -110,7 +110,7 @@ def test_second_device_admin_in_a_unit_is_refused(ready: Cli) -> None:
     error = ready.refused(*ADD_LINA, "--officer", "--role", "device_admin")
     assert error["code"] == "conflict"
     assert error["message"] == (
-        "单位“执法一处”已有执法记录仪管理员“张伟”，每个单位只设一名（R9.1），请先撤销原任命。"
+        "单位“执法一处”已有执法记录仪管理员“张伟”，每个单位只设一名（第九条），请先撤销原任命。"
     )
     # Nothing written: not the person, not the role, not an audit row.
     assert [p["name"] for p in ready.ok("person", "list")["people"]] == ["张伟"]
@@ -118,7 +118,7 @@ def test_second_device_admin_in_a_unit_is_refused(ready: Cli) -> None:
     # The same through ``role assign`` on someone already there.
     ready.person("李娜", "21010020002", "--officer")
     error = ready.refused("role", "assign", "--badge", "21010020002", "--role", "device_admin")
-    assert "R9.1" in error["message"]
+    assert "第九条" in error["message"]
     # After revoking the first, the second may be appointed.
     ready.ok("role", "revoke", "--badge", "21010020001", "--role", "device_admin")
     assigned = ready.ok("role", "assign", "--badge", "21010020002", "--role", "device_admin")
