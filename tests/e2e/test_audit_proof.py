@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lawcam.authz import Role
-from tests.e2e.conftest import ARTIFACTS, assert_offline
+from tests.e2e.conftest import ARTIFACTS, assert_offline, via_menu
 from tests.factories import PASSWORD, Office
 
 
@@ -26,7 +26,7 @@ def test_auditor_signs_a_head_and_checks_a_proof(
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
 
-    page.get_by_role("navigation").get_by_role("link", name="审计日志").click()
+    via_menu(page, "系统", "审计日志")  # the menus open on a click (web/navigation.py)
     expect(page.locator("main")).to_contain_text("当前签名树头")
     page.get_by_role("button", name="立即签发新树头").click()
     expect(page.locator("main")).to_contain_text("已签发树头")
