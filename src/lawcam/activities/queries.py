@@ -343,6 +343,17 @@ def _held_by(session: Session, fact: Facts, officers: set[int]) -> bool:
     return custodian(session, fact.device_id, fact.span.start) in officers
 
 
+def counted_for(session: Session, fact: Facts, officers: Iterable[int]) -> int | None:
+    """The activity officer a recording counts for: its own officer, else whoever held its
+    device when it started; None when neither is one of the activity's officers (a recording
+    attached by hand). The service's coverage and the page's timeline both ask this."""
+    present = set(officers)
+    if fact.officer_id is not None and fact.officer_id in present:
+        return fact.officer_id
+    holder = custodian(session, fact.device_id, fact.span.start)
+    return holder if holder is not None and holder in present else None
+
+
 def custodian(session: Session, device_id: int, at: datetime) -> int | None:
     """Who held the device at that moment, from the ledger (第九条)."""
     stmt = (

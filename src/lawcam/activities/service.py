@@ -402,12 +402,8 @@ def _coverage(
 
 
 def _whose(session: Session, fact: Facts, officers: list[int]) -> int:
-    """The activity officer a recording counts for: its own officer, else the device's holder;
-    0 (anyone's) for a recording attached by hand that neither names."""
-    if fact.officer_id in officers:
-        return fact.officer_id or 0
-    holder = queries.custodian(session, fact.device_id, fact.span.start)
-    return holder if holder in officers and holder is not None else 0
+    """0 (anyone's) for a recording attached by hand that names none of the officers."""
+    return queries.counted_for(session, fact, officers) or 0
 
 
 def _mark_late(

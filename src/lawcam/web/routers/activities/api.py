@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from lawcam.activities import queries, service
-from lawcam.activities.models import Activity
 from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor
 from lawcam.schemas.activities import (
@@ -60,14 +59,10 @@ def list_activities(
     return ActivityPage(total=total, items=[ActivitySummaryOut.of(row) for row in rows])
 
 
-def detail(session: Session, activity: Activity, warnings: list[str] | None = None) -> ActivityOut:
-    return activity_out(session, activity, warnings)
-
-
 def _reread(session: Session, actor: Actor, activity_id: int) -> ActivityOut:
     session.expire_all()  # the stored coverage as the change left it
     activity = queries.get_activity(session=session, actor=actor, activity_id=activity_id)
-    return detail(session, activity)
+    return activity_out(session, activity)
 
 
 @router.post("/activities", response_model=ActivityOut, status_code=201)
@@ -91,7 +86,7 @@ def add_activity(
     activity, warnings = service.add_activity(
         session=session, actor=actor, settings=settings, data=data
     )
-    return detail(session, activity, warnings)
+    return activity_out(session, activity, warnings)
 
 
 @router.get("/late-uploads", response_model=LateUploadsOut)
@@ -112,7 +107,7 @@ def late_uploads(
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
 def show_activity(activity_id: Id, actor: CurrentActor, session: SessionDep) -> ActivityOut:
-    return detail(
+    return activity_out(
         session, queries.get_activity(session=session, actor=actor, activity_id=activity_id)
     )
 

@@ -375,15 +375,13 @@ def new_activity_submit(
 
 
 def _whose(session: Session, activity: Activity) -> Any:
-    """The activity officer a recording counts for (as the service counts it): its officer,
-    else whoever held its device then, else the row of the others."""
-    officers = set(activity.officer_ids)
+    """The activity officer a recording counts for, as the service counts it (else the row of
+    the others)."""
+    officers = activity.officer_ids
 
     def whose(fact: Facts) -> int:
-        if fact.officer_id in officers and fact.officer_id is not None:
-            return fact.officer_id
-        holder = queries.custodian(session, fact.device_id, fact.span.start)
-        return holder if holder is not None and holder in officers else timeline.OTHERS
+        found = queries.counted_for(session, fact, officers)
+        return timeline.OTHERS if found is None else found
 
     return whose
 
