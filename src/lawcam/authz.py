@@ -85,6 +85,8 @@ class Action(StrEnum):
     ACTIVITY_LINK = "activity:link"
     INTERRUPTION_EXPLAIN = "interruption:explain"
     INTERRUPTION_CONFIRM = "interruption:confirm"
+    DOCUMENT_FILE = "document:file"
+    DOCUMENT_VIEW = "document:view"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
@@ -100,6 +102,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACTIVITY_VIEW,
             Action.ACTIVITY_RECORD,
             Action.INTERRUPTION_EXPLAIN,
+            Action.DOCUMENT_FILE,
+            Action.DOCUMENT_VIEW,
         }
     ),
     Role.DEVICE_ADMIN: frozenset(
@@ -119,6 +123,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACTIVITY_RECORD,
             Action.ACTIVITY_LINK,
             Action.INTERRUPTION_CONFIRM,
+            Action.DOCUMENT_FILE,
+            Action.DOCUMENT_VIEW,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -134,6 +140,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACTIVITY_VIEW,
             Action.ACTIVITY_RECORD,
             Action.ACTIVITY_LINK,
+            Action.DOCUMENT_FILE,
+            Action.DOCUMENT_VIEW,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     activity_tolerance_s: int = Field(default=30, ge=0, le=3600)
     activity_policy: Literal["any", "each"] = "any"
     activity_max_hours: int = Field(default=24, ge=1, le=24 * 7)
+    # The largest document one may file (a written report's scan): within a multipart body.
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
     @property

@@ -4,6 +4,7 @@ from lawcam.activities import models as activity_models
 from lawcam.audit import models as audit_models
 from lawcam.custody import models as custody_models
 from lawcam.db.base import Base
+from lawcam.documents import models as document_models
 from lawcam.equipment import models as equipment_models
 from lawcam.evidence import models as evidence_models
 from lawcam.org import models as org_models
@@ -13,6 +14,7 @@ __all__ = [
     "activity_models",
     "audit_models",
     "custody_models",
+    "document_models",
     "equipment_models",
     "evidence_models",
     "org_models",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from lawcam.errors import InvalidInput
@@ -90,3 +90,21 @@ def parse_day(
             f"{what}格式不正确，应为“年-月-日”，如 2026-11-30。请按 YYYY-MM-DD 填写。",
             field=field,
         ) from None
+
+
+def add_years(day: date, years: int) -> date:
+    """Calendar years; 29 February moves to 1 March so that the period is never shorter.
+    Past the calendar's end, the last day there is (kept for ever, in practice)."""
+    if day.year + years > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def lock_until(retain_until: date) -> datetime:
+    """The store keeps the object locked through the whole retention day, Shanghai time."""
+    if retain_until >= date.max - timedelta(days=1):
+        return datetime.combine(date.max, time(), UTC)
+    return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)

@@ -4,6 +4,7 @@ adding a route without deciding who may use it fails ``test_every_route_is_in_th
 from __future__ import annotations
 
 import copy
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,10 @@ from lawcam.config import Settings
 from lawcam.custody import faults
 from lawcam.custody.types import CaseKind
 from lawcam.db import Database
+from lawcam.documents.service import file_document
+from lawcam.documents.types import Purpose
 from lawcam.org import accounts
+from lawcam.storage import open_store
 from lawcam.web.deps import WORKSTATION_ROUTES
 from tests.api.conftest import login
 from tests.conftest import PgCopies, Seed
@@ -146,6 +150,11 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/confirmation"): NOBODY,
+    ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/written-report"): NOBODY,
+    # A report's scan filed by 执法二处's officer: its filer and its unit's head and device
+    # administrator read it; the office's unit roles are 执法一处's, the rest never.
+    ("GET", "/api/v1/documents/{document_id}"): NOBODY,
+    ("GET", "/api/v1/documents/{document_id}/content"): NOBODY,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -295,6 +304,7 @@ def _fill(path: str, office: Office) -> str:
         "upload_id": office.equipment.get("upload", "0"),
         "kind": "devices",
         "activity_id": office.equipment.get("activity", 0),
+        "document_id": office.equipment.get("document", 0),
         "seq": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -481,6 +491,23 @@ def matrix_office(
             ),
         )
         office.equipment.update(activity=activity.id)
+        document = file_document(
+            session=session,
+            actor=Actor(
+                label="spare",
+                source="web",
+                person_id=office.people["spare"],
+                unit_id=office.units["执法二处"],
+                roles=frozenset({Role.OFFICER}),
+            ),
+            store=open_store(settings.resolved_storage_url),
+            settings=settings,
+            stream=io.BytesIO(b"%PDF-1.4 matrix"),
+            name="矩阵.pdf",
+            purpose=Purpose.INTERRUPTION_REPORT,
+            unit_id=office.units["执法二处"],
+        )
+        office.equipment.update(document=document.id)
     return office
 
 
@@ -495,6 +522,8 @@ def _call(client, method: str, path: str, office: Office):  # type: ignore[no-un
     url = _fill(path, office)
     if (method, path) == ("PUT", "/api/v1/uploads/{upload_id}"):
         return client.put(url, params={"offset": 0}, content=b"abc")
+    if path.endswith("/written-report"):  # a multipart form, not JSON
+        return client.post(url, data={"cause": "battery", "text": "矩阵"})
     params = QUERIES.get((method, path))
     if path.startswith("/api/"):
         body = BODIES.get((method, path))

@@ -17,6 +17,7 @@ from tests.api.test_pages_activities import ADMIN, OFFICER, Scene, gap_scene
 from tests.e2e.conftest import assert_offline, via_menu
 from tests.e2e.test_role_homes import log_in
 from tests.factories import Office
+from tests.media import make_jpeg
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -41,7 +42,7 @@ def gap(page: Page) -> object:
 @pytest.mark.e2e
 @pytest.mark.req("R10.1", "R10.2", "R14.1", "R15.3")
 def test_an_officer_reports_a_gap_and_the_administrator_confirms(
-    page: Page, live_server: str, scene: Scene
+    page: Page, live_server: str, scene: Scene, tmp_path: Path
 ) -> None:
     base = live_server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -67,11 +68,15 @@ def test_an_officer_reports_a_gap_and_the_administrator_confirms(
     written = interruption.locator("form.written")
     written.locator("select[name=cause]").select_option(label="电量耗尽")
     written.locator("textarea[name=text]").fill("电池耗尽，更换备用电池后恢复记录")
+    scan = tmp_path / "中断说明.jpg"  # the signed paper report, scanned
+    make_jpeg(scan)
+    written.locator("input[name=attachment]").set_input_files(scan)
     page.screenshot(path=SCREENSHOTS / "activity-gap-open.png", full_page=True)
     written.get_by_role("button", name="提交书面说明").click()
     expect(page.locator("p.notice")).to_contain_text("已说明中断 1")
     expect(gap(page)).to_have_attribute("data-state", "explained")
     expect(page.locator('tr[data-seq="1"]')).to_contain_text("电量耗尽")
+    expect(page.locator('tr[data-seq="1"] .attachment')).to_contain_text("中断说明.jpg")
 
     log_in(page, base, ADMIN)
     waiting = page.locator('.count[data-work="待确认的中断说明"]')
@@ -83,6 +88,10 @@ def test_an_officer_reports_a_gap_and_the_administrator_confirms(
     expect(gap(page)).to_contain_text("中断 1：已确认")
     expect(page.locator('tr[data-seq="1"]')).to_contain_text("已确认")
     page.screenshot(path=SCREENSHOTS / "activity-gap-confirmed.png", full_page=True)
+    href = page.locator('tr[data-seq="1"] .attachment a').get_attribute("href")
+    kept = page.request.get(f"{base}{href}")  # the administrator keeps the report (第十条)
+    assert kept.status == 200 and kept.headers["content-type"] == "image/jpeg"
+    assert kept.body() == scan.read_bytes()
     page.goto(f"{base}/")
     expect(waiting.locator(".number")).to_have_text("0")
     assert_offline(page)

@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawcam.db.base import Base, UTCDateTime
+from lawcam.documents.models import Document
 from lawcam.evidence.models import Recording, columns_of
 from lawcam.org.models import Person, Unit
 
@@ -107,6 +108,9 @@ class Interruption(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     explanation: Mapped[str | None] = mapped_column(String(10))  # voice | written
     voice_recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))  # a report's scan
+    # Loaded when read (a pages' few interruptions); none is loaded while coverage is computed.
+    document: Mapped[Document | None] = relationship()
     cause: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(String(2000), default="")
     explained_by: Mapped[str] = mapped_column(String(200), default="")

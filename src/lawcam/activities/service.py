@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,10 +30,13 @@ from lawcam.activities.types import (
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor, Role
 from lawcam.config import Settings
+from lawcam.documents.service import file_document
+from lawcam.documents.types import Purpose
 from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lawcam.evidence import queries as evidence_queries
 from lawcam.org.models import Person, Unit, Zone
 from lawcam.org.queries import unit_scope
+from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
 
 
@@ -581,18 +585,64 @@ def explain_voice(
     return _explained(session, actor, activity, row, Explanation.VOICE, voice=recording_id)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A written report's scanned page as it arrives (a PDF or an image), with where to keep it."""
+
+    stream: BinaryIO
+    name: str
+    store: BlobStore
+    settings: Settings
+
+
 def explain_written(
-    *, session: Session, actor: Actor, activity_id: int, seq: int, cause: Cause, text: str
+    *,
+    session: Session,
+    actor: Actor,
+    activity_id: int,
+    seq: int,
+    cause: Cause,
+    text: str,
+    attachment: Attachment | None = None,
 ) -> Interruption:
     """A written report of the cause, filed to the unit's device administrator, who keeps it
-    and acknowledges it."""
+    and acknowledges it; its scan, when there is one, is filed write-once beside it."""
     activity, row = _to_explain(session, actor, activity_id, seq)
     text = (text or "").strip()
     if not text:
         raise InvalidInput("书面说明不能为空。", field="text")
     if len(text) > 2000:
         raise InvalidInput("书面说明最多 2000 字。", field="text")
-    return _explained(session, actor, activity, row, Explanation.WRITTEN, cause=cause, text=text)
+    document = _filed(session, actor, activity, attachment)
+    return _explained(
+        session,
+        actor,
+        activity,
+        row,
+        Explanation.WRITTEN,
+        cause=cause,
+        text=text,
+        document=document,
+    )
+
+
+def _filed(
+    session: Session, actor: Actor, activity: Activity, attachment: Attachment | None
+) -> int | None:
+    """Filed last, once everything else is checked: a refused report stores no bytes."""
+    if attachment is None:
+        return None
+    document = file_document(
+        session=session,
+        actor=actor,
+        store=attachment.store,
+        settings=attachment.settings,
+        stream=attachment.stream,
+        name=attachment.name,
+        purpose=Purpose.INTERRUPTION_REPORT,
+        unit_id=activity.unit_id,
+    )
+    return document.id
 
 
 def _to_explain(
@@ -613,10 +663,16 @@ def _to_explain(
 
 
 def _interruption(session: Session, activity_id: int, seq: int) -> Interruption:
-    stmt = select(Interruption).where(
-        Interruption.activity_id == activity_id,
-        Interruption.seq == seq,
-        Interruption.current.is_(True),
+    """Locked until the transaction ends: two explanations of one interruption at once must
+    not both pass the 'not yet explained' check (the second then sees the first and is refused)."""
+    stmt = (
+        select(Interruption)
+        .where(
+            Interruption.activity_id == activity_id,
+            Interruption.seq == seq,
+            Interruption.current.is_(True),
+        )
+        .with_for_update()
     )
     row = session.scalars(stmt).first()
     if row is None:
@@ -634,10 +690,11 @@ def _explained(
     voice: int | None = None,
     cause: Cause | None = None,
     text: str = "",
+    document: int | None = None,
 ) -> Interruption:
     before = row.snapshot()
     row.explanation, row.voice_recording_id = str(how), voice
-    row.cause, row.text = (str(cause) if cause else None), text
+    row.cause, row.text, row.document_id = (str(cause) if cause else None), text, document
     row.explained_by, row.explained_at = actor.label, utcnow()
     session.flush()
     activity.unexplained = _unexplained(session, activity.id)

@@ -27,15 +27,18 @@ from lawcam.cli.common import (
     say,
     table,
 )
+from lawcam.config import Settings
 from lawcam.custody.queries import desk_actor
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.activities import (
     ActivityOut,
     ActivitySummaryOut,
+    InterruptionOut,
     activity_out,
     late_uploads_out,
 )
+from lawcam.storage import open_store
 from lawcam.timeutil import local, parse_day
 
 app = typer.Typer(
@@ -161,13 +164,20 @@ def _print(shown: ActivityOut, as_json: bool) -> None:
             local(i.from_),
             local(i.to),
             f"{i.seconds:.0f} 秒",
-            i.explanation.label if i.explanation else "未说明",
+            _explained(i),
             "已确认" if i.confirmed else "",
         ]
         for i in shown.interruptions
     ]
     if rows:
         table("中断", ["序号", "类别", "自", "至", "时长", "说明", "确认"], rows)
+
+
+def _explained(row: InterruptionOut) -> str:
+    if row.explanation is None:
+        return "未说明"
+    scan = f"（附扫描件 {row.document.name}）" if row.document else ""
+    return f"{row.explanation.label}{scan}"
 
 
 @app.command(
@@ -232,14 +242,23 @@ def explain(
     voice: Annotated[int | None, typer.Option("--voice", help="含语音说明的录像编号。")] = None,
     written: Annotated[str | None, typer.Option("--written", help="书面说明的内容。")] = None,
     cause: Annotated[Cause, typer.Option("--cause", help="中断原因（书面说明）。")] = Cause.OTHER,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="书面说明的扫描件（PDF、JPEG 或 PNG）。")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     if (voice is None) == (written is None):
         raise InvalidInput(
             "请用 --voice（录像编号）或 --written（说明内容）中的一种说明。", field="seq"
         )
+    if file is not None and written is None:
+        raise InvalidInput("扫描件只随书面说明（--written）提交。", field="file")
     settings = get_settings()
-    with open_database(settings) as database, database.unit_of_work() as session:
+    with (
+        _scan(file, settings) as scan,
+        open_database(settings) as database,
+        database.unit_of_work() as session,
+    ):
         who = _acting(session, by)
         if voice is not None:
             service.explain_voice(
@@ -258,11 +277,27 @@ def explain(
                 seq=seq,
                 cause=cause,
                 text=written or "",
+                attachment=scan,
             )
         shown = activity_out(
             session, queries.get_activity(session=session, actor=who, activity_id=activity_id)
         )
     _print(shown, as_json)
+
+
+@contextmanager
+def _scan(path: Path | None, settings: Settings) -> Iterator[service.Attachment | None]:
+    """The scan named on the command line, opened for the report (None: no --file)."""
+    if path is None:
+        yield None
+        return
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise InvalidInput(f"读不到扫描件 {path}：文件不存在或无权读取。", field="file") from None
+    with handle:
+        store = open_store(settings.resolved_storage_url)
+        yield service.Attachment(handle, path.name, store, settings)
 
 
 @app.command("confirm", help="执法记录仪管理员确认中断的说明（听过语音说明，或收到书面说明）。")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData
@@ -39,3 +39,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+
+def json_value(value: object) -> object:
+    """A column value as an audit entry holds it (JSON): dates and times in ISO 8601."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def columns_of(row: Base) -> dict[str, object]:
+    """Every column of a write-once row by name, JSON-ready (``problems`` copied, not shared)."""
+    table = row.__table__
+    return {
+        column.name: json_value(list(value) if isinstance(value, list) else value)
+        for column in table.columns
+        for value in (getattr(row, column.key),)
+    }

@@ -7,12 +7,17 @@ warning). Real clips through the real ingest, at the times they happened (``cloc
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib.pagesizes import A5
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -166,7 +171,7 @@ class World:
         _dock(scene, self.cast, arrived, self.database, self.store, self.settings)
 
     def _explain(self, scene: Scene, activity_id: int) -> None:
-        _explain(scene, self.cast, activity_id, self.database, self.settings)
+        _explain(scene, self.cast, activity_id, self.database, self.settings, self.store)
 
 
 def _enter(
@@ -239,7 +244,12 @@ def _write(folder: Path, scene: Scene, serial: str, arrived: datetime) -> None:
 
 
 def _explain(
-    scene: Scene, cast: Cast, activity_id: int, database: Database, settings: Settings
+    scene: Scene,
+    cast: Cast,
+    activity_id: int,
+    database: Database,
+    settings: Settings,
+    store: BlobStore,
 ) -> None:
     officer, admin = desk_actor(cast.officers[0]), desk_actor(cast.admin)
     with database.unit_of_work() as session:
@@ -254,15 +264,44 @@ def _explain(
                 recording_id=resumed,
             )
         else:
+            text = "检查途中记录仪电量耗尽，更换备用电池后继续记录。"
+            scan = _report_scan(text, cast.officers[0])
             service.explain_written(
                 session=session,
                 actor=officer,
                 activity_id=activity_id,
                 seq=1,
                 cause=Cause.BATTERY,
-                text="检查途中记录仪电量耗尽，更换备用电池后继续记录。",
+                text=text,
+                attachment=service.Attachment(scan, "中断书面说明.pdf", store, settings),
             )
         service.confirm(session=session, actor=admin, activity_id=activity_id, seq=1)
+
+
+def _report_scan(text: str, officer: Person) -> io.BytesIO:
+    """The signed paper report as the officer's unit scans it: one A5 page."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A5)
+    # reportlab's built-in CID font: nothing to install for the demo (a viewer draws it with
+    # its own CJK font); the labels embed a TrueType one instead.
+    font = "STSong-Light"
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    canvas.setFont(font, 16)
+    canvas.drawCentredString(A5[0] / 2, A5[1] - 60, "执法音像记录中断书面说明")
+    canvas.setFont(font, 11)
+    lines = [
+        f"说明人：{officer.name}（执法证号 {officer.badge}）",
+        "中断原因：电量耗尽",
+        f"经过：{text}",
+        "",
+        "签名：________",
+    ]
+    for n, line in enumerate(lines):
+        canvas.drawString(40, A5[1] - 110 - n * 24, line)
+    canvas.showPage()
+    canvas.save()
+    out.seek(0)
+    return out
 
 
 def _resumed(session: Session, actor: Actor, activity_id: int) -> int:

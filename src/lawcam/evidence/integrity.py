@@ -25,19 +25,31 @@ from lawcam.audit.service import record
 from lawcam.audit.types import IntegrityEvent
 from lawcam.authz import Actor
 from lawcam.db import Database
+from lawcam.documents.integrity import check_documents_against_audit
+from lawcam.documents.queries import DocumentFacts, all_documents
 from lawcam.errors import Conflict
 from lawcam.evidence.models import Correction, Recording, Sighting, json_value
 from lawcam.evidence.rehash import Progress, Rehash
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, Protection, StorageError, StoredObject
+from lawcam.timeutil import lock_until
 
 
 @dataclass(frozen=True)
 class RowFacts:
+    """A row that names a stored object: a recording, or a filed document (a report's scan),
+    kept write-once like an original; several documents may name one object."""
+
     id: int
     sha256: str
     sm3: str
     size: int
+    kind: str = "recording"
+    keep: date | None = None  # a document's retention (a recording's is computed)
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind}:{self.id}"
 
 
 Row = Mapping[Any, Any]
@@ -48,29 +60,32 @@ def _table(session: Session, table: Any) -> dict[int, Row]:
     return {int(row["id"]): row for row in session.execute(select(table)).mappings()}
 
 
-def _facts(recordings: dict[int, Row]) -> dict[str, RowFacts]:
-    return {
-        str(row["sha256"]): RowFacts(rid, str(row["sha256"]), str(row["sm3"]), int(row["size"]))
+def _facts(recordings: dict[int, Row], documents: list[DocumentFacts]) -> list[RowFacts]:
+    held = [
+        RowFacts(rid, str(row["sha256"]), str(row["sm3"]), int(row["size"]))
         for rid, row in recordings.items()
-    }
+    ]
+    return held + [
+        RowFacts(i, sha, sm3, size, kind="document", keep=keep)
+        for i, sha, sm3, size, keep in documents
+    ]
 
 
 def _check_presence(
-    rows: dict[str, RowFacts], stored: dict[str, StoredObject], found: Collector
+    rows: list[RowFacts], stored: dict[str, StoredObject], found: Collector
 ) -> None:
     """Both ways: a row whose blob is gone, a blob no row points to, a size that differs."""
-    for sha, row in rows.items():
-        blob = stored.get(sha)
+    for row in rows:
+        blob = stored.get(row.sha256)
         if blob is None:
-            found.add("object_missing", f"recording:{row.id}", f"no stored object {sha}")
+            found.add("object_missing", row.subject, f"no stored object {row.sha256}")
         elif blob.size != row.size:
             found.add(
-                "object_size_differs",
-                f"recording:{row.id}",
-                f"stored {blob.size} bytes, recorded {row.size}",
+                "object_size_differs", row.subject, f"stored {blob.size} bytes, recorded {row.size}"
             )
+    named = {row.sha256 for row in rows}
     for sha, blob in stored.items():
-        if sha not in rows:
+        if sha not in named:
             found.add("object_without_row", f"object:{sha}", f"{blob.size} bytes, no recording")
 
 
@@ -80,21 +95,24 @@ def _check_strays(store: BlobStore, found: Collector) -> None:
         found.add("object_stray", f"store:{stray}", "a file in the store that is not an object")
 
 
-def _check_contents(rows: dict[str, RowFacts], rehash: Rehash, found: Collector) -> None:
-    """Every object that has a row: its bytes hashed again, both digests compared."""
-    for sha, row in rows.items():
-        if sha not in rehash.stored:
+def _check_contents(rows: list[RowFacts], rehash: Rehash, found: Collector) -> None:
+    """Every object that has a row: its bytes hashed again (once), both digests compared."""
+    counted: set[str] = set()
+    for row in rows:
+        if row.sha256 not in rehash.stored:
             continue
-        result = rehash.result(sha)
-        found.objects_checked += 1
+        result = rehash.result(row.sha256)
         if isinstance(result, str):
-            found.add("object_unreadable", f"recording:{row.id}", result)
+            found.add("object_unreadable", row.subject, result)
             continue
-        found.bytes_checked += result.size
+        if row.sha256 not in counted:
+            counted.add(row.sha256)
+            found.objects_checked += 1
+            found.bytes_checked += result.size
         if result.sha256 != row.sha256:
-            found.add("object_altered", f"recording:{row.id}", f"SHA-256 is now {result.sha256}")
+            found.add("object_altered", row.subject, f"SHA-256 is now {result.sha256}")
         if result.sm3 != row.sm3:
-            found.add("object_sm3_differs", f"recording:{row.id}", f"SM3 is now {result.sm3}")
+            found.add("object_sm3_differs", row.subject, f"SM3 is now {result.sm3}")
 
 
 # Write-once rows against the entries that created them ---------------------------------------
@@ -268,29 +286,32 @@ def _check_rows_against_audit(
 def _check_protection(
     session: Session,
     store: BlobStore,
-    rows: dict[str, RowFacts],
+    rows: list[RowFacts],
     stored: dict[str, StoredObject],
     found: Collector,
 ) -> None:
     """Each original as the store protects it: a local file must have no write bit; an S3
     object must be locked COMPLIANCE at least through its effective retention (R14.2, R15.1)."""
     required: dict[int, datetime] | None = None  # read once, and only from a store that locks
-    for sha, row in rows.items():
-        if sha not in stored:
+    for row in rows:
+        if row.sha256 not in stored:
             continue
-        subject = f"recording:{row.id}"
         try:
-            protection = store.protection(sha)
+            protection = store.protection(row.sha256)
         except StorageError as exc:
-            found.add("object_unreadable", subject, f"its protection is unreadable: {exc}")
+            found.add("object_unreadable", row.subject, f"its protection is unreadable: {exc}")
             continue
         if protection is None:
             continue
         if protection.writable:
-            found.add("object_writable", subject, "the original has write permission (not 0444)")
-        if protection.store_locks:
+            found.add(
+                "object_writable", row.subject, "the original has write permission (not 0444)"
+            )
+        if protection.store_locks and row.keep is not None:
+            _check_lock(found, row.subject, protection, lock_until(row.keep))
+        elif protection.store_locks:
             required = _required_lock(session) if required is None else required
-            _check_lock(found, subject, protection, required.get(row.id))
+            _check_lock(found, row.subject, protection, required.get(row.id))
 
 
 def _check_lock(
@@ -314,7 +335,6 @@ def _required_lock(session: Session) -> dict[int, datetime]:
     """Each recording's lock instant from its effective retention, all in two queries (only
     read for stores that lock)."""
     from lawcam.evidence.retention import effective_retentions
-    from lawcam.evidence.timing import lock_until
 
     recordings = list(session.scalars(select(Recording)))
     return {rid: lock_until(day) for rid, day in effective_retentions(session, recordings).items()}
@@ -334,10 +354,11 @@ def check_objects(
         if rehash is None:
             rehash = stack.enter_context(Rehash(store, on_bytes))
         recordings = _table(session, Recording.__table__)
-        rows = _facts(recordings)
+        rows = _facts(recordings, all_documents(session))
         _check_presence(rows, rehash.stored, found)
         _check_strays(store, found)
         _check_rows_against_audit(session, recordings, found)
+        check_documents_against_audit(session, found)
         _check_protection(session, store, rows, rehash.stored, found)
         _check_contents(rows, rehash, found)
 

@@ -19,23 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawcam.db.base import Base, UTCDateTime
+from lawcam.db.base import columns_of as columns_of
+from lawcam.db.base import json_value as json_value
 from lawcam.equipment.models import Device
 from lawcam.org.models import Person, Unit
-
-
-def json_value(value: object) -> object:
-    """A column value as an audit entry holds it (JSON): dates and times in ISO 8601."""
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
-def columns_of(row: Base) -> dict[str, object]:
-    """Every column of a write-once row by name, JSON-ready (``problems`` copied, not shared)."""
-    table = row.__table__
-    return {
-        column.name: json_value(list(value) if isinstance(value, list) else value)
-        for column in table.columns
-        for value in (getattr(row, column.key),)
-    }
 
 
 class IngestRun(Base):

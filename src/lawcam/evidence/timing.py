@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+# Kept in timeutil so that documents (below evidence) count retention the same way.
 from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import add_years as add_years
+from lawcam.timeutil import lock_until as lock_until
 
 
 def clock_offset(device_time: datetime, workstation_time: datetime) -> float:
@@ -37,17 +40,6 @@ def upload_deadline(end_at: datetime, hours: int) -> datetime:
     return shifted(end_at, timedelta(hours=hours))
 
 
-def add_years(day: date, years: int) -> date:
-    """Calendar years; 29 February moves to 1 March so that the period is never shorter.
-    Past the calendar's end, the last day there is (kept for ever, in practice)."""
-    if day.year + years > date.max.year:
-        return date.max
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return date(day.year + years, 3, 1)
-
-
 def retention_date(start_at: datetime, years: int) -> date:
     """Kept at least ``years`` calendar years from the recording day in Shanghai (R14.2)."""
     try:
@@ -57,10 +49,3 @@ def retention_date(start_at: datetime, years: int) -> date:
             return add_years(date.min, years)
         return date.max  # the last hours of year 9999 in UTC are past the calendar in Shanghai
     return add_years(day, years)
-
-
-def lock_until(retain_until: date) -> datetime:
-    """The store keeps the object locked through the whole retention day, Shanghai time."""
-    if retain_until >= date.max - timedelta(days=1):
-        return datetime.combine(date.max, time(), UTC)
-    return datetime.combine(retain_until + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)

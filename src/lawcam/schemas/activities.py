@@ -17,6 +17,7 @@ from lawcam.activities.models import Activity, ActivityLink, Interruption
 from lawcam.activities.types import ActivityKind, Cause, Explanation, InterruptionKind
 from lawcam.org.models import Person, Unit
 from lawcam.schemas.common import Id, In, Moment
+from lawcam.schemas.documents import DocumentOut
 
 
 class ActivityCreate(In):
@@ -77,6 +78,7 @@ class InterruptionOut(BaseModel):
     explained_by: str
     confirmed: bool
     confirmed_by: str
+    document: DocumentOut | None = None  # a written report's scan, filed write-once
 
     @classmethod
     def of(cls, row: Interruption) -> InterruptionOut:
@@ -97,6 +99,7 @@ class InterruptionOut(BaseModel):
             explained_by=row.explained_by,
             confirmed=row.confirmed_at is not None,
             confirmed_by=row.confirmed_by,
+            document=DocumentOut.of(row.document) if row.document else None,
         )
 
 

@@ -18,12 +18,21 @@ from lawcam.storage import open_store
 from lawcam.timeutil import local
 from lawcam.web import errors, responses, tree_heads
 from lawcam.web.limits import RequestLimits
-from lawcam.web.routers import activities, audit, custody, equipment, evidence, home, org
+from lawcam.web.routers import (
+    activities,
+    audit,
+    custody,
+    documents,
+    equipment,
+    evidence,
+    home,
+    org,
+)
 from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 # Every domain's web room (web/routers/<domain>/): its JSON API and its pages.
-DOMAINS = (org, audit, equipment, custody, evidence, activities, home)
+DOMAINS = (org, audit, equipment, custody, evidence, activities, documents, home)
 
 
 def make_templates() -> Jinja2Templates:

@@ -47,6 +47,7 @@ def test_each_demo_scene_has_exactly_its_state(
                     (g.end_at - g.start_at).total_seconds(),
                     g.explanation,
                     g.confirmed_at is not None,
+                    g.document.media_type if g.document else None,
                 )
                 for g in queries.interruptions_of(session, activity.id)
             ]
@@ -65,17 +66,33 @@ def test_each_demo_scene_has_exactly_its_state(
     day = timedelta(hours=24)
     assert got == [
         ("inspection", 1.0, False, [], 2, [False, False], day),  # segmented files join up
-        ("investigation", 0.85, False, [("gap", 90.0, "voice", True)], 2, [False, False], day),
         (
-            "inspection",
-            round(400 / 600, 4),
+            "investigation",
+            0.85,
             False,
-            [("gap", 200.0, "written", True)],
+            [("gap", 90.0, "voice", True, None)],
             2,
             [False, False],
             day,
         ),
-        ("on_site_penalty", 0.8, False, [("gap", 120.0, None, False)], 2, [False, False], day),
+        (
+            "inspection",
+            round(400 / 600, 4),
+            False,
+            [("gap", 200.0, "written", True, "application/pdf")],
+            2,
+            [False, False],
+            day,
+        ),
+        (
+            "on_site_penalty",
+            0.8,
+            False,
+            [("gap", 120.0, None, False, None)],
+            2,
+            [False, False],
+            day,
+        ),
         ("service_of_documents", 0.0, True, [], 0, [], day),  # nothing recorded
         ("inspection", 1.0, False, [], 1, [True], day),  # docked 50 hours later: late
         ("seizure", 1.0, False, [], 1, [False], day),  # one officer: entered with a warning

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from sqlalchemy.orm import Session
 
 from lawcam.activities import queries, service
-from lawcam.activities.types import ActivityKind
+from lawcam.activities.types import ActivityKind, Cause
 from lawcam.authz import Actor
+from lawcam.config import Settings
 from lawcam.schemas.activities import (
     ActivityAmend,
     ActivityCreate,
@@ -25,7 +26,8 @@ from lawcam.schemas.activities import (
     late_uploads_out,
 )
 from lawcam.schemas.common import Day, Id, Offset
-from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
+from lawcam.storage import BlobStore
+from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/api/v1", tags=["activities"], route_class=CommittingRoute)
 
@@ -177,6 +179,42 @@ def detach(
         reason=body.reason,
     )
     return _reread(session, actor, activity_id)
+
+
+@router.post(
+    "/activities/{activity_id}/interruptions/{seq}/written-report", response_model=ActivityOut
+)
+def file_written_report(
+    activity_id: Id,
+    seq: Id,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    cause: Annotated[Cause, Form(description="中断原因")],
+    text: Annotated[str, Form(max_length=2000, description="经过")],
+    attachment: Annotated[UploadFile | None, File(description="扫描件（PDF 或图片）")] = None,
+) -> ActivityOut:
+    """A written report with its scanned page (multipart): the report and the scan are filed
+    together or not at all."""
+    service.explain_written(
+        session=session,
+        actor=actor,
+        activity_id=activity_id,
+        seq=seq,
+        cause=cause,
+        text=text,
+        attachment=_attachment(attachment, store, settings),
+    )
+    return _reread(session, actor, activity_id)
+
+
+def _attachment(
+    upload: UploadFile | None, store: BlobStore, settings: Settings
+) -> service.Attachment | None:
+    if upload is None or (not upload.filename and not upload.size):
+        return None  # a form's empty file field
+    return service.Attachment(upload.file, upload.filename or "", store, settings)
 
 
 @router.post(

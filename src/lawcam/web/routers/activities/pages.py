@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,8 @@ from lawcam.activities.models import Activity
 from lawcam.activities.queries import Facts
 from lawcam.activities.types import ActivityKind, Cause, Explanation, InterruptionKind
 from lawcam.authz import Action, Actor, Role
+from lawcam.config import Settings
+from lawcam.documents.types import MEDIA_LABELS
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.evidence.types import MediaKind
 from lawcam.org import queries as org_queries
@@ -27,8 +29,9 @@ from lawcam.org.models import Person, Unit, Zone
 from lawcam.org.queries import person_by_badge, unit_scope
 from lawcam.reports.activity_list import announced_text, coverage_text, write_activities_xlsx
 from lawcam.schemas.common import Clean, Id
+from lawcam.storage import BlobStore
 from lawcam.timeutil import SHANGHAI, check_day_range, utcnow
-from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
+from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
 from lawcam.web.forms import discard, flash_redirect, form_error, parse_date, parse_int, render
 from lawcam.web.routers.activities import timeline
 
@@ -52,6 +55,7 @@ LABELS: dict[str, Any] = {
     "states": timeline.STATE_LABELS,
     "coverage_text": coverage_text,
     "announced_text": announced_text,
+    "media_labels": MEDIA_LABELS,
 }
 
 
@@ -396,6 +400,7 @@ def _activity_page(
     interruptions = queries.interruptions_of(session, activity.id)
     people = {o.person.id: o.person for o in activity.officers}
     context.setdefault("form", {})
+    context.setdefault("document_max_mb", request.app.state.settings.document_max_bytes >> 20)
     return render(
         request,
         "activity.html",
@@ -450,20 +455,34 @@ def explain_submit(
     auth: AuthDep,
     session: SessionDep,
     settings: SettingsDep,
+    store: StoreDep,
     how: Annotated[str, Form(max_length=10)] = "",
     recording_id: Annotated[str, Form(max_length=20)] = "",
     cause: Annotated[str, Form(max_length=20)] = "",
     text: Text2000 = "",
+    attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     auth.actor.require(Action.INTERRUPTION_EXPLAIN)
     queries.get_activity(session=session, actor=auth.actor, activity_id=activity_id)
+    scan = _scan(attachment, store, settings)
     try:
-        _explain(session, auth.actor, settings, activity_id, seq, how, recording_id, cause, text)
+        _explain(
+            session, auth.actor, settings, activity_id, seq, how, recording_id, cause, text, scan
+        )
     except LawcamError as exc:
         form = {"seq": seq, "how": how, "recording_id": recording_id, "cause": cause, "text": text}
         return _failed(request, auth, session, activity_id, exc, **form)
     notice = f"已说明中断 {seq}，待本单位执法记录仪管理员确认。"
     return flash_redirect(request, f"/activities/{activity_id}#interruptions", notice)
+
+
+def _scan(
+    upload: UploadFile | None, store: BlobStore, settings: Settings
+) -> service.Attachment | None:
+    """The report's scan, when a file was chosen (a form sends an empty part otherwise)."""
+    if upload is None or not upload.filename:
+        return None
+    return service.Attachment(upload.file, upload.filename, store, settings)
 
 
 def _explain(
@@ -476,6 +495,7 @@ def _explain(
     recording_id: str,
     cause: str,
     text: str,
+    scan: service.Attachment | None = None,
 ) -> None:
     if how == Explanation.VOICE:
         chosen = parse_int(recording_id, "恢复记录的录像", field="recording", required=True)
@@ -497,6 +517,7 @@ def _explain(
             seq=seq,
             cause=Cause(cause),
             text=text,
+            attachment=scan,
         )
     else:
         raise InvalidInput("请选择说明方式：语音说明或书面说明。", field="how")
