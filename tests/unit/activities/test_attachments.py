@@ -188,3 +188,27 @@ def test_verify_names_an_altered_document_and_a_missing_scan(
     found = problems(database, tight)
     assert ("object_missing", subject) in found
     assert not [p for p in found if p[0] == "object_without_row"]
+
+
+@pytest.mark.req("R15.1")
+def test_verify_names_a_deleted_and_a_planted_document_row(
+    database: Database, tight: Settings, office: Office, tmp_path: Path
+) -> None:
+    activity_id = gap(database, tight, office, tmp_path)
+    row = report(database, tight, officer(office, "spare"), activity_id, PDF)
+    with database.engine.begin() as connection:
+        unguard(connection, "document")
+        connection.execute(text("UPDATE activity_interruption SET document_id = NULL"))
+        planted = connection.execute(
+            text(
+                "INSERT INTO document (sha256, sm3, size, media_type, original_name, purpose,"
+                " unit_id, filed_by_person_id, filed_by, filed_at, retain_until)"
+                " SELECT sha256, sm3, size, media_type, 'planted.pdf', purpose, unit_id,"
+                " filed_by_person_id, filed_by, filed_at, retain_until FROM document"
+                " RETURNING id"
+            )
+        ).scalar_one()
+        connection.execute(text("DELETE FROM document WHERE id = :id"), {"id": row.document_id})
+    found = problems(database, tight)
+    assert ("document_missing", f"document:{row.document_id}") in found
+    assert ("document_not_audited", f"document:{planted}") in found
