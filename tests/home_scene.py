@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from lawcam.activities.queries import LateFilter, late_uploads
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.custody import faults, service
@@ -24,7 +25,6 @@ from lawcam.db import Database
 from lawcam.equipment import service as equipment
 from lawcam.equipment.models import DeviceModel
 from lawcam.equipment.types import DeviceIn
-from lawcam.evidence.models import Recording
 from lawcam.org import accounts
 from lawcam.org import service as org
 from lawcam.org.models import Account
@@ -94,8 +94,10 @@ def build_scene(
             description="摔落导致外壳破裂",
         )
     ingest(database, settings, admin, sample_folder(tmp_path), serial="YC-2")
-    with database.read() as session:
-        late = session.scalar(select(func.count()).where(Recording.uploaded_late.is_(True)))
+    with database.read() as session:  # 第十四条 as the late list counts it (no activity here:
+        # each recording's own end + 24 h against the docking)
+        where, hours = LateFilter(), settings.upload_deadline_hours
+        late = len(late_uploads(session, admin, where, hours))
     assert late, "the sample folder holds a late recording"
     return Expected(
         holding="YC-1",

@@ -45,8 +45,9 @@ def openable_pages(role: Role) -> set[str]:
     for (method, path), who in PAGES.items():
         if method != "GET" or "{" in path or path.endswith(("/new", ".xlsx", ".pdf")):
             continue
-        # /audit/proof needs the entry (a link on each audit row)
-        if path in {"/login", "/", "/me/password", "/inbox", "/audit/proof"}:
+        # /audit/proof needs the entry (a link on each audit row); /recordings/late is the
+        # late list's old address, leading to /activities/late
+        if path in {"/login", "/", "/me/password", "/inbox", "/audit/proof", "/recordings/late"}:
             continue
         if who == ANY or (isinstance(who, frozenset) and role in who):
             found.add(path)

@@ -102,21 +102,29 @@ def test_list_page_and_filters(client: TestClient, evidence: Evidence) -> None:
 
 
 @pytest.mark.req("R14.1")
-def test_late_page_lists_only_late_ones(client: TestClient, evidence: Evidence) -> None:
+def test_the_old_late_address_leads_to_the_late_list(
+    client: TestClient, evidence: Evidence
+) -> None:
+    """迟交清单 moved to /activities/late (its deadline runs from the activity's end): the old
+    address answers with the way there, filters kept; the list itself is tested with the
+    activities (tests/api/test_pages_late.py)."""
     as_user(client, "u_head2")
+    moved = client.get(
+        "/recordings/late", params={"unit_id": evidence.sub_unit}, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/activities/late?unit_id={evidence.sub_unit}"
     page = client.get("/recordings/late")
-    assert page.status_code == 200
-    assert "迟交资料" in page.text and "+ 24 小时" in page.text
-    assert shown(page.text) == {evidence.old}
-    assert 'name="late"' not in page.text  # always late here
-    # Its filters narrow further, never widen past the late ones.
+    assert page.status_code == 200 and page.url.path == "/activities/late"
+    assert "<h1>迟交清单</h1>" in page.text
+    # Outside every activity: late by its own end + 24 h, marked so.
+    assert shown(page.text) == {evidence.old} and "活动之外" in page.text
     assert rows(client, "/recordings/late", unit_id=evidence.sub_unit) == set()
-    assert rows(client, "/recordings/late", late="") == {evidence.old}
-    day = evidence.old_day.isoformat()
+    day = evidence.old_day.isoformat()  # docked since then
     assert rows(client, "/recordings/late", **{"from": day}) == {evidence.old}
     r = client.get("/recordings/late", params={"from": "x"})
     assert r.status_code == 422 and "起始日期格式不正确" in r.text
-    assert shown(r.text) == {evidence.old}
+    assert shown(r.text) == set() and "请先更正筛选条件。" in r.text
 
 
 @pytest.mark.req("R14.1", "R14.2")

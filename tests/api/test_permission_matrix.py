@@ -253,6 +253,9 @@ PAGES: dict[tuple[str, str], object] = {
     # form without fields: 422); the activity is 执法二处's, so its page and forms nobody's here.
     ("GET", "/activities"): RECORDING_VIEWERS,
     ("GET", "/activities.xlsx"): RECORDING_VIEWERS,
+    # 迟交清单 (第十四条): every recording viewer, each seeing the recordings they may see;
+    # /recordings/late, its old address, leads there.
+    ("GET", "/activities/late"): RECORDING_VIEWERS,
     ("GET", "/activities/new"): RECORDING_VIEWERS,
     ("POST", "/activities/new"): RECORDING_VIEWERS,
     ("GET", "/activities/{activity_id}"): NOBODY,

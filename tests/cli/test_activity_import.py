@@ -131,3 +131,34 @@ def test_bad_files_are_refused(office: Cli, tmp_path: Path) -> None:
         in office.refused("template", "cases", "--out", "x.xlsx")["message"]
     )
     assert office.ok("activity", "list")["total"] == 0
+
+
+@pytest.mark.req("R10.1")
+def test_the_general_import_knows_an_activity_list(office: Cli, tmp_path: Path) -> None:
+    """``lawcam import FILE`` tells an activity list by its header and enters it as
+    ``lawcam activity import`` does: the same document, the same listing of bad rows."""
+    bad = filled(office, tmp_path / "有错.xlsx", [row(0, 30), row(40, 30), row(50, 20)])
+    result = office("import", str(bad), "--json")
+    assert result.exit_code == 2, result.stdout
+    error = json.loads(result.stdout)["error"]
+    assert [(p["row"], p["column"]) for p in error["problems"]] == [
+        (3, "结束时间"),
+        (4, "结束时间"),
+    ]
+    assert "逐行列出全部 2 处问题" in result.stderr
+    assert office.ok("activity", "list")["total"] == 0  # the good row was not entered either
+
+    path = filled(office, tmp_path / "活动.xlsx", [row(0, 30), row(60, 90)])
+    done = office.ok("import", str(path))
+    ids = done.pop("activities")
+    assert done == {"kind": "activities", "rows": 2, "created": 2, "warnings": []}
+    assert sorted(a["id"] for a in office.ok("activity", "list")["items"]) == sorted(ids)
+    again = office("import", str(path))  # without --json: the Chinese refusal, exit 2
+    assert again.exit_code == 2 and "第 2 行“到场时间”：该执法活动已经登记" in again.stderr
+
+    # A misspelt column still reads as an activity list: the activity list's columns are named.
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0]["C1"] = "执法地址"
+    book.save(tmp_path / "错列名.xlsx")
+    refusal = office.refused("import", str(tmp_path / "错列名.xlsx"))
+    assert "无法识别的列名“执法地址”" in refusal["message"] and "执法活动表" in refusal["message"]

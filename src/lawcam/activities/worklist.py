@@ -1,5 +1,6 @@
-"""What waits on a person's home page, in activities (第十条): the officer's own interruptions
-not yet explained, and the device administrator's explanations not yet confirmed."""
+"""What waits on a person's home page, in activities (第十条、第十四条): the officer's own
+interruptions not yet explained, the device administrator's explanations not yet confirmed, and
+the late uploads in the actor's scope."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lawcam.activities.models import Activity, ActivityOfficer, Interruption
-from lawcam.activities.queries import permitted
+from lawcam.activities.queries import LateFilter, late_uploads, permitted
 from lawcam.authz import Action, Actor
 
 
@@ -42,3 +43,11 @@ def to_confirm(*, session: Session, actor: Actor) -> list[tuple[Activity, Interr
     theirs = permitted(session, select(Activity.id), actor, Action.INTERRUPTION_CONFIRM)
     stmt = stmt.where(Activity.id.in_(theirs))
     return [(a, i) for a, i in session.execute(stmt)]
+
+
+def late_count(*, session: Session, actor: Actor, hours: int) -> int:
+    """How many lines the late-upload list (迟交清单) shows the actor unfiltered: received
+    after the activity's end + 24 h, or a recording's own end outside every activity."""
+    if not actor.can(Action.RECORDING_VIEW):
+        return 0
+    return len(late_uploads(session, actor, LateFilter(), hours))

@@ -1,8 +1,11 @@
-"""``lawcam template units|people|models|devices|procurement --out FILE.xlsx`` and
+"""``lawcam template units|people|models|devices|procurement|activities --out FILE.xlsx`` and
 ``lawcam import FILE``: the spreadsheets the office already works in. Equipment sheets are
-written and read by ``lawcam.equipment.sheets``; ``import`` tries the organisation importer
-first and, when the header is not a units or people header, the equipment importer."""
+written and read by ``lawcam.equipment.sheets``, activity lists by ``lawcam.activities.sheets``.
+``import`` hands a file whose header is an activity list's to ``lawcam activity import``;
+otherwise it tries the organisation importer first and, when the header is not a units or
+people header, the equipment importer."""
 
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,11 +42,12 @@ def register(app: typer.Typer) -> None:
     app.command(
         "template",
         help="生成导入用的 Excel 模板：units（单位）、people（人员）、models（型号）、"
-        "devices（设备）、procurement（采购）或 activities（执法活动，由 lawcam activity import "
-        "导入）。",
+        "devices（设备）、procurement（采购）或 activities（执法活动）。",
     )(template)
     app.command(
-        "import", help="从填好的 Excel 模板导入单位、人员、型号、设备或采购（全部成功才写入）。"
+        "import",
+        help="从填好的 Excel 模板导入单位、人员、型号、设备、采购或执法活动（按表头识别；"
+        "全部成功才写入）。执法活动表与 lawcam activity import 相同。",
     )(import_)
 
 
@@ -109,6 +113,11 @@ def import_(
 
     if not file.is_file():
         raise InvalidInput(f"文件 {file} 不存在。", field="file")
+    if _is_activity_list(file):
+        from lawcam.cli.activities import import_ as import_activities
+
+        import_activities(file=file, as_json=as_json)  # its output, its listing of bad rows
+        return
     with open_database(get_settings()) as database:
         try:
             with database.unit_of_work() as session:
@@ -139,3 +148,28 @@ def import_(
     created = document["created"]
     count = len(created) if isinstance(created, list) else created
     say(f"已从 {file} 导入{kind}：共 {document['rows']} 行，新增 {count} 条。")
+
+
+def _is_activity_list(file: Path) -> bool:
+    """The file's header row names more columns of the activity list than of any units,
+    people or equipment sheet (a file that cannot be read is left to the units and people
+    importer, which says why)."""
+    from lawcam.activities.sheets import FORMAT as activities
+    from lawcam.equipment.sheets import FORMAT as equipment
+    from lawcam.org.spreadsheets import FORMAT as org
+    from lawcam.sheets import open_rows, text
+
+    try:
+        with open_rows(file, "") as rows:
+            header = next((values for _, values in rows if any(text(v) for v in values)), None)
+    except InvalidInput:
+        return False
+    if header is None:
+        return False
+    return _named(activities, header) > max(_named(org, header), _named(equipment, header))
+
+
+def _named(sheets: Any, header: Sequence[Any]) -> int:
+    """How many header cells name a column of the family's closest sheet."""
+    written = {sheets.normalize(value) for value in header} - {""}
+    return max(len(written & {c.header for c in columns}) for columns in sheets.columns.values())

@@ -1,5 +1,6 @@
-"""What waits on a person's home page, in evidence (issue 14): late uploads in the actor's
-scope, and the officer's own custody periods whose recordings are not on the server yet."""
+"""What waits on a person's home page, in evidence (issue 14): the officer's own custody periods
+whose recordings are not on the server yet. (Late uploads are counted by the activities' rule,
+``activities.worklist.late_count``: the deadline runs from the activity's end.)"""
 
 from __future__ import annotations
 
@@ -11,15 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lawcam.authz import Action, Actor
 from lawcam.custody.models import CustodyPeriod
-from lawcam.custody.worklist import count
-from lawcam.evidence.models import IngestRun, Recording
-from lawcam.evidence.queries import permitted
-
-
-def late_uploads(*, session: Session, actor: Actor) -> int:
-    """Recordings that reached a workstation after their deadline (Art. 14), in scope."""
-    stmt = select(Recording).where(Recording.uploaded_late.is_(True))
-    return count(session, permitted(session, stmt, actor, Action.RECORDING_VIEW))
+from lawcam.evidence.models import IngestRun
 
 
 def awaiting_upload(*, session: Session, actor: Actor, since: datetime) -> Sequence[CustodyPeriod]:

@@ -1,5 +1,6 @@
 """The custody ledger (台账, R9.2) as rows and as a paper-style workbook (one sheet per unit,
-Chinese headers); the fault and repair view per model (R16.1) and loss and damage cases with
+Chinese headers), each period on the page with the enforcement activities of its officer in it
+(第十条); the fault and repair view per model (R16.1) and loss and damage cases with
 compensation per person and unit (R17.1). Everything here only reads."""
 
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -19,6 +21,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lawcam.activities.views import activities_by_period, period_days
 from lawcam.authz import Action, Actor
 from lawcam.custody import queries
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, RepairOrder
@@ -114,11 +117,28 @@ def recordings_json(recorded: PeriodRecordings) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class PeriodActivities:
+    """The activities of a period's officer on the days of the period (``count``), and the
+    activity list filtered to them (``url``; empty when the officer has no badge to filter by)."""
+
+    count: int
+    url: str
+
+
+def activities_url(badge: str, first: date, last: date | None) -> str:
+    """The activity list of one officer, arrived from ``first`` to ``last`` (no last: on)."""
+    days = {"from": first.isoformat(), "to": last.isoformat() if last else ""}
+    return "/activities?" + urlencode({"officer": badge, **days})
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
-    """A ledger row: the custody period and what its device recorded in it (R9.2)."""
+    """A ledger row: the custody period and what its device recorded in it (R9.2); on the
+    page, the activities of its officer in it (None: the reader sees no activities)."""
 
     period: CustodyPeriod
     recorded: PeriodRecordings
+    activities: PeriodActivities | None = None
 
 
 def ledger_entries(
@@ -128,8 +148,10 @@ def ledger_entries(
     unit_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_activities: bool = False,
 ) -> list[LedgerEntry]:
-    """The ledger with its 记录内容: the periods, then their recordings in one query."""
+    """The ledger with its 记录内容: the periods, then their recordings in one query; with
+    ``with_activities``, their officers' activities in one more."""
     periods = queries.ledger(
         session=session, actor=actor, unit_id=unit_id, since=since, until=until
     )
@@ -137,7 +159,35 @@ def ledger_entries(
         session=session, actor=actor, unit_id=unit_id, since=since, until=until
     )
     recorded = recorded_in(session=session, actor=actor, periods=statement)
-    return [LedgerEntry(p, recorded.get(p.id, PeriodRecordings())) for p in periods]
+    activities = (
+        period_activities(session=session, actor=actor, periods=periods)
+        if with_activities
+        else None
+    )
+    return [
+        LedgerEntry(
+            p,
+            recorded.get(p.id, PeriodRecordings()),
+            activities.get(p.id) if activities is not None else None,
+        )
+        for p in periods
+    ]
+
+
+def period_activities(
+    *, session: Session, actor: Actor, periods: Sequence[CustodyPeriod]
+) -> dict[int, PeriodActivities] | None:
+    """Each period's activities (``activities.views.activities_by_period``) with the link to
+    them; None when the reader sees no activities."""
+    counts = activities_by_period(session=session, actor=actor, periods=periods)
+    if counts is None:
+        return None
+    found = {}
+    for period in periods:
+        badge = period.officer.badge or ""
+        url = activities_url(badge, *period_days(period)) if badge else ""
+        found[period.id] = PeriodActivities(counts.get(period.id, 0), url)
+    return found
 
 
 def period_row(period: CustodyPeriod, recorded: PeriodRecordings | None = None) -> dict[str, Any]:

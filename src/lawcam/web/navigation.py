@@ -42,7 +42,9 @@ PAGES: dict[str, Page] = {
         "执法活动", "/activities", Action.ACTIVITY_VIEW, "资料", "全过程记录、中断说明与上传期限"
     ),
     "recordings": Page("音像资料", "/recordings", Action.RECORDING_VIEW, "资料", "导入的原始资料"),
-    "late": Page("迟交清单", "/recordings/late", Action.RECORDING_VIEW, "资料", "超过期限才上传的"),
+    "late": Page(
+        "迟交清单", "/activities/late", Action.RECORDING_VIEW, "资料", "活动结束 24 小时后才上传的"
+    ),
     "ingest": Page("上传资料", "/ingest", Action.EVIDENCE_INGEST, "资料", "从浏览器上传设备文件"),
     "ratio": Page("配备比例", "/reports/ratio", Action.EQUIPMENT_VIEW, "报表", "第六条配备情况"),
     "specs": Page("规格符合性", "/reports/specs", Action.EQUIPMENT_VIEW, "报表", "型号与特殊需求"),

@@ -91,8 +91,9 @@ def _repairs_open(c: Context) -> Count:
 
 
 def _late_uploads(c: Context) -> Count:
-    n = evidence.late_uploads(session=c.session, actor=c.actor)
-    return Count("迟交的资料", n, "/recordings/late", alert=True)
+    hours = c.settings.upload_deadline_hours
+    n = activities.late_count(session=c.session, actor=c.actor, hours=hours)
+    return Count("迟交的资料", n, "/activities/late", alert=True)
 
 
 def _interruptions(rows: list[tuple[Any, Any]], label: str, alert: bool) -> Count:

@@ -1,7 +1,8 @@
 """Chinese pages for enforcement activities (第十条、第十二条、第十四条): the list with its
-filters and Excel export, the entry form, and an activity's page — its facts, the timeline,
-the interruptions with the officer's explanation and the device administrator's confirmation,
-and the linked recordings with attach and detach. Thin: parse → domain → render."""
+filters and Excel export, the late uploads (迟交清单), the entry form, and an activity's page —
+its facts, the timeline, the interruptions with the officer's explanation and the device
+administrator's confirmation, and the linked recordings with attach and detach.
+Thin: parse → domain → render."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lawcam.activities import queries, service
+from lawcam.activities import queries, service, views
 from lawcam.activities.models import Activity
 from lawcam.activities.queries import Facts
 from lawcam.activities.types import ActivityKind, Cause, Explanation, InterruptionKind
@@ -38,6 +39,7 @@ from lawcam.web.routers.activities import timeline
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+LATE_PAGE_SIZE = 100
 EXPORT_BATCH = 1000
 Short = Annotated[str, Query(max_length=64)]
 Flag = Annotated[str, Query(max_length=5)]
@@ -63,13 +65,17 @@ LABELS: dict[str, Any] = {
 # The list and its export
 
 
+def _officer_id(session: Session, badge: str) -> int | None:
+    if not badge:
+        return None
+    person = person_by_badge(session, badge)
+    if person is None:
+        raise InvalidInput(f"执法证号为 {badge} 的人员不存在。", field="officer")
+    return person.id
+
+
 def _filter(session: Session, form: dict[str, str]) -> queries.ActivityFilter:
-    officer_id = None
-    if form["officer"]:
-        person = person_by_badge(session, form["officer"])
-        if person is None:
-            raise InvalidInput(f"执法证号为 {form['officer']} 的人员不存在。", field="officer")
-        officer_id = person.id
+    officer_id = _officer_id(session, form["officer"])
     if form["kind"] and form["kind"] not in LABELS["kinds"]:
         raise InvalidInput("执法活动类别不正确，请从列表中选择。", field="kind")
     where = queries.ActivityFilter(
@@ -97,12 +103,12 @@ def _page_number(text: str) -> int:
     return number
 
 
-def _check_page(number: int, total: int) -> int:
+def _check_page(number: int, total: int, size: int = PAGE_SIZE, what: str = "执法活动") -> int:
     """A page past the last says so (a link outlives the rows it showed)."""
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // size))
     if number > pages:
         raise InvalidInput(
-            f"第 {number} 页超出范围：符合条件的执法活动共 {total} 条，{pages} 页。", field="page"
+            f"第 {number} 页超出范围：符合条件的{what}共 {total} 条，{pages} 页。", field="page"
         )
     return pages
 
@@ -213,6 +219,66 @@ def _xlsx(path: Path, filename: str) -> Response:
         path.read_bytes(),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The late uploads (迟交清单, 第十四条)
+
+
+def _late_filter(session: Session, form: dict[str, str]) -> queries.LateFilter:
+    where = queries.LateFilter(
+        unit_id=parse_int(form["unit_id"], "单位参数", field="unit_id"),
+        officer_id=_officer_id(session, form["officer"]),
+        date_from=parse_date(form["from"], "起始日期", field="from"),
+        date_to=parse_date(form["to"], "截止日期", field="to"),
+    )
+    check_day_range(where.date_from, where.date_to)
+    return where
+
+
+@router.get("/activities/late", response_class=HTMLResponse)
+def late_page(
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    unit_id: Short = "",
+    officer: Short = "",
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    to: Short = "",
+    page_: Annotated[str, Query(alias="page", max_length=10)] = "",
+) -> Response:
+    """Recordings the workstation received after their deadline: the activity's end + 24 h,
+    or for one outside every activity its own end + 24 h; by officer and by unit."""
+    auth.actor.require(Action.RECORDING_VIEW)
+    form = _filters(unit_id=unit_id, officer=officer, to=to, **{"from": from_})
+    context: dict[str, Any] = {"report": None, "page_number": 1, "pages": 1, "error_field": None}
+    try:
+        where, number = _late_filter(session, form), _page_number(page_)
+        report = views.late_report(
+            session=session,
+            actor=auth.actor,
+            where=where,
+            hours=settings.upload_deadline_hours,
+            limit=LATE_PAGE_SIZE,
+            offset=(number - 1) * LATE_PAGE_SIZE,
+        )
+        pages = _check_page(number, report.total, LATE_PAGE_SIZE, "迟交资料")
+        context.update(report=report, page_number=number, pages=pages)
+    except LawcamError as exc:
+        context.update(error=exc.message, error_field=exc.details.get("field"))
+        context["status_code"] = exc.http_status
+    return render(
+        request,
+        "late_uploads.html",
+        auth,
+        filters=form,
+        query=urlencode({key: form[key] for key in ("unit_id", "officer", "from", "to")}),
+        units=_units(session, auth.actor),
+        hours=settings.upload_deadline_hours,
+        **LABELS,
+        **context,
     )
 
 

@@ -280,7 +280,12 @@ def ledger_page(
         error, status_code = exc.message, exc.http_status
         unit_filter, since, until = None, None, None
     entries = ledger_entries(
-        session=session, actor=auth.actor, unit_id=unit_filter, since=since, until=until
+        session=session,
+        actor=auth.actor,
+        unit_id=unit_filter,
+        since=since,
+        until=until,
+        with_activities=True,
     )
     return page(
         request,
@@ -289,6 +294,7 @@ def ledger_page(
         status_code=status_code,
         error=error,
         entries=entries,
+        show_activities=auth.actor.can(Action.ACTIVITY_VIEW),
         duration=duration_text,
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
         filters={"unit_id": unit_filter, "from": from_, "to": to},

@@ -1,6 +1,7 @@
-"""Chinese pages for recordings (Art. 14, 15): the list with filters, the late-upload list
-(R14.1) and a recording's facts with its sightings and corrections. No playback here: viewing
-content needs an approved request (R15.2), which comes with access control."""
+"""Chinese pages for recordings (Art. 14, 15): the list with filters and a recording's facts
+with its sightings and corrections. The late-upload list (R14.1) counts by the activities'
+rule and lives with them (/activities/late); its old address leads there. No playback here:
+viewing content needs an approved request (R15.2), which comes with access control."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from lawcam.web.forms import (
     page,
     parse_date,
     parse_int,
+    redirect,
     units_for,
 )
 
@@ -43,9 +45,7 @@ LABELS: dict[str, Any] = {
 }
 
 
-def _filter(
-    session: Session, actor: Actor, form: dict[str, str], late: bool
-) -> queries.RecordingFilter:
+def _filter(session: Session, actor: Actor, form: dict[str, str]) -> queries.RecordingFilter:
     officer_id = device_id = None
     if form["officer"]:
         person = person_by_badge(session, form["officer"])
@@ -61,22 +61,20 @@ def _filter(
         date_from=parse_date(form["from"], "起始日期", field="from"),
         date_to=parse_date(form["to"], "截止日期", field="to"),
         flagged=True if form["flagged"] else None,
-        late=True if late or form["late"] else None,
+        late=True if form["late"] else None,
     )
 
 
-def _list_page(
-    request: Request, auth: Auth, session: Session, form: dict[str, str], late: bool
-) -> Response:
+def _list_page(request: Request, auth: Auth, session: Session, form: dict[str, str]) -> Response:
     auth.actor.require(Action.RECORDING_VIEW)
     error, status_code = None, 200
     try:
-        where = _filter(session, auth.actor, form, late)
+        where = _filter(session, auth.actor, form)
         check_day_range(where.date_from, where.date_to)
         number = max(parse_int(form["page"], "页码", field="page") or 1, 1)
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status
-        where, number = queries.RecordingFilter(late=True if late else None), 1
+        where, number = queries.RecordingFilter(), 1
     rows, total = queries.list_recordings(
         session=session,
         actor=auth.actor,
@@ -94,7 +92,6 @@ def _list_page(
         total=total,
         page_number=number,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        late_only=late,
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
         filters=form,
         **LABELS,
@@ -138,24 +135,16 @@ def recordings_page(
     page_: Annotated[str, Query(alias="page", max_length=10)] = "",
 ) -> Response:
     form = _form(unit_id, officer, device, from_, to, flagged, late, page_)
-    return _list_page(request, auth, session, form, late=False)
+    return _list_page(request, auth, session, form)
 
 
-@router.get("/recordings/late", response_class=HTMLResponse)
-def late_page(
-    request: Request,
-    auth: AuthDep,
-    session: SessionDep,
-    unit_id: Short = "",
-    officer: Short = "",
-    device: Short = "",
-    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
-    to: Short = "",
-    flagged: Short = "",
-    page_: Annotated[str, Query(alias="page", max_length=10)] = "",
-) -> Response:
-    form = _form(unit_id, officer, device, from_, to, flagged, "1", page_)
-    return _list_page(request, auth, session, form, late=True)
+@router.get("/recordings/late")
+def late_page(request: Request, auth: AuthDep) -> Response:
+    """The late list moved to the activities (its deadline runs from the activity's end,
+    第十四条): old links and bookmarks land there with their filters."""
+    auth.actor.require(Action.RECORDING_VIEW)
+    query = request.url.query
+    return redirect("/activities/late" + (f"?{query}" if query else ""))
 
 
 def _recording_page(

@@ -1,4 +1,5 @@
-"""Chinese pages for units (with their case-handling zones, R5.2) and people.
+"""Chinese pages for units (with their case-handling zones, R5.2) and people (an officer's
+page lists their recent enforcement activities, 第十条).
 
 Thin: parse the form → call the service or query (they check permission) → render.
 """
@@ -11,10 +12,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lawcam.activities import views as activity_views
+from lawcam.activities.types import KIND_LABELS
 from lawcam.authz import Action, Role
 from lawcam.errors import InvalidInput, LawcamError
 from lawcam.org import queries, service
 from lawcam.org.types import PersonChanges, PersonIn, UnitChanges, UnitClass, UnitIn
+from lawcam.reports.activity_list import coverage_text
 from lawcam.schemas.common import Id
 from lawcam.web.deps import Auth, AuthDep, SessionDep
 from lawcam.web.forms import (
@@ -40,6 +44,7 @@ CLASS_HINTS = {
 
 Text100 = Annotated[str, Form(max_length=100)]
 Text40 = Annotated[str, Form(max_length=40)]
+RECENT_ACTIVITIES = 10  # on a person's page; the rest through the filtered activity list
 
 
 # Units ---------------------------------------------------------------------------------------
@@ -451,6 +456,11 @@ def _person_page(
         error_field=error_field,
         role_tags=role_tags,
         role_label=lambda r: Role(r).label,
+        activities=activity_views.recent_of(
+            session=session, actor=auth.actor, person_id=person.id, limit=RECENT_ACTIVITIES
+        ),
+        activity_kinds={str(k): label for k, label in KIND_LABELS.items()},
+        coverage_text=coverage_text,
     )
 
 
