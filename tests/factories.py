@@ -44,6 +44,7 @@ ROLE_UNIT = {
     Role.SYSADMIN: "信息通信保障部",
     Role.SECADMIN: "信息通信保障部",
     Role.AUDITOR: "工程监管处",
+    Role.OFFICE_LEADER: "工程监管处",
 }
 
 

@@ -23,6 +23,7 @@ class Role(StrEnum):
     SYSADMIN = "sysadmin"
     SECADMIN = "secadmin"
     AUDITOR = "auditor"
+    OFFICE_LEADER = "office_leader"
 
     @property
     def label(self) -> str:
@@ -39,6 +40,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SYSADMIN: "系统管理员",
     Role.SECADMIN: "安全管理员",
     Role.AUDITOR: "安全审计员",
+    Role.OFFICE_LEADER: "分管领导",
 }
 
 # 三员分立: these three are exclusive with each other and with every business role.
@@ -66,6 +68,7 @@ class Action(StrEnum):
     EVIDENCE_INGEST = "evidence:ingest"
     RECORDING_CORRECT = "recording:correct"
     ACCESS_APPROVE = "access:approve"
+    ACCESS_REQUEST = "access:request"
     EQUIPMENT_VIEW = "equipment:view"
     MODEL_MANAGE = "model:manage"
     MODEL_QUALITY = "model:quality"
@@ -104,6 +107,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.INTERRUPTION_EXPLAIN,
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
+            Action.ACCESS_REQUEST,
         }
     ),
     Role.DEVICE_ADMIN: frozenset(
@@ -125,6 +129,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.INTERRUPTION_CONFIRM,
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
+            Action.ACCESS_REQUEST,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -142,6 +147,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACTIVITY_LINK,
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
+            Action.ACCESS_REQUEST,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
@@ -178,6 +184,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ}),
+    # 分管领导 (第十五条): approves provision outside the office and unit heads' own requests.
+    Role.OFFICE_LEADER: frozenset({*_READ_ORG, Action.ACCESS_APPROVE}),
 }
 
 # Roles that see every unit's people and units; the others see their own unit.

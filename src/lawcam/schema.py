@@ -1,5 +1,6 @@
 """Every table of every domain, for migrations and for tests that compare them."""
 
+from lawcam.access import models as access_models
 from lawcam.activities import models as activity_models
 from lawcam.audit import models as audit_models
 from lawcam.custody import models as custody_models
@@ -11,6 +12,7 @@ from lawcam.org import models as org_models
 
 __all__ = [
     "Base",
+    "access_models",
     "activity_models",
     "audit_models",
     "custody_models",

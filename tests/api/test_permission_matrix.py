@@ -9,10 +9,12 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from lawcam.access.models import AccessItem, AccessRequest
 from lawcam.activities import service as activity_service
 from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor, Role, console_actor
@@ -47,6 +49,9 @@ BUDGET_VIEWERS = frozenset({Role.FINANCE, Role.UNIT_HEAD, Role.DEVICE_ADMIN})
 NOBODY: frozenset[Role] = frozenset()
 # Recording facts: the officer (own), the unit's administrator and head (unit); never 三员.
 RECORDING_VIEWERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+# Access by approval: the business roles ask; unit heads and the office leader decide.
+ACCESS_APPROVERS = frozenset({Role.UNIT_HEAD, Role.OFFICE_LEADER})
+ACCESS_PEOPLE = RECORDING_VIEWERS | ACCESS_APPROVERS
 # Who imports some spreadsheet: units and people (system administrator), models (ICT),
 # purchases (finance), models, devices and purchases (device administrator), the unit's
 # enforcement activities (device administrator and unit head).
@@ -155,6 +160,14 @@ API: dict[tuple[str, str], object] = {
     # administrator read it; the office's unit roles are 执法一处's, the rest never.
     ("GET", "/api/v1/documents/{document_id}"): NOBODY,
     ("GET", "/api/v1/documents/{document_id}/content"): NOBODY,
+    # Access by approval (第十五条): the request below is 执法二处's officer's, for 执法二处's head;
+    # asking for 执法二处's recording by id is out of reach of 执法一处's roles (404, no hint).
+    ("POST", "/api/v1/access-requests"): NOBODY,
+    ("GET", "/api/v1/access-requests"): ACCESS_PEOPLE,
+    ("GET", "/api/v1/access-requests/{request_id}"): NOBODY,
+    ("POST", "/api/v1/access-requests/{request_id}/decision"): NOBODY,
+    ("POST", "/api/v1/access-requests/{request_id}/revocation"): NOBODY,
+    ("GET", "/api/v1/recordings/{recording_id}/content"): NOBODY,  # nobody holds a grant
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -259,6 +272,13 @@ PAGES: dict[tuple[str, str], object] = {
     ("GET", "/activities/new"): RECORDING_VIEWERS,
     ("POST", "/activities/new"): RECORDING_VIEWERS,
     ("GET", "/activities/{activity_id}"): NOBODY,
+    ("GET", "/access"): RECORDING_VIEWERS,
+    ("POST", "/access"): RECORDING_VIEWERS,
+    ("GET", "/access/decide"): ACCESS_APPROVERS,
+    ("GET", "/access/{request_id}"): NOBODY,
+    ("POST", "/access/{request_id}/decision"): NOBODY,
+    ("POST", "/access/{request_id}/revocation"): NOBODY,
+    ("GET", "/recordings/{recording_id}/play"): NOBODY,
     ("POST", "/activities/{activity_id}/links"): NOBODY,
     ("POST", "/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
@@ -308,6 +328,7 @@ def _fill(path: str, office: Office) -> str:
         "kind": "devices",
         "activity_id": office.equipment.get("activity", 0),
         "document_id": office.equipment.get("document", 0),
+        "request_id": office.equipment.get("request", 0),
         "seq": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -406,6 +427,13 @@ BODIES = {
         "recording_id": 1,
         "reason": "矩阵",
     },
+    ("POST", "/api/v1/access-requests"): {
+        "recording_ids": [1],  # filled in: 执法二处's recording
+        "action": "view",
+        "purpose": "矩阵",
+    },
+    ("POST", "/api/v1/access-requests/{request_id}/decision"): {"approve": True, "reason": "矩阵"},
+    ("POST", "/api/v1/access-requests/{request_id}/revocation"): {"reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
         "cause": "battery",
         "text": "矩阵",
@@ -511,7 +539,23 @@ def matrix_office(
             unit_id=office.units["执法二处"],
         )
         office.equipment.update(document=document.id)
+        office.equipment.update(request=_access_request(session, office, recording))
     return office
+
+
+def _access_request(session: Any, office: Office, recording: int) -> int:
+    """执法二处's officer asking 执法二处's head to view its recording (a row as the service
+    writes it: the matrix asks who may read and decide it, not how it was asked)."""
+    row = AccessRequest(
+        requester_id=office.people["spare"], requested_by="spare", requested_at=datetime.now(UTC),
+        action="view", scope=f"资料 #{recording}", purpose="矩阵", recipient="", recipient_org="",
+        days=7, approver="unit_head", approver_unit_id=office.units["执法二处"], status="pending",
+        decided_by="", decision_reason="", revoked_by="", revoke_reason="",
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add(AccessItem(request_id=row.id, recording_id=recording))
+    return row.id
 
 
 QUERIES = {
@@ -532,6 +576,8 @@ def _call(client, method: str, path: str, office: Office):  # type: ignore[no-un
         body = BODIES.get((method, path))
         if body and "run_id" in body:
             body = {**body, "run_id": office.equipment["run"]}
+        if body and "recording_ids" in body:
+            body = {**body, "recording_ids": [office.equipment["recording"]]}
         return client.request(method, url, json=body, params=params)
     return client.request(
         method,

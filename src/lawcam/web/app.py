@@ -19,6 +19,7 @@ from lawcam.timeutil import local
 from lawcam.web import errors, responses, tree_heads
 from lawcam.web.limits import RequestLimits
 from lawcam.web.routers import (
+    access,
     activities,
     audit,
     custody,
@@ -32,7 +33,7 @@ from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 # Every domain's web room (web/routers/<domain>/): its JSON API and its pages.
-DOMAINS = (org, audit, equipment, custody, evidence, activities, documents, home)
+DOMAINS = (org, audit, equipment, custody, evidence, activities, documents, access, home)
 
 
 def make_templates() -> Jinja2Templates:

@@ -46,6 +46,12 @@ PAGES: dict[str, Page] = {
         "迟交清单", "/activities/late", Action.RECORDING_VIEW, "资料", "活动结束 24 小时后才上传的"
     ),
     "ingest": Page("上传资料", "/ingest", Action.EVIDENCE_INGEST, "资料", "从浏览器上传设备文件"),
+    "access": Page(
+        "调阅申请", "/access", Action.ACCESS_REQUEST, "资料", "申请查看、下载或提供资料"
+    ),
+    "access_decide": Page(
+        "调阅审批", "/access/decide", Action.ACCESS_APPROVE, "资料", "按第十五条由我审批的申请"
+    ),
     "ratio": Page("配备比例", "/reports/ratio", Action.EQUIPMENT_VIEW, "报表", "第六条配备情况"),
     "specs": Page("规格符合性", "/reports/specs", Action.EQUIPMENT_VIEW, "报表", "型号与特殊需求"),
     "custody_report": Page(
@@ -88,6 +94,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("recordings", ("awaiting_upload",)),
         Tile("activities", ("interruptions_to_explain",)),
         "late",
+        "access",
         *_EQUIPMENT_READ[1:],
         *_REPORTS,
         "units",
@@ -102,6 +109,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "labels",
         Tile("activities", ("explanations_to_confirm",)),
         "recordings",
+        "access",
         "cases",
         "models",
         "needs",
@@ -116,8 +124,10 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.UNIT_HEAD: _tiles(
         Tile("faults", ("unread_fault_reports",)),
         Tile("cases", ("cases_to_decide",)),
+        Tile("access_decide", ("access_pending",)),
         "activities",
         "recordings",
+        "access",
         "late",
         "devices",
         "ledger",
@@ -174,6 +184,11 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     ),
     Role.AUDITOR: _tiles(
         Tile("audit", ("audit_today", "tree_head_age")),
+        "units",
+        "people",
+    ),
+    Role.OFFICE_LEADER: _tiles(
+        Tile("access_decide", ("access_pending",)),
         "units",
         "people",
     ),

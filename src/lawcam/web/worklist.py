@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lawcam.access import queries as access
 from lawcam.activities import worklist as activities
 from lawcam.audit import worklist as audit
 from lawcam.authz import Actor
@@ -179,6 +180,11 @@ def _unsigned(c: Context) -> Count:
     return Count("树头之后的新记录", n, "/audit", lines=(line,))
 
 
+def _access_pending(c: Context) -> Count:
+    n = access.pending_count(session=c.session, actor=c.actor)
+    return Count("待审批的调阅申请", n, "/access/decide", alert=True)
+
+
 WORK: dict[str, Callable[[Context], Count]] = {
     "holding": _holding,
     "awaiting_upload": _awaiting,
@@ -200,4 +206,5 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "units_without_admin": _no_admin,
     "audit_today": _audit_today,
     "tree_head_age": _unsigned,
+    "access_pending": _access_pending,
 }

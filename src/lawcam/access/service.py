@@ -1,0 +1,309 @@
+"""Changes to access (第十五条): ask, decide, revoke, and record each use and each refusal.
+Each takes ``*, session, actor``, raises domain errors, never commits, and records its audit
+entry in the caller's transaction (a refusal: in a transaction of its own, by the caller, so
+that it survives the refused request's rollback)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lawcam.access import queries
+from lawcam.access.models import AccessItem, AccessRequest, ViewSession
+from lawcam.access.types import (
+    MAX_DAYS,
+    MAX_RECORDINGS,
+    AccessAction,
+    AccessEvent,
+    Approver,
+    Refusal,
+    RequestStatus,
+)
+from lawcam.activities import queries as activity_queries
+from lawcam.activities.models import Activity, ActivityLink
+from lawcam.audit.service import record
+from lawcam.authz import Action, Actor, Role
+from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lawcam.evidence import queries as evidence_queries
+from lawcam.evidence.models import Recording
+from lawcam.org.queries import unit_scope
+from lawcam.timeutil import utcnow
+
+SESSION_IDLE = timedelta(minutes=30)  # a pause longer than this starts a new viewing session
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """What is asked: one scope (chosen recordings, an activity's, a case's), the use, why."""
+
+    action: AccessAction
+    purpose: str
+    days: int
+    recording_ids: Sequence[int] = ()
+    activity_id: int | None = None
+    case_number: str = ""
+    recipient: str = ""
+    recipient_org: str = ""
+
+
+def request_access(*, session: Session, actor: Actor, data: RequestData) -> AccessRequest:
+    actor.require(Action.ACCESS_REQUEST)
+    if actor.person_id is None:
+        raise Forbidden("只有具名人员才能申请调阅。", action=str(Action.ACCESS_REQUEST))
+    _check_request(data)
+    recordings, scope = _scope(session, actor, data)
+    unit_id = _one_unit(recordings)
+    row = AccessRequest(
+        requester_id=actor.person_id,
+        requested_by=actor.label,
+        requested_at=utcnow(),
+        action=str(data.action),
+        scope=scope,
+        purpose=data.purpose.strip(),
+        recipient=data.recipient.strip(),
+        recipient_org=data.recipient_org.strip(),
+        days=data.days,
+        approver=str(_approver(session, actor, data.action, unit_id)),
+        approver_unit_id=unit_id,
+        status=str(RequestStatus.PENDING),
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(AccessItem(request_id=row.id, recording_id=r.id) for r in recordings)
+    session.flush()
+    after = {**_facts(row), "recordings": [r.id for r in recordings]}
+    record(session, actor, AccessEvent.REQUESTED, ("access_request", row.id), after=after)
+    return row
+
+
+def _check_request(data: RequestData) -> None:
+    if not data.purpose.strip():
+        raise InvalidInput("请写明调阅的事由（案件、用途）。", field="purpose")
+    if len(data.purpose) > 1000:
+        raise InvalidInput("事由最多 1000 字。", field="purpose")
+    if not 1 <= data.days <= MAX_DAYS:
+        raise InvalidInput(f"使用期限须为 1 至 {MAX_DAYS} 天。", field="days")
+    if data.action is AccessAction.PROVIDE and not (
+        data.recipient.strip() and data.recipient_org.strip()
+    ):
+        raise InvalidInput("向外部提供须写明接收人和接收单位。", field="recipient")
+    chosen = (
+        bool(data.recording_ids),
+        data.activity_id is not None,
+        bool(data.case_number.strip()),
+    )
+    if sum(chosen) != 1:
+        raise InvalidInput(
+            "请选择一种调阅范围：指定资料、某次执法活动或某个案件的全部资料。", field="scope"
+        )
+    if len(data.recording_ids) > MAX_RECORDINGS:
+        raise InvalidInput(
+            f"一次最多申请 {MAX_RECORDINGS} 条资料，请分批申请。", field="recording_ids"
+        )
+
+
+def _scope(session: Session, actor: Actor, data: RequestData) -> tuple[list[Recording], str]:
+    """The recordings asked for, each one the requester may know of; anything else is
+    answered as not found, naming nothing (no hint that it exists)."""
+    if data.recording_ids:
+        found = _visible_recordings(session, actor, set(data.recording_ids))
+        return found, "资料 " + "、".join(f"#{i}" for i in sorted(set(data.recording_ids)))
+    if data.activity_id is not None:
+        activity = activity_queries.get_activity(
+            session=session, actor=actor, activity_id=data.activity_id
+        )
+        return _linked(
+            session, [activity.id], "本次执法活动没有关联的资料。"
+        ), f"执法活动 #{activity.id}"
+    number = data.case_number.strip()
+    ids = list(session.scalars(select(Activity.id).where(Activity.case_number == number)))
+    return _linked(session, ids, f"没有找到案件编号为 {number} 的资料。"), f"案件 {number}"
+
+
+def _visible_recordings(session: Session, actor: Actor, ids: set[int]) -> list[Recording]:
+    stmt = select(Recording).where(Recording.id.in_(ids))
+    found = list(
+        session.scalars(evidence_queries.permitted(session, stmt, actor, Action.RECORDING_VIEW))
+    )
+    if len(found) != len(ids):
+        raise NotFound("所申请的资料不存在，或不在您可以申请的范围内。")
+    return found
+
+
+def _linked(session: Session, activity_ids: list[int], empty: str) -> list[Recording]:
+    held = select(ActivityLink.recording_id).where(
+        ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None)
+    )
+    found = list(
+        session.scalars(select(Recording).where(Recording.id.in_(held)).order_by(Recording.id))
+    )
+    if not found:
+        raise NotFound(empty)
+    if len(found) > MAX_RECORDINGS:
+        raise InvalidInput(
+            f"该范围共有 {len(found)} 条资料，超过一次 {MAX_RECORDINGS} 条的上限。", field="scope"
+        )
+    return found
+
+
+def _one_unit(recordings: list[Recording]) -> int:
+    units = {r.unit_id for r in recordings}
+    if len(units) != 1:
+        raise InvalidInput(
+            "所申请的资料分属多个单位，请按采集单位分别申请（各由该单位负责人审批）。",
+            field="scope",
+        )
+    return units.pop()
+
+
+def _approver(session: Session, actor: Actor, action: AccessAction, unit_id: int) -> Approver:
+    """The rule: provision outside the office → the office leader; otherwise the head of the
+    unit that collected the material — unless the requester is that head (or above it)."""
+    if action is AccessAction.PROVIDE:
+        return Approver.OFFICE_LEADER
+    heads = Role.UNIT_HEAD in actor.roles and actor.unit_id is not None
+    if heads and unit_id in unit_scope(session, actor.unit_id or 0):
+        return Approver.OFFICE_LEADER
+    return Approver.UNIT_HEAD
+
+
+def _facts(row: AccessRequest) -> dict[str, object]:
+    keys = ("action", "scope", "purpose", "recipient", "recipient_org", "days", "approver",
+            "approver_unit_id", "status", "decided_by", "decision_reason", "revoke_reason")  # fmt: skip
+    shown: dict[str, object] = {key: getattr(row, key) for key in keys}
+    for key in ("decided_at", "expires_at", "revoked_at"):
+        value = getattr(row, key)
+        shown[key] = value.isoformat() if value else None
+    return shown
+
+
+# Deciding -------------------------------------------------------------------------------------
+
+
+def decide(
+    *, session: Session, actor: Actor, request_id: int, approve: bool, reason: str
+) -> AccessRequest:
+    actor.require(Action.ACCESS_APPROVE)
+    row = _for_decision(session, actor, request_id)
+    now = utcnow()
+    if row.status != RequestStatus.PENDING:
+        raise Conflict(
+            f"该申请已{RequestStatus(row.status).label}，不能再次审批。", field="approve"
+        )
+    if row.requested_at + timedelta(days=row.days) <= now:
+        raise Conflict(
+            "该申请已超过所申请的使用期限仍未审批，已失效；请申请人重新申请。", field="approve"
+        )
+    if not approve and not reason.strip():
+        raise InvalidInput("驳回须写明理由。", field="reason")
+    before = _facts(row)
+    row.status = str(RequestStatus.APPROVED if approve else RequestStatus.REJECTED)
+    row.decided_by_id, row.decided_by, row.decided_at = actor.person_id, actor.label, now
+    row.decision_reason = reason.strip()[:1000]
+    row.expires_at = now + timedelta(days=row.days) if approve else None
+    session.flush()
+    record(session, actor, AccessEvent.DECIDED, ("access_request", row.id), before, _facts(row))
+    return row
+
+
+def _for_decision(session: Session, actor: Actor, request_id: int) -> AccessRequest:
+    """Locked: two approvers at once cannot both decide it. One's own request is refused by
+    name (it is visible to its requester); one not routed to this actor is not found."""
+    stmt = select(AccessRequest).where(AccessRequest.id == request_id).with_for_update()
+    row = session.scalars(stmt).first()
+    if row is not None and row.requester_id == actor.person_id:
+        raise Forbidden("不能审批本人的申请。", action=str(Action.ACCESS_APPROVE))
+    mine = queries.permitted(
+        session,
+        select(AccessRequest.id).where(AccessRequest.id == request_id),
+        actor,
+        Action.ACCESS_APPROVE,
+    )
+    if row is None or session.scalar(mine) is None:
+        raise NotFound("调阅申请不存在，或不由您审批。")
+    return row
+
+
+def revoke(*, session: Session, actor: Actor, request_id: int, reason: str) -> AccessRequest:
+    """The approver (or another who could have decided it) ends a grant before its expiry."""
+    actor.require(Action.ACCESS_APPROVE)
+    row = _for_decision(session, actor, request_id)
+    if row.status != RequestStatus.APPROVED:
+        raise Conflict("只有已批准的申请可以撤销。", field="reason")
+    if not reason.strip():
+        raise InvalidInput("撤销须写明理由。", field="reason")
+    before = _facts(row)
+    row.status, row.revoked_by, row.revoked_at = str(RequestStatus.REVOKED), actor.label, utcnow()
+    row.revoke_reason = reason.strip()[:1000]
+    session.flush()
+    record(session, actor, AccessEvent.REVOKED, ("access_request", row.id), before, _facts(row))
+    return row
+
+
+# Uses and refusals ------------------------------------------------------------------------------
+
+
+def refused(
+    *, session: Session, actor: Actor, recording_id: int, action: AccessAction, why: Refusal
+) -> None:
+    """A refused attempt, for the findings (Art. 18 (3)). The caller runs it in a transaction
+    of its own: the refused request itself writes nothing."""
+    after = {"action": str(action), "refusal": str(why), "recording_id": recording_id}
+    record(session, actor, AccessEvent.REFUSED, ("recording", recording_id), after=after)
+
+
+def served(
+    *, session: Session, actor: Actor, grant_id: int, recording_id: int, start: int, end: int
+) -> ViewSession:
+    """Bytes [start, end) of a recording shown to a viewer: merged into the open viewing
+    session, or a new session (audited) after a pause."""
+    now = utcnow()
+    view = _open_session(session, actor, grant_id, recording_id, now)
+    if view is None:
+        view = ViewSession(request_id=grant_id, recording_id=recording_id, viewer_id=actor.person_id,
+                           started_at=now, last_at=now, bytes_served=0, ranges=[])  # fmt: skip
+        session.add(view)
+        session.flush()
+        after = {"grant": grant_id, "session": view.id, "recording_id": recording_id}
+        record(session, actor, AccessEvent.VIEWED, ("recording", recording_id), after=after)
+    view.ranges = merge_ranges([*view.ranges, [start, end]])
+    view.bytes_served += max(0, end - start)
+    view.last_at = now
+    return view
+
+
+def _open_session(
+    session: Session, actor: Actor, grant_id: int, recording_id: int, now: datetime
+) -> ViewSession | None:
+    stmt = select(ViewSession).where(
+        ViewSession.request_id == grant_id,
+        ViewSession.recording_id == recording_id,
+        ViewSession.viewer_id == actor.person_id,
+        ViewSession.last_at > now - SESSION_IDLE,
+    )
+    return session.scalars(stmt.order_by(ViewSession.id.desc()).with_for_update()).first()
+
+
+def merge_ranges(ranges: list[list[int]]) -> list[list[int]]:
+    """Half-open byte ranges, sorted and joined where they touch or overlap."""
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def downloaded(*, session: Session, actor: Actor, grant_id: int, recording: Recording) -> None:
+    after = {
+        "grant": grant_id,
+        "recording_id": recording.id,
+        "sha256": recording.sha256,
+        "size": recording.size,
+    }
+    record(session, actor, AccessEvent.DOWNLOADED, ("recording", recording.id), after=after)

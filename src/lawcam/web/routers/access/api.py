@@ -1,0 +1,182 @@
+"""JSON API for access by approval (第十五条; DESIGN's wave-2 contract): ask, decide, revoke.
+Thin: parse → domain → shape."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+
+from lawcam.access import queries, service
+from lawcam.access.models import AccessRequest
+from lawcam.access.types import AccessAction, RequestStatus
+from lawcam.authz import Actor
+from lawcam.errors import NotFound
+from lawcam.evidence.models import Recording
+from lawcam.schemas.access import AccessRequestIn, AccessRequestOut, DecisionIn, RevocationIn
+from lawcam.schemas.common import Id
+from lawcam.storage import BlobStore
+from lawcam.timeutil import utcnow
+from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep, StoreDep
+
+if TYPE_CHECKING:
+    from lawcam.db import Database
+
+router = APIRouter(prefix="/api/v1", tags=["access"], route_class=CommittingRoute)
+
+
+@router.post("/access-requests", response_model=AccessRequestOut, status_code=201)
+def create_request(
+    body: AccessRequestIn, actor: CurrentActor, session: SessionDep
+) -> AccessRequestOut:
+    row = service.request_access(session=session, actor=actor, data=body.data())
+    return AccessRequestOut.of(row)
+
+
+@router.get("/access-requests", response_model=list[AccessRequestOut])
+def list_requests(
+    actor: CurrentActor,
+    session: SessionDep,
+    to_decide: Annotated[bool, Query(description="只列由我审批的")] = False,
+    status: RequestStatus | None = None,
+) -> list[AccessRequestOut]:
+    rows = queries.list_requests(session=session, actor=actor, to_decide=to_decide, status=status)
+    return [AccessRequestOut.of(row) for row in rows]
+
+
+@router.get("/access-requests/{request_id}", response_model=AccessRequestOut)
+def get_request(request_id: Id, actor: CurrentActor, session: SessionDep) -> AccessRequestOut:
+    return AccessRequestOut.of(
+        queries.get_request(session=session, actor=actor, request_id=request_id)
+    )
+
+
+@router.post("/access-requests/{request_id}/decision", response_model=AccessRequestOut)
+def decide(
+    request_id: Id, body: DecisionIn, actor: CurrentActor, session: SessionDep
+) -> AccessRequestOut:
+    row = service.decide(
+        session=session,
+        actor=actor,
+        request_id=request_id,
+        approve=body.approve,
+        reason=body.reason,
+    )
+    return AccessRequestOut.of(row)
+
+
+@router.post("/access-requests/{request_id}/revocation", response_model=AccessRequestOut)
+def revoke(
+    request_id: Id, body: RevocationIn, actor: CurrentActor, session: SessionDep
+) -> AccessRequestOut:
+    row = service.revoke(session=session, actor=actor, request_id=request_id, reason=body.reason)
+    return AccessRequestOut.of(row)
+
+
+# The content, only under a live grant ----------------------------------------------------------
+
+_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+REFUSED = "资料不存在，或您没有有效的调阅授权。"
+
+
+@router.get(
+    "/recordings/{recording_id}/content",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "部分内容"},
+    },
+)
+def recording_content(
+    recording_id: Id,
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    database: DatabaseDep,
+    store: StoreDep,
+    download: Annotated[bool, Query(description="下载原始文件（须有下载授权）")] = False,
+) -> Response:
+    """The original, byte for byte, with HTTP Range; 404 for anyone without a live grant — the
+    same answer as a recording that does not exist. A refusal is recorded in a transaction of
+    its own; each viewing session and each download, under the grant that allowed it."""
+    action = AccessAction.DOWNLOAD if download else AccessAction.VIEW
+    now = utcnow()
+    grant = queries.live_grant(session, actor, recording_id, action, now)
+    recording = queries.granted_recording(session, recording_id) if grant else None
+    if grant is None or recording is None:
+        why = queries.refusal(session, actor, recording_id, now)
+        with database.unit_of_work() as own:
+            service.refused(
+                session=own, actor=actor, recording_id=recording_id, action=action, why=why
+            )
+        raise NotFound(REFUSED)
+    _used(database, actor, grant, recording, request.headers.get("range"), download)
+    return _content(store, recording, download)
+
+
+def _used(
+    database: Database,
+    actor: Actor,
+    grant: AccessRequest,
+    recording: Recording,
+    asked: str | None,
+    download: bool,
+) -> None:
+    with database.unit_of_work() as own:
+        if download:
+            service.downloaded(session=own, actor=actor, grant_id=grant.id, recording=recording)
+            return
+        start, end = _span(asked, recording.size)
+        service.served(
+            session=own,
+            actor=actor,
+            grant_id=grant.id,
+            recording_id=recording.id,
+            start=start,
+            end=end,
+        )
+
+
+def _span(asked: str | None, size: int) -> tuple[int, int]:
+    """The bytes a Range header asks for, as [start, end): what the viewing session records."""
+    match = _SINGLE_RANGE.match((asked or "").replace(" ", ""))
+    if match is None or not (match[1] or match[2]):
+        return 0, size
+    if not match[1]:
+        return max(0, size - int(match[2])), size
+    start = min(int(match[1]), size)
+    end = min(int(match[2]) + 1, size) if match[2] else size
+    return start, max(start, end)
+
+
+def _content(store: BlobStore, recording: Recording, download: bool) -> Response:
+    media_type = mimetypes.guess_type(recording.original_name)[0] or "application/octet-stream"
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "ETag": f'"{recording.sha256}"',
+        "X-Content-SHA256": recording.sha256,
+        "X-Content-SM3": recording.sm3,
+    }
+    if download:
+        name = quote(recording.original_name)
+        headers["Content-Disposition"] = (
+            f"attachment; filename=\"original\"; filename*=UTF-8''{name}"
+        )
+    path = store.local_path(recording.sha256)
+    if path is not None:
+        return FileResponse(path, media_type=media_type, headers=headers)
+    return StreamingResponse(
+        _chunks(store, recording.sha256), media_type=media_type, headers=headers
+    )
+
+
+def _chunks(store: BlobStore, sha256: str) -> Iterator[bytes]:
+    with store.open(sha256) as handle:
+        while block := handle.read(1024 * 1024):
+            yield block
