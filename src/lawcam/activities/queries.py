@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, joinedload, load_only, selectinload
 
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
@@ -138,6 +138,12 @@ def interruptions_of(
     return list(session.scalars(stmt.order_by(Interruption.seq)))
 
 
+def activities_by_id(session: Session, activity_ids: Sequence[int]) -> list[Activity]:
+    """These activities with their officers, in the order of their ids."""
+    stmt = select(Activity).where(Activity.id.in_(activity_ids)).order_by(Activity.id)
+    return list(session.scalars(stmt.options(selectinload(Activity.officers))))
+
+
 def activities_after(session: Session, after: int, limit: int) -> list[Activity]:
     """A batch of activities in the order of their ids, with their officers (a full pass)."""
     stmt = select(Activity).where(Activity.id > after).order_by(Activity.id).limit(limit)
@@ -174,11 +180,12 @@ def interruptions_of_many(
     return found
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """A recording as the activity rules count it: its span on the workstation's clock (the
     latest corrected start, the measured offset, or the device's own), its officer (the latest
-    correction or the one at ingest), and when the workstation received it (the docking)."""
+    correction or the one at ingest), and when the workstation received it (the docking). A
+    named tuple: a full pass builds one per linked recording, 10^6 of them, and a frozen
+    dataclass costs several times as much to build."""
 
     id: int
     device_id: int
@@ -238,15 +245,26 @@ def facts_linked(session: Session, activity_ids: Sequence[int]) -> dict[int, Fac
 def _corrections(session: Session, ids: list[int]) -> dict[tuple[int, str], str]:
     """The latest correction of each recording's start and officer."""
     latest: dict[tuple[int, str], str] = {}
-    fields = (str(CorrectableField.START_AT), str(CorrectableField.OFFICER))
     for start in range(0, len(ids), 500):
-        stmt = (
-            select(Correction.recording_id, Correction.field, Correction.value)
-            .where(Correction.recording_id.in_(ids[start : start + 500]))
-            .where(Correction.field.in_(fields))
-            .order_by(Correction.id)
-        )
-        latest.update({(rid, field): value for rid, field, value in session.execute(stmt)})
+        latest.update(_latest(session, Correction.recording_id.in_(ids[start : start + 500])))
+    return _officers_named(session, latest)
+
+
+def _latest(session: Session, which: Any) -> dict[tuple[int, str], str]:
+    """(recording, field) -> the latest corrected value, for the corrections ``which`` picks."""
+    fields = (str(CorrectableField.START_AT), str(CorrectableField.OFFICER))
+    stmt = (
+        select(Correction.recording_id, Correction.field, Correction.value)
+        .where(which, Correction.field.in_(fields))
+        .order_by(Correction.id)
+    )
+    return {(rid, field): value for rid, field, value in session.execute(stmt)}
+
+
+def _officers_named(
+    session: Session, latest: dict[tuple[int, str], str]
+) -> dict[tuple[int, str], str]:
+    """A corrected officer is written as a badge; the rules count the person's id."""
     badges = {v for (_, f), v in latest.items() if f == str(CorrectableField.OFFICER)}
     people = _people_by_badge(session, badges)
     for key, value in list(latest.items()):
@@ -269,11 +287,12 @@ def _facts(recording: Any, corrected: dict[tuple[int, str], str]) -> Facts:
     """From a row of ``_FACT_COLUMNS`` and the docking time."""
     length = recording.end_at - recording.start_at
     start = recording.corrected_start_at or recording.start_at
-    if value := corrected.get((recording.id, _START_AT)):
-        start = datetime.fromisoformat(value)
     officer = recording.officer_id
-    if value := corrected.get((recording.id, _OFFICER)):
-        officer = int(value)
+    if corrected:  # few recordings are ever corrected
+        if value := corrected.get((recording.id, _START_AT)):
+            start = datetime.fromisoformat(value)
+        if value := corrected.get((recording.id, _OFFICER)):
+            officer = int(value)
     return Facts(
         recording.id,
         recording.device_id,
@@ -285,6 +304,97 @@ def _facts(recording: Any, corrected: dict[tuple[int, str], str]) -> Facts:
     )
 
 
+@dataclass(frozen=True)
+class StoredBatch:
+    """A batch of activities as stored, read by column for a full pass (most are current, and
+    building their objects was most of its cost: bench/coverage.py)."""
+
+    activities: Sequence[Any]  # rows of _STORED, in the order of their ids
+    officers: dict[int, list[int]]  # activity -> its officers, as ``Activity.officer_ids``
+    links: dict[int, list[tuple[int, bool]]]  # activity -> (recording, late) of active links
+    facts: dict[int, Facts]  # the linked recordings'
+    interruptions: dict[int, list[Any]]  # activity -> rows of its current interruptions
+
+
+_STORED = (
+    Activity.id,
+    Activity.arrived_at,
+    Activity.ended_at,
+    Activity.coverage,
+    Activity.no_recording,
+    Activity.unexplained,
+    Activity.upload_deadline,
+    Activity.late_uploads,
+)
+
+
+def stored_after(session: Session, after: int, limit: int) -> StoredBatch | None:
+    """The next ``limit`` activities by id after ``after`` (None when there are no more), with
+    their officers, links, linked recordings' facts and current interruptions: five queries,
+    each over a range of activity ids (a long IN list is the slow part on SQLite)."""
+    stmt = select(*_STORED).where(Activity.id > after).order_by(Activity.id).limit(limit)
+    rows = session.execute(stmt).all()
+    if not rows:
+        return None
+    within = (after, rows[-1].id)
+    links, found = _linked(session, within)
+    return StoredBatch(rows, _officers_in(session, within), links, found, _gaps_in(session, within))
+
+
+def _in(column: Any, within: tuple[int, int]) -> Any:
+    return column.between(within[0] + 1, within[1])
+
+
+def _officers_in(session: Session, within: tuple[int, int]) -> dict[int, list[int]]:
+    stmt = (
+        select(ActivityOfficer.activity_id, ActivityOfficer.person_id)
+        .where(_in(ActivityOfficer.activity_id, within))
+        .order_by(ActivityOfficer.id)
+    )
+    found: dict[int, list[int]] = {}
+    for activity_id, person_id in session.execute(stmt):
+        found.setdefault(activity_id, []).append(person_id)
+    return found
+
+
+def _linked(
+    session: Session, within: tuple[int, int]
+) -> tuple[dict[int, list[tuple[int, bool]]], dict[int, Facts]]:
+    """The active links and their recordings' facts, in one scan of links joined to
+    recordings and runs (and one query for the few corrections)."""
+    active = (_in(ActivityLink.activity_id, within), ActivityLink.detached_at.is_(None))
+    stmt = (
+        select(ActivityLink.activity_id, ActivityLink.late, *_FACT_COLUMNS, IngestRun.started_at)
+        .join(Recording, Recording.id == ActivityLink.recording_id)
+        .join(IngestRun, IngestRun.id == Recording.ingest_run_id)
+        .where(*active)
+    )
+    linked = select(ActivityLink.recording_id).where(*active)
+    corrected = _officers_named(session, _latest(session, Correction.recording_id.in_(linked)))
+    links: dict[int, list[tuple[int, bool]]] = {}
+    found: dict[int, Facts] = {}
+    for row in session.execute(stmt):
+        links.setdefault(row.activity_id, []).append((row.id, row.late))
+        if row.id not in found:
+            found[row.id] = _facts(row, corrected)
+    return links, found
+
+
+def _gaps_in(session: Session, within: tuple[int, int]) -> dict[int, list[Any]]:
+    stmt = select(
+        Interruption.activity_id,
+        Interruption.kind,
+        Interruption.officer_id,
+        Interruption.start_at,
+        Interruption.end_at,
+        Interruption.explanation,
+    ).where(_in(Interruption.activity_id, within), Interruption.current.is_(True))
+    found: dict[int, list[Any]] = {}
+    for row in session.execute(stmt):
+        found.setdefault(row.activity_id, []).append(row)
+    return found
+
+
 def candidates(session: Session, activity: Activity, tolerance: timedelta) -> list[Facts]:
     """Recordings made during the activity (its span widened by the tolerance) by one of its
     officers: the recording's officer, or whoever held its device at the moment it started.
@@ -292,18 +402,19 @@ def candidates(session: Session, activity: Activity, tolerance: timedelta) -> li
     in that time, or corrected (the correction may name them or move the recording)."""
     window = Span(activity.arrived_at, activity.ended_at).widened(tolerance)
     officers = set(activity.officer_ids)
-    near = select(Recording).where(
-        or_(
-            Recording.start_at.between(window.start - LONGEST_RECORDING, window.end),
-            Recording.corrected_start_at.between(window.start - LONGEST_RECORDING, window.end),
-            Recording.id.in_(_restarted(activity)),
-        ),
-        or_(
-            Recording.officer_id.in_(officers),
-            Recording.device_id.in_(_held_in(officers, window)),
-            Recording.id.in_(_reassigned()),
-        ),
+    when = or_(
+        Recording.start_at.between(window.start - LONGEST_RECORDING, window.end),
+        Recording.corrected_start_at.between(window.start - LONGEST_RECORDING, window.end),
+        Recording.id.in_(_restarted(activity)),
     )
+    # One arm per way a recording can be theirs, each on its own index (the officer's, the
+    # device's, the corrections'): as one OR, PostgreSQL scanned every recording.
+    arms = union_all(
+        select(Recording.id).where(Recording.officer_id.in_(officers), when),
+        select(Recording.id).where(Recording.device_id.in_(_held_in(officers, window)), when),
+        select(Recording.id).where(Recording.id.in_(_reassigned()), when),
+    )
+    near = select(Recording).where(Recording.id.in_(arms))
     found = [f for f in facts(session, near) if f.span.overlaps(window)]
     return [f for f in found if f.officer_id in officers or _held_by(session, f, officers)]
 
@@ -405,11 +516,14 @@ def activities_near(
         return []
     start = min(f.span.start for f in found) - tolerance
     end = max(f.span.end for f in found) + tolerance
+    # Their activities first, then the time: as one query PostgreSQL walked the index of
+    # arrival or end over every activity before or after the docking.
     present = select(ActivityOfficer.activity_id).where(
         ActivityOfficer.person_id.in_(set().union(*people.values()))
     )
+    ids = sorted(set(session.scalars(present)))
     stmt = select(Activity).where(
-        Activity.arrived_at < end, Activity.ended_at > start, Activity.id.in_(present)
+        Activity.id.in_(ids), Activity.arrived_at < end, Activity.ended_at > start
     )
     near = session.scalars(stmt.options(selectinload(Activity.officers)))
     return [a for a in near if any(_may_take(a, f, tolerance, people[f.id]) for f in found)]
