@@ -101,28 +101,31 @@ class PackageFile:
 @dataclass(frozen=True)
 class Approval:
     """The decision that allows the provision, as the receipt and manifest state it.
-    ``audit_seq`` is the approval's audit entry (its subject id is ``request_id``)."""
+    ``audit_seq`` is the decision's audit entry: its subject is ("access_request",
+    ``request_id``), and the verifier checks the manifest's approval against the keys that entry
+    records (``as_dict`` names them as the access request's columns: purpose, recipient,
+    recipient_org, decided_by, decided_at, decision_reason)."""
 
     request_id: int
     requester: str
-    approver: str
+    approver: str  # who decided (``decided_by``)
     decided_at: datetime
     purpose: str
     recipient: str
     audit_seq: int
-    organisation: str = ""
-    reason: str = ""
+    organisation: str = ""  # the recipient's organisation (``recipient_org``)
+    reason: str = ""  # the approver's words (``decision_reason``)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "request_id": self.request_id,
-            "requester": self.requester,
-            "approver": self.approver,
+            "requested_by": self.requester,
+            "decided_by": self.approver,
             "decided_at": self.decided_at.isoformat(),
             "purpose": self.purpose,
             "recipient": self.recipient,
-            "organisation": self.organisation,
-            "reason": self.reason,
+            "recipient_org": self.organisation,
+            "decision_reason": self.reason,
             "audit_seq": self.audit_seq,
         }
 

@@ -265,19 +265,30 @@ def check_recordings(
 def check_approval(
     manifest: dict[str, Any], entries: dict[int, tuple[bytes, dict[str, Any]]], report: Report
 ) -> None:
+    """The approval the manifest states is the decision the log recorded: its request, an
+    approval (not a rejection), and every fact the entry records (purpose, recipient …)."""
     approval = manifest["approval"]
     seq = approval.get("audit_seq")
     found = entries.get(seq) if isinstance(seq, int) else None
     if found is None:
         report.problem(ENTRIES, f"没有审批的审计记录（序号 {seq!r}）")
         return
-    subject = found[1].get("subject") or {}
+    subject, audited = found[1].get("subject") or {}, found[1].get("after") or {}
     if str(subject.get("id")) != str(approval.get("request_id")):
         report.problem(
             MANIFEST,
             f"审批的申请编号 {approval.get('request_id')!r} 与审计记录 {seq} 的对象"
             f" {subject.get('id')!r} 不符（清单被改动）",
         )
+    if audited.get("status", "approved") != "approved":
+        report.problem(ENTRIES, f"审计记录 {seq} 记载的审批结果是 {audited['status']!r}，不是批准")
+    stated = {k: v for k, v in approval.items() if k not in ("audit_seq", "request_id", "status")}
+    for key, value in stated.items():
+        if key in audited and not same_value(value, audited[key]):
+            report.problem(
+                MANIFEST,
+                f"审批的“{key}”写作 {value!r}，审计记录 {seq} 却是 {audited[key]!r}（清单被改动）",
+            )
 
 
 # The tree head and its key ---------------------------------------------------------------

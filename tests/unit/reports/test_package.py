@@ -24,6 +24,7 @@ import cryptography
 import pytest
 
 from lawcam.audit import log
+from lawcam.audit.models import TreeHead
 from lawcam.audit.service import record
 from lawcam.audit.signing import load_signer
 from lawcam.authz import console_actor
@@ -59,17 +60,32 @@ class Built:
     approval: Approval
     evidence: Evidence
     originals: dict[str, bytes]  # name in the zip -> the stored original
+    url: str  # the home's database, still there while the module's tests run
+
+
+DECIDED_AT = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
 
 
 def _approve(database: Database) -> int:
-    """The approval's audit entry, as the access domain will write it."""
+    """The decision's audit entry, as the access domain writes it (the request's facts)."""
+    after = {
+        "action": "provide",
+        "status": "approved",
+        "purpose": "诉讼案件举证：（2026）某行初 12 号",
+        "recipient": "某区人民法院 李法官",
+        "recipient_org": "某区人民法院",
+        "decided_by": "王五(分管领导)",
+        "decided_at": DECIDED_AT.isoformat(),
+        "decision_reason": "同意提供",
+    }
     with database.unit_of_work() as session:
         event = record(
             session,
             console_actor("tester"),
-            "access:request:approve",
+            "access:request:decide",
             ("access_request", REQUEST_ID),
-            after={"status": "approved", "action": "provide", "recipient": "某区人民法院"},
+            before={"status": "pending"},
+            after=after,
         )
         return event.seq
 
@@ -92,11 +108,12 @@ def _package(database: Database, settings: Settings, approval_seq: int, to: Path
         request_id=REQUEST_ID,
         requester="张三(010001)",
         approver="王五(分管领导)",
-        decided_at=datetime(2026, 12, 1, 2, 30, tzinfo=UTC),
+        decided_at=DECIDED_AT,
         purpose="诉讼案件举证：（2026）某行初 12 号",
         recipient="某区人民法院 李法官",
         audit_seq=approval_seq,
         organisation="某区人民法院",
+        reason="同意提供",
     )
     stream = build_package(files, approval, evidence)
     with to.open("wb") as sink:
@@ -104,7 +121,7 @@ def _package(database: Database, settings: Settings, approval_seq: int, to: Path
             sink.write(chunk)
     assert to.stat().st_size == stream.size
     originals = {f.name: store.open(f.sha256).read() for f in files}
-    return Built(to, files, approval, evidence, originals)
+    return Built(to, files, approval, evidence, originals, database.url)
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +236,7 @@ def test_the_zip_holds_byte_identical_originals_and_every_part(built: Built) -> 
     # The exact stored entries: the recordings' ingest and the approval, in leaf order.
     assert entries == [entry for _seq, entry in built.evidence.entries]
     tags = [json.loads(line)["tag"] for line in entries]
-    assert tags == ["evidence:recording:ingest"] * 3 + ["access:request:approve"]
+    assert tags == ["evidence:recording:ingest"] * 3 + ["access:request:decide"]
 
 
 def test_the_receipt_is_a_chinese_register_form_with_the_tree_head(
@@ -298,11 +315,12 @@ def test_a_flipped_byte_in_an_original_is_named(built: Built, unpacked: Path) ->
 
 def test_an_edited_manifest_is_named(built: Built, unpacked: Path) -> None:
     """Facts the audit log records are checked against it: a start time moved, an original
-    renamed, another request named as the approval."""
+    renamed, another request named as the approval, another recipient."""
     manifest = manifest_of(unpacked)
     manifest["files"][0]["recording"]["start_at"] = "2026-11-30T08:00:00+00:00"
     manifest["files"][1]["original_name"] = "另一个文件.jpg"
     manifest["approval"]["request_id"] = 8
+    manifest["approval"]["recipient"] = "某律师事务所"
     write_manifest(unpacked, manifest)
     status, out = run_verifier(unpacked)
     assert status == 1
@@ -310,7 +328,18 @@ def test_an_edited_manifest_is_named(built: Built, unpacked: Path) -> None:
     assert "的“start_at”写作 '2026-11-30T08:00:00+00:00'" in out
     assert "的“original_name”写作 '另一个文件.jpg'" in out
     assert "审批的申请编号 8 与审计记录" in out
-    assert "核验未通过，发现 3 个问题" in out
+    assert "审批的“recipient”写作 '某律师事务所'，审计记录" in out
+    assert "核验未通过，发现 4 个问题" in out
+
+
+def test_a_rejection_is_no_approval(unpacked: Path) -> None:
+    entries_file = unpacked / "audit" / "entries.jsonl"
+    lines = entries_file.read_text(encoding="utf-8").splitlines()
+    lines[-1] = lines[-1].replace('"status":"approved"', '"status":"rejected"')
+    entries_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, out = run_verifier(unpacked)
+    assert status == 1
+    assert "记载的审批结果是 'rejected'，不是批准" in out
 
 
 def test_a_digest_edited_in_the_manifest_is_named(built: Built, unpacked: Path) -> None:
@@ -396,6 +425,33 @@ def test_an_original_that_no_longer_matches_aborts_the_stream(built: Built) -> N
             chunks.append(chunk)
     with pytest.raises(zipfile.BadZipFile):  # no central directory: nothing that unpacks
         zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+
+
+def test_gathering_refuses_what_the_log_cannot_prove(built: Built) -> None:
+    database = Database(built.url)
+    head = built.evidence.head
+    ids = [f.recording_id for f in built.files]
+    seq = built.approval.audit_seq
+
+    def gather(recording_ids: list[int], size: int, root: str) -> Evidence:
+        signed = TreeHead(
+            size=size, root=root, timestamp=datetime.now(UTC), signature="", key_id=""
+        )
+        with database.read() as session:
+            return gather_evidence(
+                session, recording_ids=recording_ids, approval_seq=seq, head=signed, public_key=b""
+            )
+
+    try:
+        assert gather(ids, head.size, head.root).entries == built.evidence.entries
+        with pytest.raises(PackageError, match=r"找不到录像 \['999'\] 的入库记录"):
+            gather([*ids, 999], head.size, head.root)
+        with pytest.raises(PackageError, match=f"尚未包含审计记录 {seq}"):
+            gather(ids, seq, head.root)
+        with pytest.raises(PackageError, match="与树头不一致"):
+            gather(ids, head.size, "0" * 64)
+    finally:
+        database.dispose()
 
 
 def test_a_package_needs_an_entry_and_a_proof_for_every_part(built: Built) -> None:
