@@ -286,6 +286,9 @@ PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 LABEL_WIDTH = 32 * mm
 QR_SIZE = 38 * mm
+# A package of thousands of recordings lists them all in manifest.json; the paper form lists
+# this many (about six pages) and refers to the manifest for the rest.
+RECEIPT_FILES = 100
 _GREY = Color(0.35, 0.35, 0.35)
 
 
@@ -354,7 +357,7 @@ def _shown(value: object) -> str:
 
 def _receipt_files(sheet: _Sheet, files: Sequence[PackageFile]) -> None:
     sheet.text(f"二、提供的原始文件（共 {len(files)} 个，{sum(f.size for f in files):,} 字节）", 12)
-    for number, file in enumerate(files, 1):
+    for number, file in enumerate(files[:RECEIPT_FILES], 1):
         facts = file.facts
         who = f"{facts.get('officer') or '未知'}（{facts.get('officer_badge') or '无警号'}）"
         sheet.text(f"{number}. {file.name}    {file.size:,} 字节", 9)
@@ -365,6 +368,11 @@ def _receipt_files(sheet: _Sheet, files: Sequence[PackageFile]) -> None:
         )  # fmt: skip
         sheet.text(f"SHA-256 {file.sha256}", 7.5, x=MARGIN + 5 * mm)
         sheet.text(f"SM3     {file.sm3}", 7.5, x=MARGIN + 5 * mm)
+    if len(files) > RECEIPT_FILES:
+        rest = len(files) - RECEIPT_FILES
+        sheet.text(
+            f"其余 {rest} 个文件的名称与摘要见包内 manifest.json（同一树头的审计记录逐一证明）。", 9
+        )
 
 
 def _receipt_head(sheet: _Sheet, evidence: Evidence) -> None:

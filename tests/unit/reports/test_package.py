@@ -40,6 +40,7 @@ from lawcam.reports.package import (
     build_package,
     gather_evidence,
     package_file,
+    receipt_pdf,
 )
 from lawcam.storage import open_store
 from tests.conftest import BACKEND, _worker, pg_create, pg_drop
@@ -255,6 +256,19 @@ def test_the_receipt_is_a_chinese_register_form_with_the_tree_head(
         assert expected in text
     assert head.root in text and head.key_id in text
     assert built.files[0].sha256 in text
+
+
+def test_the_receipt_of_many_recordings_lists_a_hundred_and_refers_to_the_manifest(
+    built: Built, tmp_path: Path
+) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    many = [replace(built.files[0], recording_id=i) for i in range(1, 151)]
+    (tmp_path / "r.pdf").write_bytes(receipt_pdf(many, built.approval, built.evidence, DECIDED_AT))
+    done = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True)
+    text = done.stdout.decode()
+    assert "共 150 个" in text and "100. originals/100_" in text and "101. " not in text
+    assert "其余 50 个文件的名称与摘要见包内 manifest.json" in text
 
 
 # The verifier -------------------------------------------------------------------------------
