@@ -14,18 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lawcam.activities import queries
-from lawcam.activities.coverage import Coverage, Gap, coverage
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
-from lawcam.activities.queries import Facts
+from lawcam.activities.recompute import deadline, recompute, tolerance
 from lawcam.activities.types import (
     TWO_OFFICER_KINDS,
     ActivityEvent,
     ActivityKind,
     Cause,
-    CoveragePolicy,
     Explanation,
     LinkHow,
-    Span,
 )
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor, Role
@@ -154,11 +151,6 @@ def _new_activity(actor: Actor, settings: Settings, data: ActivityData, key: str
     )
 
 
-def deadline(ended_at: datetime, settings: Settings) -> datetime:
-    """第十四条: within 24 hours of the end of the duty (the activity), not of each file."""
-    return ended_at + timedelta(hours=settings.upload_deadline_hours)
-
-
 def _warnings(data: ActivityData) -> list[str]:
     if data.kind in TWO_OFFICER_KINDS and len(set(data.officer_ids)) < 2:
         return [f"{data.kind.label}一般应由两名以上执法人员进行，本活动只登记了一名。"]
@@ -229,15 +221,16 @@ def _check_times(data: ActivityData, settings: Settings) -> None:
 def relink(*, session: Session, actor: Actor, settings: Settings, activity: Activity) -> None:
     """Links the recordings made during the activity by its officers, drops automatic links
     that no longer hold (a corrected time or officer), and recomputes what depends on them."""
-    found = {f.id for f in queries.candidates(session, activity, _tolerance(settings))}
+    found = {f.id: f for f in queries.candidates(session, activity, tolerance(settings))}
     links = {
         link.recording_id: link for link in queries.links_of(session, activity.id, active=False)
     }
-    _link_auto(session, actor, activity, sorted(found - links.keys()))
+    _link_auto(session, actor, activity, sorted(found.keys() - links.keys()))
     for recording_id, link in links.items():
         if link.how == LinkHow.AUTO and link.detached_at is None and recording_id not in found:
             _unlink_auto(session, actor, link)
-    recompute(session=session, actor=actor, settings=settings, activity=activity)
+    # The candidates' facts are not read again; those of recordings attached by hand are.
+    recompute(session=session, actor=actor, settings=settings, activity=activity, known=found)
 
 
 def relink_recordings(
@@ -245,7 +238,7 @@ def relink_recordings(
 ) -> int:
     """After an ingest or a correction: the activities these recordings may belong to (by
     time; ``relink`` checks the officers) relinked. The number of activities looked at."""
-    tolerance = _tolerance(settings)
+    slack = tolerance(settings)
     ids = list(recording_ids)
     # Where they are now (by time), and where they were linked (a correction moves them away).
     seen = {a.id: a for a in queries.activities_linking(session, ids)}
@@ -253,7 +246,7 @@ def relink_recordings(
     # Only the activities of a recording's officer or its device's holder can take it.
     holders = queries.custodians(session, found)
     people = {f.id: {p for p in (f.officer_id, holders[f.id]) if p is not None} for f in found}
-    for activity in queries.activities_near(session, found, tolerance, people):
+    for activity in queries.activities_near(session, found, slack, people):
         seen.setdefault(activity.id, activity)
     for activity in seen.values():
         relink(session=session, actor=actor, settings=settings, activity=activity)
@@ -310,163 +303,6 @@ def _unlink_auto(session: Session, actor: Actor, link: ActivityLink) -> None:
     session.flush()
     after = {"reason": "录像的时间或执法人员已更正，不再属于本次活动"}
     record(session, actor, ActivityEvent.UNLINKED, ("activity", link.activity_id), before, after)
-
-
-def _tolerance(settings: Settings) -> timedelta:
-    return timedelta(seconds=settings.activity_tolerance_s)
-
-
-def recompute(*, session: Session, actor: Actor, settings: Settings, activity: Activity) -> None:
-    """Coverage, interruptions, the deadline and each link's lateness from the linked
-    recordings; stored, and audited when anything changed."""
-    links = queries.links_of(session, activity.id)
-    facts = queries.facts_of(session, (link.recording_id for link in links))
-    rows = queries.interruptions_of(session, activity.id, current=False)
-    _store(session, actor, settings, activity, links, facts, rows)
-
-
-def recompute_all(*, session: Session, actor: Actor, settings: Settings, batch: int = 1000) -> int:
-    """Every activity's stored coverage recomputed as ``recompute`` does (after a change of the
-    tolerance or the policy; a nightly check), reading a batch of activities with their links,
-    their recordings' facts and their interruptions in a few queries. The number changed."""
-    changed, after = 0, 0
-    while chunk := queries.activities_after(session, after, batch):
-        ids = [a.id for a in chunk]
-        links = queries.links_of_many(session, ids)
-        facts = queries.facts_linked(session, ids)
-        rows = queries.interruptions_of_many(session, ids)
-        for activity in chunk:
-            mine = links.get(activity.id, [])
-            changed += _store(session, actor, settings, activity, mine, facts, rows[activity.id])
-        after = ids[-1]
-    return changed
-
-
-def _store(
-    session: Session,
-    actor: Actor,
-    settings: Settings,
-    activity: Activity,
-    links: list[ActivityLink],
-    facts: dict[int, Facts],
-    rows: list[Interruption],
-) -> bool:
-    """The recomputation from what was read: ``rows`` are all the activity's interruptions
-    (current or not, so that a new one gets the next number). True when anything changed."""
-    counted = [facts[link.recording_id] for link in links if link.recording_id in facts]
-    result = _coverage(session, activity, settings, counted)
-    before = _derived(activity)
-    late = _mark_late(activity, links, facts, deadline(activity.ended_at, settings))
-    added, dropped = _sync_interruptions(session, activity, result.gaps, rows)
-    _assign(
-        activity,
-        coverage=round(result.fraction, 6),
-        no_recording=result.no_recording,
-        upload_deadline=deadline(activity.ended_at, settings),
-        late_uploads=len(late),
-        unexplained=sum(1 for r in rows if r.current and r.explanation is None),
-    )
-    after = _derived(activity)
-    if before != after or added or dropped:
-        changes = {**after, "late_recordings": late, "new": added, "superseded": dropped}
-        record(session, actor, ActivityEvent.COVERAGE, ("activity", activity.id), before, changes)
-        return True
-    return False
-
-
-def _assign(row: object, **values: object) -> None:
-    """Only the values that differ are set: an unchanged row is not made dirty (a full pass
-    over 10^5 activities would otherwise flush every one of them)."""
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-
-
-def _derived(activity: Activity) -> dict[str, object]:
-    return {
-        "coverage": activity.coverage,
-        "no_recording": activity.no_recording,
-        "unexplained": activity.unexplained,
-        "late_uploads": activity.late_uploads,
-        "upload_deadline": activity.upload_deadline.isoformat(),
-    }
-
-
-def _coverage(
-    session: Session, activity: Activity, settings: Settings, facts: list[Facts]
-) -> Coverage:
-    officers = activity.officer_ids
-    by_officer: dict[int, list[Span]] = {}
-    for fact in facts:
-        if fact.counts:
-            by_officer.setdefault(_whose(session, fact, officers), []).append(fact.span)
-    span = Span(activity.arrived_at, activity.ended_at)
-    policy = CoveragePolicy(settings.activity_policy)
-    return coverage(span, by_officer, officers, policy, _tolerance(settings))
-
-
-def _whose(session: Session, fact: Facts, officers: list[int]) -> int:
-    """0 (anyone's) for a recording attached by hand that names none of the officers."""
-    return queries.counted_for(session, fact, officers) or 0
-
-
-def _mark_late(
-    activity: Activity, links: list[ActivityLink], facts: dict[int, Facts], due: datetime
-) -> list[int]:
-    """第十四条: a recording is late when the workstation received it after the deadline."""
-    late = []
-    for link in links:
-        fact = facts.get(link.recording_id)
-        _assign(link, late=fact is not None and fact.docked_at > due)
-        if link.late:
-            late.append(link.recording_id)
-    return late
-
-
-def _sync_interruptions(
-    session: Session, activity: Activity, gaps: Sequence[Gap], rows: list[Interruption]
-) -> tuple[list[dict[str, object]], list[int]]:
-    """The stored interruptions (``rows``, all of them) made to match the computed ones: an
-    unchanged one keeps its number and its explanation; one that no longer exists stays, marked
-    not current. New ones are appended to ``rows``."""
-    wanted = {(g.kind, g.officer_id, g.span.start, g.span.end): g for g in gaps}
-    kept = set()
-    dropped = []
-    for row in (r for r in rows if r.current):
-        key = (row.kind, row.officer_id, row.start_at, row.end_at)
-        if key in wanted:
-            kept.add(key)
-        else:
-            row.current = False
-            dropped.append(row.seq)
-    added = []
-    for key, gap in wanted.items():
-        if key not in kept:
-            rows.append(
-                _add_interruption(session, activity, gap, max((r.seq for r in rows), default=0) + 1)
-            )
-            added.append(rows[-1].snapshot())
-    if dropped:
-        session.flush()
-    return added, dropped
-
-
-def _add_interruption(session: Session, activity: Activity, gap: Gap, seq: int) -> Interruption:
-    row = Interruption(
-        activity_id=activity.id,
-        seq=seq,
-        kind=str(gap.kind),
-        officer_id=gap.officer_id,
-        start_at=gap.span.start,
-        end_at=gap.span.end,
-        current=True,
-        text="",
-        explained_by="",
-        confirmed_by="",
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def _unexplained(session: Session, activity_id: int) -> int:
@@ -577,7 +413,7 @@ def explain_voice(
     if link is None or link.detached_at is not None:
         raise InvalidInput("所选录像不属于本次执法活动。", field="recording")
     fact = queries.facts_of(session, [recording_id])[recording_id]
-    if abs(fact.span.start - row.end_at) > _tolerance(settings):
+    if abs(fact.span.start - row.end_at) > tolerance(settings):
         raise InvalidInput(
             "语音说明应在中断后恢复记录的那段录像中：所选录像不是在中断结束时开始的。",
             field="recording",
