@@ -144,12 +144,6 @@ def activities_by_id(session: Session, activity_ids: Sequence[int]) -> list[Acti
     return list(session.scalars(stmt.options(selectinload(Activity.officers))))
 
 
-def activities_after(session: Session, after: int, limit: int) -> list[Activity]:
-    """A batch of activities in the order of their ids, with their officers (a full pass)."""
-    stmt = select(Activity).where(Activity.id > after).order_by(Activity.id).limit(limit)
-    return list(session.scalars(stmt.options(selectinload(Activity.officers))))
-
-
 def links_of_many(session: Session, activity_ids: Sequence[int]) -> dict[int, list[ActivityLink]]:
     """The active links of each activity, in one query."""
     stmt = (
@@ -230,16 +224,6 @@ def facts_of(session: Session, recording_ids: Iterable[int]) -> dict[int, Facts]
     if not ids:
         return {}
     return {f.id: f for f in facts(session, select(Recording).where(Recording.id.in_(ids)))}
-
-
-def facts_linked(session: Session, activity_ids: Sequence[int]) -> dict[int, Facts]:
-    """The facts of the recordings linked to these activities, in one query (the links
-    joined, not their ids listed: a long IN list is the slow part on SQLite)."""
-    linked = select(ActivityLink.recording_id).where(
-        ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None)
-    )
-    stmt = select(Recording).where(Recording.id.in_(linked))
-    return {f.id: f for f in facts(session, stmt)}
 
 
 def _corrections(session: Session, ids: list[int]) -> dict[tuple[int, str], str]:
