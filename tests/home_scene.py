@@ -109,7 +109,12 @@ def build_scene(
                 "未结束的故障": 1,
                 "迟交的资料": int(late),
             },
-            "unit_head": {"未读的故障报告": 1, "待决定的丢失、损坏案件": 1, "未读消息": 1},
+            "unit_head": {
+                "未读的故障报告": 1,
+                "待决定的丢失、损坏案件": 1,
+                "未读消息": 1,
+                "待审批的调阅申请": 0,
+            },
             # tests.factories: one pending purchase of 执法二处.
             "finance": {"待审批的采购": 1},
             "ict": {"未结束的故障（按型号）": 1, "送修待完成": 0},
@@ -120,6 +125,8 @@ def build_scene(
             "auditor": {},
             # 工程监管处 ("fewer", target 1) has no device; the others reach their number.
             "engineering": {"配备不足的单位": 1},
+            # 分管领导: no access request waits for them here (第十五条).
+            "office_leader": {"待审批的调阅申请": 0},
         },
     )
 

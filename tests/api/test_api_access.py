@@ -7,7 +7,10 @@ recorded; the rule's refusals are Chinese; and many at once."""
 from __future__ import annotations
 
 import hashlib
+import io
+import subprocess
 import threading
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -272,3 +275,35 @@ def test_many_view_at_once_under_one_grant(
         ).all()
         requests = session.scalars(select(AccessRequest)).all()
     assert len(requests) == 1 and len(views) >= 1
+
+
+@pytest.mark.req("R15.2")
+def test_an_approved_provision_downloads_as_a_package_that_verifies_offline(
+    database: Database, settings: Settings, office: Office, scene: list[int], tmp_path: Path
+) -> None:
+    admin = user(settings, database, "u_admin2")
+    body = {"recording_ids": scene, "action": "provide", "purpose": "移送公安机关",
+            "recipient": "王警官", "recipient_org": "市公安局某分局"}  # fmt: skip
+    made = admin.post("/api/v1/access-requests", json=body).json()
+    url = f"/api/v1/access-requests/{made['id']}/package"
+    assert admin.get(url).status_code == 409  # not approved yet
+    leader = user(settings, database, office.user(Role.OFFICE_LEADER))
+    assert (
+        leader.post(
+            f"/api/v1/access-requests/{made['id']}/decision", json={"approve": True}
+        ).status_code
+        == 200
+    )
+    assert leader.get(url).status_code in (404, 409)  # the approver is not the requester
+    got = admin.get(url)
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    assert int(got.headers["content-length"]) == len(got.content)
+    folder = tmp_path / "package"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        archive.extractall(folder)
+    checked = subprocess.run(
+        ["/usr/bin/python3", "-I", "-S", str(folder / "verify_package.py"), str(folder)],
+        capture_output=True, text=True, env={}, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert len(events(database, AccessEvent.PACKAGED)) == 1

@@ -167,6 +167,7 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/access-requests/{request_id}"): NOBODY,
     ("POST", "/api/v1/access-requests/{request_id}/decision"): NOBODY,
     ("POST", "/api/v1/access-requests/{request_id}/revocation"): NOBODY,
+    ("GET", "/api/v1/access-requests/{request_id}/package"): NOBODY,
     ("GET", "/api/v1/recordings/{recording_id}/content"): NOBODY,  # nobody holds a grant
 }
 

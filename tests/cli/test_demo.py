@@ -24,6 +24,7 @@ EXPECTED_USERS = {
     "engineering",
     "finance",
     "ict",
+    "leader",  # 分管领导 (第十五条)
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lawcam.access.models import AccessRequest, ViewSession
 from lawcam.custody.models import FaultReport, LossCase, Notification, RepairOrder
 from lawcam.evidence.models import Correction, Recording
-from lawcam.timeutil import SHANGHAI
+from lawcam.timeutil import SHANGHAI, utcnow
 from tests.cli.conftest import Cli
 
 pytestmark = [pytest.mark.req("R9.2"), pytest.mark.req("R16.1"), pytest.mark.req("R17.1")]
@@ -144,3 +145,32 @@ def test_every_workflow_state_is_present(demo: tuple[Cli, str]) -> None:
     times = [e["occurred_at"] for e in log]
     assert times == sorted(times) or times == sorted(times, reverse=True)
     assert again["activities"] is None  # already seeded: nothing played again
+
+
+@pytest.mark.req("R15.2")
+def test_every_state_of_access_by_approval_is_present(demo: tuple[Cli, str]) -> None:
+    """第十五条 in the demo: approved and watched then expired (a later look refused), provided
+    outside and revoked, rejected with its reason, approved and live, and one waiting."""
+    cli, printed = demo
+    requests = sorted(_all(cli, AccessRequest), key=lambda r: r.id)
+    assert [r.status for r in requests] == [
+        "approved",
+        "revoked",
+        "rejected",
+        "approved",
+        "pending",
+    ]
+    assert [r.approver for r in requests] == [
+        "unit_head",
+        "office_leader",
+        "unit_head",
+        "unit_head",
+        "unit_head",
+    ]
+    assert requests[0].expires_at < utcnow() < requests[3].expires_at  # type: ignore[operator]
+    assert requests[2].decision_reason and requests[1].revoke_reason
+    [view] = _all(cli, ViewSession)
+    assert view.request_id == requests[0].id and view.bytes_served > 0
+    refused = cli.ok("audit", "list", "--tag", "access:content:refuse")["events"]
+    assert len(refused) == 1
+    assert "调阅审批：申请 5 份（待审批 1，有效授权 1，已过期 1，已驳回 1，已撤销 1" in printed

@@ -102,6 +102,12 @@ SAME_MODEL_NOT_RUN = {
     "explain needs recordings with a gap: tests/cli/test_activities.py builds them",
     "activity confirm": "prints ActivityOut, as activity show (compared); needs an explained "
     "interruption: tests/cli/test_activities.py",
+    "access request": "prints AccessRequestOut, as POST /access-requests answers; needs recordings "
+    "the requester may name: tests/cli/test_access_cli.py runs it",
+    "access decide": "prints AccessRequestOut, as POST /access-requests/{id}/decision answers: "
+    "tests/cli/test_access_cli.py",
+    "access list": "prints [AccessRequestOut], as GET /access-requests answers: "
+    "tests/cli/test_access_cli.py",
 }
 # CLI commands with --json that no API route twins, and why.
 NO_TWIN = {
@@ -118,6 +124,10 @@ NO_TWIN = {
     "report faults": "faults per model, a report only the pages show",
     "report losses": "loss cases per person and unit, a report only the pages show",
     "audit anchor": "prints the paper anchor PDF at the console; answers the file and its head",
+    "access package": "writes the provision package to a file at the console; answers its path "
+    "and size (the API twin is GET /access-requests/{id}/package, the ZIP itself)",
+    "recording download": "writes the original to a file at the console; answers its path and "
+    "digests (the API twin is GET /recordings/{id}/content, the bytes themselves)",
 }
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.access.models import AccessItem, AccessRequest
-from lawcam.access.types import ALLOWS, AccessAction, Approver, Refusal, RequestStatus
+from lawcam.access.types import ALLOWS, AccessAction, AccessEvent, Approver, Refusal, RequestStatus
+from lawcam.audit.models import AuditEvent
 from lawcam.authz import Action, Actor, Role
 from lawcam.errors import Forbidden, NotFound
 from lawcam.evidence.models import Recording
@@ -129,3 +130,23 @@ def granted_recording(session: Session, recording_id: int) -> Recording | None:
 def viewer(session: Session, actor: Actor) -> Person | None:
     """Who is watching, for the watermark: name and badge."""
     return session.get(Person, actor.person_id) if actor.person_id else None
+
+
+def decision_seq(session: Session, request_id: int) -> int:
+    """The audit entry that approved the request (a package proves it)."""
+    stmt = select(func.max(AuditEvent.seq)).where(
+        AuditEvent.tag == str(AccessEvent.DECIDED),
+        AuditEvent.subject_type == "access_request",
+        AuditEvent.subject_id == str(request_id),
+    )
+    seq = session.scalar(stmt)
+    if seq is None:
+        raise NotFound("找不到该申请的审批记录。")
+    return int(seq)
+
+
+def recordings_of(session: Session, row: AccessRequest) -> list[Recording]:
+    ids = row.recording_ids
+    return list(
+        session.scalars(select(Recording).where(Recording.id.in_(ids)).order_by(Recording.id))
+    )

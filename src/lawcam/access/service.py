@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,9 @@ from lawcam.authz import Action, Actor, Role
 from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lawcam.evidence import queries as evidence_queries
 from lawcam.evidence.models import Recording
+from lawcam.evidence.stream import read_digests
 from lawcam.org.queries import unit_scope
+from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
 
 SESSION_IDLE = timedelta(minutes=30)  # a pause longer than this starts a new viewing session
@@ -307,3 +310,69 @@ def downloaded(*, session: Session, actor: Actor, grant_id: int, recording: Reco
         "size": recording.size,
     }
     record(session, actor, AccessEvent.DOWNLOADED, ("recording", recording.id), after=after)
+
+
+REFUSED = "资料不存在，或您没有有效的调阅授权。"
+
+
+def granted(
+    *, session: Session, actor: Actor, recording_id: int, action: AccessAction
+) -> tuple[AccessRequest, Recording]:
+    """The live grant that allows this use and the recording it covers; NotFound otherwise —
+    the same answer as a recording that does not exist. The caller records the refusal in a
+    transaction of its own (``refused``)."""
+    grant = queries.live_grant(session, actor, recording_id, action, utcnow())
+    recording = queries.granted_recording(session, recording_id) if grant else None
+    if grant is None or recording is None:
+        raise NotFound(REFUSED)
+    return grant, recording
+
+
+def download(
+    *, session: Session, actor: Actor, store: BlobStore, recording_id: int, target: BinaryIO
+) -> Recording:
+    """The original, byte for byte, written to ``target`` under a download grant; both digests
+    checked on the way (a copy that differs from the record is refused, not handed over)."""
+    grant, recording = granted(
+        session=session, actor=actor, recording_id=recording_id, action=AccessAction.DOWNLOAD
+    )
+    with store.open(recording.sha256) as handle:
+        got = read_digests(cast(BinaryIO, _Tee(handle, target)))
+    if (got.sha256, got.sm3) != (recording.sha256, recording.sm3):
+        raise Conflict(
+            "存储中的原始文件与记录的摘要不符，未交付；请安全管理员运行 lawcam verify。",
+            field="recording",
+        )
+    downloaded(session=session, actor=actor, grant_id=grant.id, recording=recording)
+    return recording
+
+
+@dataclass
+class _Tee:
+    """A reader that also writes what it reads (hash once while copying)."""
+
+    source: BinaryIO
+    sink: BinaryIO
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.source.read(size)
+        self.sink.write(block)
+        return block
+
+
+def for_package(*, session: Session, actor: Actor, request_id: int) -> AccessRequest:
+    """The requester's own approved, live provision: the only thing a package is made of."""
+    row = queries.get_request(session=session, actor=actor, request_id=request_id)
+    live = row.status == RequestStatus.APPROVED and row.expires_at is not None
+    if row.requester_id != actor.person_id or row.action != AccessAction.PROVIDE:
+        raise Conflict("只有申请人本人、经批准“向外部提供”的申请可以生成提供包。", field="request")
+    if not live or (row.expires_at is not None and row.expires_at <= utcnow()):
+        raise Conflict("该申请未获批准、已撤销或已过期，不能生成提供包。", field="request")
+    return row
+
+
+def packaged(
+    *, session: Session, actor: Actor, request_id: int, recording_ids: list[int], size: int
+) -> None:
+    after = {"grant": request_id, "recordings": recording_ids, "bytes": size}
+    record(session, actor, AccessEvent.PACKAGED, ("access_request", request_id), after=after)

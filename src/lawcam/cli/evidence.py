@@ -7,12 +7,16 @@ import socket
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.orm import Session
 
+from lawcam.access import queries as access_queries
+from lawcam.access import service as access_service
+from lawcam.access.types import AccessAction
 from lawcam.activities.service import relink_recordings
+from lawcam.cli import access as access_cli
 from lawcam.cli.common import (
     JsonOpt,
     actor,
@@ -33,7 +37,7 @@ from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
 from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
 from lawcam.storage import open_store
-from lawcam.timeutil import SHANGHAI, check_day_range, local, parse_day
+from lawcam.timeutil import SHANGHAI, check_day_range, local, parse_day, utcnow
 
 if TYPE_CHECKING:
     from lawcam.config import Settings
@@ -266,6 +270,60 @@ def show(
         say(f"sighting: {sighting.source_path}（{local(sighting.seen_at)}）")
     for fixed in detail.corrections:
         say(f"correction: {fixed.field} → {fixed.value}（{fixed.reason}，{fixed.corrected_by}）")
+
+
+@recording_app.command(
+    "download", help="下载原始文件（须有已批准、未过期的下载或提供授权，第十五条）。"
+)
+@command
+def download(
+    recording_id: Annotated[int, typer.Argument(help="资料编号。")],
+    to: Annotated[Path, typer.Option("--to", help="保存到的文件路径（不得已存在）。")],
+    by: Annotated[str, typer.Option("--by", help="获授权人的执法证号。")],
+    as_json: JsonOpt = False,
+) -> None:
+    """The original under a grant, its digests checked while copied; a refusal is recorded in a
+    transaction of its own and the partly written file removed."""
+    if to.exists():
+        raise InvalidInput(f"{to} 已存在，不会覆盖；请换一个文件名。", field="to")
+    settings = get_settings()
+    with open_database(settings) as database:
+        try:
+            recording = _download(database, settings, recording_id, to, by)
+        except NotFound:
+            to.unlink(missing_ok=True)
+            _refused(database, recording_id, by)
+            raise
+    shown = {"id": recording.id, "path": str(to), "size": recording.size,
+             "sha256": recording.sha256, "sm3": recording.sm3}  # fmt: skip
+    if as_json:
+        print_json(shown)
+        return
+    say(
+        f"已下载资料 #{recording.id} 到 {to}（{recording.size} 字节，SHA-256 {recording.sha256}）。"
+    )
+
+
+def _download(database: Database, settings: Settings, recording_id: int, to: Path, by: str) -> Any:
+    store = open_store(settings.resolved_storage_url)
+    with database.unit_of_work() as session, to.open("xb") as target:
+        who = access_cli.acting(session, by)
+        return access_service.download(
+            session=session, actor=who, store=store, recording_id=recording_id, target=target
+        )
+
+
+def _refused(database: Database, recording_id: int, by: str) -> None:
+    with database.unit_of_work() as session:
+        who = access_cli.acting(session, by)
+        why = access_queries.refusal(session, who, recording_id, utcnow())
+        access_service.refused(
+            session=session,
+            actor=who,
+            recording_id=recording_id,
+            action=AccessAction.DOWNLOAD,
+            why=why,
+        )
 
 
 @recording_app.command("correct", help="更正资料的元数据（作为新的记录保存，原始值不变）。")

@@ -63,6 +63,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("template", "import"), _registered("sheets")),
     (("ingest", "recording"), _registered("evidence")),
     (("activity",), _groups("activities", ("app", "activity"))),
+    (("access",), _groups("access", ("app", "access"))),
     (("verify",), _registered("verify")),
 ]
 

@@ -179,7 +179,7 @@ def demo(
                 logins = seed(session=session, actor=console, settings=settings)
             else:
                 logins = demo_logins(session=session, actor=console)
-        evidence = activities = None
+        evidence = activities = access = None
         if seeded:  # after the seed commits: ingest runs one transaction per file
             store = open_store(settings.resolved_storage_url)
             history = seed_history(
@@ -187,6 +187,7 @@ def demo(
             )
             evidence = history["evidence"]
             activities = history["activities"]  # evening inspections: each state of 第十条
+            access = history["access"]  # requests in each state of 第十五条
             # The web workstation, now: one browser upload done, one left half sent (上传资料).
             seed_web_uploads(database=database, store=store, settings=settings)
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head
@@ -208,6 +209,7 @@ def demo(
                     "equipment": summary,
                     "evidence": evidence,
                     "activities": activities,
+                    "access": access,
                     "logins": [
                         {
                             "username": x.username,
@@ -238,6 +240,12 @@ def demo(
                     f"  执法活动：{activities['activities']} 次（全程覆盖 {activities['fully_covered']}，"
                     f"有未说明的中断 {activities['unexplained']}，无录像 {activities['no_recording']}，"
                     f"迟交 {activities['late']}；第十条、第十四条）"
+                )
+            if access:
+                say(
+                    f"  调阅审批：申请 {access['requests']} 份（待审批 {access['pending']}，"
+                    f"有效授权 {access['approved']}，已过期 {access['expired']}，"
+                    f"已驳回 {access['rejected']}，已撤销 {access['revoked']}；第十五条）"
                 )
             table(
                 "演示账号",

@@ -53,6 +53,7 @@ class Scene:
     docked_after_h: float = 1.0
     officers: int = 2
     entered: bool = True  # False: a recording outside every activity
+    case: str = ""  # the penalty case it belongs to (asked for by number: demo.access)
 
 
 SCENES = (
@@ -61,11 +62,26 @@ SCENES = (
         8, ActivityKind.INVESTIGATION, "建设路人防工程出入口", ((0, 240), (330, 270)), 600, "voice"
     ),
     Scene(7, ActivityKind.INSPECTION, "滨江花园地下车库", ((0, 200), (400, 200)), 600, "written"),
-    Scene(6, ActivityKind.ON_SITE_PENALTY, "人民路 12 号 地下商场", ((0, 300), (420, 180)), 600),
+    Scene(
+        6,
+        ActivityKind.ON_SITE_PENALTY,
+        "人民路 12 号 地下商场",
+        ((0, 300), (420, 180)),
+        600,
+        case="人防罚〔2026〕12 号",
+    ),
     Scene(5, ActivityKind.SERVICE_OF_DOCUMENTS, "和平小区 3 栋", (), 420),
     Scene(4, ActivityKind.INSPECTION, "东风路人防疏散基地", ((0, 480),), 480, docked_after_h=50),
     Scene(3, ActivityKind.OTHER, "（巡查途中）", ((0, 90),), 0, entered=False),
-    Scene(2, ActivityKind.SEIZURE, "城南物流园仓库", ((0, 360),), 360, officers=1),
+    Scene(
+        2,
+        ActivityKind.SEIZURE,
+        "城南物流园仓库",
+        ((0, 360),),
+        360,
+        officers=1,
+        case="人防强〔2026〕3 号",
+    ),
 )
 EVENING = time(20, 30)
 
@@ -192,6 +208,7 @@ def _enter(
         arrived_at=arrived,
         ended_at=ended,
         announced=True,
+        case_number=scene.case,
     )
     activity, _ = service.add_activity(
         session=session, actor=desk_actor(cast.admin), settings=settings, data=data

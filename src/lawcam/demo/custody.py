@@ -575,6 +575,10 @@ def seed_history(
     made: list[int] = []
     for moment, run in activities.steps(database, store, settings, made):
         story.at(moment, run)
+    from lawcam.demo import access  # the activities' cases asked for, decided and watched
+
+    for moment, run in access.steps(database, days):
+        story.at(moment, run)
     story.play()
     documents = [r.as_dict() for r in story.reports]
     evidence = {
@@ -586,6 +590,7 @@ def seed_history(
         "first_day": days[0].isoformat(),
         "evidence": evidence,
         "activities": activities.summary(database, made),
+        "access": access.summary(database),
     }
 
 

@@ -152,6 +152,7 @@ PLAN: tuple[_UnitPlan, ...] = (
             _Member(False, (Role.UNIT_HEAD,)),
             _Member(False, (Role.SECADMIN,), "secadmin"),
             _Member(False, (Role.AUDITOR,), "auditor"),
+            _Member(False, (Role.OFFICE_LEADER,), "leader"),  # 分管领导 (第十五条)
             *_staff(1),
         ),
     ),
@@ -170,6 +171,7 @@ LOGIN_ORDER: tuple[str, ...] = (
     "engineering",
     "finance",
     "ict",
+    "leader",
 )
 
 SURNAMES = (

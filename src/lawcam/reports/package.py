@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from typing import BinaryIO
 
@@ -48,6 +49,7 @@ from sqlalchemy.orm import Session
 from zipstream import ZipStream
 from zlib_ng import zlib_ng
 
+from lawcam.access.models import AccessRequest
 from lawcam.audit import log, merkle
 from lawcam.audit.models import AuditEvent, TreeHead
 from lawcam.db.base import json_value
@@ -56,6 +58,7 @@ from lawcam.evidence.models import Recording
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.reports import verify_package as verifier
 from lawcam.reports.labels import cjk_font, draw_qr
+from lawcam.storage import BlobStore
 from lawcam.timeutil import local, utcnow
 
 CHUNK = 1 << 20  # one read of an original: large enough that hashing, not Python, sets the pace
@@ -583,3 +586,45 @@ def build_package(
     archive.add(verifier_source(), verifier.VERIFIER)
     filename = f"lawcam-package-{approval.request_id}.zip"
     return PackageStream(size=len(archive), filename=filename, _zip=archive)
+
+
+# One approved provision, as the web and the command line hand it out -----------------------
+
+
+def approval_of(row: AccessRequest, seq: int) -> Approval:
+    """An approved request's decision as the package states it (``seq``: its audit entry)."""
+    if row.decided_at is None:
+        raise PackageError("该申请尚未审批，不能生成提供包。")
+    return Approval(
+        request_id=row.id,
+        requester=row.requested_by,
+        approver=row.decided_by,
+        decided_at=row.decided_at,
+        purpose=row.purpose,
+        recipient=row.recipient,
+        audit_seq=seq,
+        organisation=row.recipient_org,
+        reason=row.decision_reason,
+    )
+
+
+def provision(
+    session: Session,
+    *,
+    row: AccessRequest,
+    seq: int,
+    head: TreeHead,
+    public_key: bytes,
+    store: BlobStore,
+) -> tuple[PackageStream, list[int]]:
+    """The package of an approved provision (checked by the caller) and the recordings in it;
+    the originals are read from ``store`` only as the stream is consumed."""
+    ids = sorted(row.recording_ids)
+    recordings = session.scalars(
+        select(Recording).where(Recording.id.in_(ids)).order_by(Recording.id)
+    )
+    files = [package_file(r, partial(store.open, r.sha256)) for r in recordings]
+    evidence = gather_evidence(
+        session, recording_ids=ids, approval_seq=seq, head=head, public_key=public_key
+    )
+    return build_package(files, approval_of(row, seq), evidence), ids

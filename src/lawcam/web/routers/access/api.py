@@ -15,9 +15,11 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from lawcam.access import queries, service
 from lawcam.access.models import AccessRequest
 from lawcam.access.types import AccessAction, RequestStatus
+from lawcam.audit import log
 from lawcam.authz import Actor
 from lawcam.errors import NotFound
 from lawcam.evidence.models import Recording
+from lawcam.reports.package import provision
 from lawcam.schemas.access import AccessRequestIn, AccessRequestOut, DecisionIn, RevocationIn
 from lawcam.schemas.common import Id
 from lawcam.storage import BlobStore
@@ -76,6 +78,40 @@ def revoke(
 ) -> AccessRequestOut:
     row = service.revoke(session=session, actor=actor, request_id=request_id, reason=body.reason)
     return AccessRequestOut.of(row)
+
+
+@router.get(
+    "/access-requests/{request_id}/package",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def package(
+    request_id: Id,
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    database: DatabaseDep,
+    store: StoreDep,
+) -> Response:
+    """The provision package of an approved "provide" (DESIGN's wave-2 contract): a ZIP
+    streamed in bounded memory that ``verify_package.py`` checks offline."""
+    row = service.for_package(session=session, actor=actor, request_id=request_id)
+    seq = queries.decision_seq(session, row.id)
+    signer = request.app.state.signer
+    head = log.head_covering(database, signer, seq)
+    built, ids = provision(
+        session, row=row, seq=seq, head=head, public_key=signer.public_key, store=store
+    )
+    with database.unit_of_work() as own:
+        service.packaged(
+            session=own, actor=actor, request_id=row.id, recording_ids=ids, size=built.size
+        )
+    headers = {
+        "Content-Length": str(built.size),
+        "Content-Disposition": f'attachment; filename="{built.filename}"',
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(iter(built), media_type="application/zip", headers=headers)
 
 
 # The content, only under a live grant ----------------------------------------------------------
