@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -307,3 +308,36 @@ def test_an_approved_provision_downloads_as_a_package_that_verifies_offline(
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert len(events(database, AccessEvent.PACKAGED)) == 1
+
+
+@pytest.mark.req("R15.2")
+def test_the_auditor_lists_who_saw_what_under_which_approval(
+    database: Database, settings: Settings, office: Office, scene: list[int]
+) -> None:
+    officer = user(settings, database, office.user(Role.OFFICER))
+    asked = officer.post(
+        "/api/v1/access-requests", json={"case_number": CASE, "action": "view", "purpose": "核对"}
+    )
+    assert asked.status_code == 201, asked.text
+    made = asked.json()
+    user(settings, database, "u_head2").post(
+        f"/api/v1/access-requests/{made['id']}/decision", json={"approve": True}
+    )
+    officer.get(f"/api/v1/recordings/{scene[0]}/content", headers={"Range": "bytes=0-99"})
+    officer.get(f"/api/v1/recordings/{scene[0]}/content", params={"download": True})  # refused
+    auditor = user(settings, database, office.user(Role.AUDITOR))
+    page = auditor.get("/audit/access")
+    assert page.status_code == 200
+    assert f"#{made['id']}" in page.text and "本次查看共传送 100 字节" in page.text
+    assert "被拒绝" in page.text and "授权不含此用途" in page.text
+    refused_only = auditor.get("/audit/access", params={"refused": "1"})
+    assert "本次查看" not in refused_only.text and "授权不含此用途" in refused_only.text
+    bad = auditor.get("/audit/access", params={"from": "2026-12-09", "to": "2026-12-01"})
+    assert bad.status_code == 422 and "起始日期" in bad.text
+    sheet = auditor.get("/audit/access.xlsx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0][:4] == ("审计序号", "时间", "人员", "用途") and len(rows) == 3
+    assert officer.get("/audit/access").status_code == 403

@@ -280,6 +280,8 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/access/{request_id}/decision"): NOBODY,
     ("POST", "/access/{request_id}/revocation"): NOBODY,
     ("GET", "/recordings/{recording_id}/play"): NOBODY,
+    ("GET", "/audit/access"): AUD,  # who saw what (第十五条): the auditor's
+    ("GET", "/audit/access.xlsx"): AUD,
     ("POST", "/activities/{activity_id}/links"): NOBODY,
     ("POST", "/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,

@@ -4,7 +4,10 @@ viewer's watermark. Thin: parse → domain → render."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,12 +15,14 @@ from sqlalchemy.orm import Session
 
 from lawcam.access import queries, service
 from lawcam.access.types import ACTION_LABELS, MAX_DAYS, AccessAction, Approver, RequestStatus
+from lawcam.access.uses import LIMIT, UseFilter, uses
 from lawcam.authz import Action
 from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.reports.access_uses import write_uses_xlsx
 from lawcam.schemas.common import Id
-from lawcam.timeutil import utcnow
+from lawcam.timeutil import SHANGHAI, check_day_range, utcnow
 from lawcam.web.deps import Auth, AuthDep, SessionDep
-from lawcam.web.forms import discard, flash_redirect, form_error, parse_int, render
+from lawcam.web.forms import discard, flash_redirect, form_error, parse_date, parse_int, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=1000)]
@@ -179,3 +184,70 @@ def play_page(request: Request, recording_id: Id, auth: AuthDep, session: Sessio
     person = queries.viewer(session, auth.actor)
     return render(request, "recording_play.html", auth, recording=recording, grant=grant,
                   viewer=person, opened_at=now)  # fmt: skip
+
+
+# Who saw what (the security auditor) -----------------------------------------------------------
+
+
+def _use_filter(form: dict[str, str]) -> UseFilter:
+    where = UseFilter(
+        date_from=parse_date(form["from"], "起始日期", field="from"),
+        date_to=parse_date(form["to"], "截止日期", field="to"),
+        who=form["who"],
+        recording_id=parse_int(form["recording"], "资料编号", field="recording"),
+        refused_only=bool(form["refused"]),
+    )
+    check_day_range(where.date_from, where.date_to)
+    return where
+
+
+@router.get("/audit/access", response_class=HTMLResponse)
+def uses_page(
+    request: Request,
+    auth: AuthDep,
+    session: SessionDep,
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    to: Annotated[str, Query(max_length=20)] = "",
+    who: Annotated[str, Query(max_length=50)] = "",
+    recording: Annotated[str, Query(max_length=20)] = "",
+    refused: Annotated[str, Query(max_length=5)] = "",
+) -> Response:
+    """第十五条 for the auditor: who saw, downloaded or packaged which recording, when, under
+    which approval, and every refused attempt; from the audit log."""
+    auth.actor.require(Action.AUDIT_READ)
+    form = {"from": from_, "to": to, "who": who, "recording": recording, "refused": refused}
+    try:
+        rows = uses(session, auth.actor, _use_filter(form))
+    except InvalidInput as exc:
+        return render(
+            request, "audit_access.html", auth, rows=[], form=form, limit=LIMIT, **form_error(exc)
+        )
+    return render(request, "audit_access.html", auth, rows=rows, form=form, limit=LIMIT)
+
+
+@router.get("/audit/access.xlsx")
+def uses_export(
+    auth: AuthDep,
+    session: SessionDep,
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    to: Annotated[str, Query(max_length=20)] = "",
+    who: Annotated[str, Query(max_length=50)] = "",
+    recording: Annotated[str, Query(max_length=20)] = "",
+    refused: Annotated[str, Query(max_length=5)] = "",
+) -> Response:
+    auth.actor.require(Action.AUDIT_READ)
+    form = {"from": from_, "to": to, "who": who, "recording": recording, "refused": refused}
+    rows = uses(session, auth.actor, _use_filter(form))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "uses.xlsx"
+        write_uses_xlsx(path, rows)
+        data = path.read_bytes()
+    name = quote(f"调阅记录-{utcnow().astimezone(SHANGHAI):%Y%m%d}.xlsx")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"uses.xlsx\"; filename*=UTF-8''{name}",
+            "Cache-Control": "no-store",
+        },
+    )
