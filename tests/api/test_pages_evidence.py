@@ -170,7 +170,7 @@ def test_recording_page_facts(
         "重复导入（未再保存）",
         "没有更正。",
         "记录更正",
-        "本页不提供播放",
+        f'href="/access?recording={evidence.old}"',  # the content only by approval (第十五条)
     ]:
         assert text in html, text
     assert html.count('<td class="mono">') >= 2  # two sightings
