@@ -341,3 +341,20 @@ def test_the_auditor_lists_who_saw_what_under_which_approval(
     )
     assert rows[0][:4] == ("审计序号", "时间", "人员", "用途") and len(rows) == 3
     assert officer.get("/audit/access").status_code == 403
+
+
+@pytest.mark.req("R15.2")
+def test_a_request_left_undecided_past_its_days_cannot_be_approved(
+    database: Database, settings: Settings, office: Office, scene: list[int]
+) -> None:
+    officer = user(settings, database, office.user(Role.OFFICER))
+    body = {"case_number": CASE, "action": "view", "purpose": "核对", "days": 1}
+    made = officer.post("/api/v1/access-requests", json=body).json()
+    with database.unit_of_work() as session:
+        row = session.get(AccessRequest, made["id"])
+        assert row is not None
+        row.requested_at = utcnow() - timedelta(days=2)
+    head = user(settings, database, "u_head2")
+    lapsed = head.post(f"/api/v1/access-requests/{made['id']}/decision", json={"approve": True})
+    assert lapsed.status_code == 409 and "已失效" in lapsed.json()["error"]["message"]
+    assert officer.get(f"/api/v1/access-requests/{made['id']}").json()["status"] == "pending"
