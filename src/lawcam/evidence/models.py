@@ -169,3 +169,25 @@ class Upload(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20))  # open | done | failed
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
+
+
+class ViewingCopy(Base):
+    """A copy of an original made for the browser to play (H.264/AAC in MP4, or AAC in M4A),
+    when Chromium cannot play the original's format (``evidence.viewing.playable``). Derived,
+    never evidence: stored write-once under its own digests, shown marked as a copy, and never
+    downloaded or packaged in place of the original. Written once (database triggers)."""
+
+    __tablename__ = "viewing_copy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sm3: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    container: Mapped[str] = mapped_column(String(20))  # mp4 | m4a
+    video_codec: Mapped[str | None] = mapped_column(String(50))
+    audio_codec: Mapped[str | None] = mapped_column(String(50))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    made_by: Mapped[str] = mapped_column(String(200))
+
+    recording: Mapped[Recording] = relationship()
