@@ -27,6 +27,12 @@ def address(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
+def check_range(start: int, end: int) -> None:
+    """Refuse a negative or inverted range before any store is asked (``open_range``)."""
+    if not 0 <= start <= end:
+        raise StorageError(f"not a byte range: [{start}, {end})")
+
+
 @dataclass(frozen=True)
 class StoredObject:
     sha256: str
@@ -86,6 +92,17 @@ class BlobStore(Protocol):
 
     def open(self, sha256: str) -> BinaryIO:
         """A binary stream of the object's bytes; raises StorageError when it is missing."""
+        ...
+
+    def open_range(self, sha256: str, start: int, end: int) -> BinaryIO:
+        """A binary stream of bytes ``start`` up to, not including, ``end`` of the object
+        (half-open, as a Python slice ``[start:end]``): playback asks for a few megabytes in
+        the middle of a 1 GiB original (HTTP Range), and must not read, fetch or hold what
+        comes before. Local: a positioned read of the file; S3: one GET with a Range header,
+        its body streamed. The stream gives exactly ``end - start`` bytes, then end of file;
+        the caller closes it, and closing early drops the rest unread. Raises StorageError
+        when the object is missing or the range is not within it (0 <= start <= end <= size);
+        an empty range (start == end) of an existing object gives an empty stream."""
         ...
 
     def local_path(self, sha256: str) -> Path | None:

@@ -7,6 +7,7 @@ once published is never overwritten, even by two writers racing on the same addr
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -14,9 +15,19 @@ import stat
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from lawcam.storage.base import SHA256_HEX, Protection, StorageError, StoredObject, address
+from lawcam.storage.base import (
+    SHA256_HEX,
+    Protection,
+    StorageError,
+    StoredObject,
+    address,
+    check_range,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 TMP_DIR = ".tmp"
 _TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]+\.part$")
@@ -70,6 +81,30 @@ def _advise_done(fd: int, offset: int, length: int) -> None:
     advise = getattr(os, "posix_fadvise", None)
     if advise is not None:
         advise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
+class _FileWindow(io.RawIOBase):
+    """Bytes [start, end) of an open file, read with pread: never a byte past ``end``, and no
+    shared file position (the descriptor is this window's alone)."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self._fd, self._position, self._end = fd, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")[: self._end - self._position]
+        if not view:
+            return 0
+        count = os.preadv(self._fd, [view], self._position)
+        self._position += count
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 class LocalWriter:
@@ -200,11 +235,24 @@ class LocalStore:
         return StoredObject(sha256, info.st_size)
 
     def open(self, sha256: str) -> BinaryIO:
+        return os.fdopen(self._descriptor(sha256), "rb")
+
+    def open_range(self, sha256: str, start: int, end: int) -> BinaryIO:
+        """A window on the file: nothing before ``start`` is read, nothing is loaded whole."""
+        check_range(start, end)
+        fd = self._descriptor(sha256)
+        size = os.fstat(fd).st_size
+        if end > size:
+            os.close(fd)
+            raise StorageError(f"range [{start}, {end}) is beyond {sha256} ({size} bytes)")
+        return io.BufferedReader(_FileWindow(fd, start, end))
+
+    def _descriptor(self, sha256: str) -> int:
+        """The object opened for reading (never through a symlink planted at its address)."""
         try:
-            fd = os.open(self.path(sha256), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            return os.open(self.path(sha256), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as exc:
             raise StorageError(f"cannot open {sha256}: {exc}") from exc
-        return os.fdopen(fd, "rb")
 
     def local_path(self, sha256: str) -> Path | None:
         """The object's path (which may not exist yet: check ``stat`` first)."""

@@ -32,7 +32,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lawcam.storage.base import Protection, StorageError, StoredObject, address
+from lawcam.storage.base import Protection, StorageError, StoredObject, address, check_range
 from lawcam.storage.local import clean_pid_files, write_all
 
 if TYPE_CHECKING:
@@ -347,6 +347,33 @@ class S3Store:
         with _s3_errors(f"get {key}"):
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
         return io.BufferedReader(_BodyReader(body), buffer_size=MiB)
+
+    def open_range(self, sha256: str, start: int, end: int) -> BinaryIO:
+        """One GET with ``Range: bytes=start-(end - 1)``, its body read as it is consumed.
+        S3 refuses a start at or past the end (InvalidRange) and cuts an end past it short:
+        the length it answers tells, and a short one is refused here like a missing object."""
+        check_range(start, end)
+        if start == end:
+            return self._empty_range(sha256, end)
+        key = address(sha256)
+        with _s3_errors(f"get {key} bytes {start}-{end - 1}"):
+            answer = self.client.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end - 1}"
+            )
+        if int(answer.get("ContentLength", -1)) != end - start:
+            answer["Body"].close()
+            got = answer.get("ContentRange") or answer.get("ContentLength")
+            raise StorageError(f"S3 get {key}: asked for [{start}, {end}), answered {got}")
+        # A small buffer: a read of the raw body waits until it has all it asked for, so a 1 MiB
+        # buffer would make the first 64 KiB wait for a MiB; larger reads bypass the buffer.
+        return io.BufferedReader(_BodyReader(answer["Body"]), buffer_size=64 * 1024)
+
+    def _empty_range(self, sha256: str, end: int) -> BinaryIO:
+        """No GET can ask for zero bytes: a HEAD checks that the object holds ``end`` bytes."""
+        found = self.stat(sha256)
+        if found is None or end > found.size:
+            raise StorageError(f"S3 {address(sha256)}: no object of at least {end} bytes")
+        return io.BytesIO()
 
     def local_path(self, sha256: str) -> Path | None:
         return None
