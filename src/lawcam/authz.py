@@ -90,6 +90,9 @@ class Action(StrEnum):
     INTERRUPTION_CONFIRM = "interruption:confirm"
     DOCUMENT_FILE = "document:file"
     DOCUMENT_VIEW = "document:view"
+    # 第十三条 (R13.1): draw recordings at random for conduct review and record the results;
+    # the content is seen only under the review grant the draw gives.
+    SAMPLE_DRAW = "sample:draw"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
@@ -148,10 +151,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
             Action.ACCESS_REQUEST,
+            Action.SAMPLE_DRAW,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
-    Role.ENGINEERING: frozenset({*_READ_EQUIPMENT, Action.THRESHOLDS_SET}),
+    Role.ENGINEERING: frozenset({*_READ_EQUIPMENT, Action.THRESHOLDS_SET, Action.SAMPLE_DRAW}),
     Role.FINANCE: frozenset(
         {
             *_READ_EQUIPMENT,

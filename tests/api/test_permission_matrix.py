@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from lawcam.access.models import AccessItem, AccessRequest
+from lawcam.access.models import AccessItem, AccessRequest, Sample, SampleItem
 from lawcam.activities import service as activity_service
 from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor, Role, console_actor
@@ -52,6 +52,9 @@ RECORDING_VIEWERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 # Access by approval: the business roles ask; unit heads and the office leader decide.
 ACCESS_APPROVERS = frozenset({Role.UNIT_HEAD, Role.OFFICE_LEADER})
 ACCESS_PEOPLE = RECORDING_VIEWERS | ACCESS_APPROVERS
+# 第十三条: conduct-review sampling, by engineering supervision or a unit head.
+SAMPLERS = frozenset({Role.ENGINEERING, Role.UNIT_HEAD})
+ENG = frozenset({Role.ENGINEERING})
 # Who imports some spreadsheet: units and people (system administrator), models (ICT),
 # purchases (finance), models, devices and purchases (device administrator), the unit's
 # enforcement activities (device administrator and unit head).
@@ -169,6 +172,12 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/access-requests/{request_id}/revocation"): NOBODY,
     ("GET", "/api/v1/access-requests/{request_id}/package"): NOBODY,
     ("GET", "/api/v1/recordings/{recording_id}/content"): NOBODY,  # nobody holds a grant
+    # Conduct-review sampling (第十三条): the sample below is engineering supervision's, which
+    # reviews it; 执法一处's head draws from their own units (none there: refused as too big).
+    ("POST", "/api/v1/samples"): SAMPLERS,
+    ("GET", "/api/v1/samples"): SAMPLERS,
+    ("GET", "/api/v1/samples/{sample_id}"): ENG,
+    ("POST", "/api/v1/samples/{sample_id}/results"): ENG,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -280,6 +289,10 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/access/{request_id}/decision"): NOBODY,
     ("POST", "/access/{request_id}/revocation"): NOBODY,
     ("GET", "/recordings/{recording_id}/play"): NOBODY,
+    ("GET", "/samples"): SAMPLERS,
+    ("POST", "/samples"): SAMPLERS,
+    ("GET", "/samples/{sample_id}"): ENG,
+    ("POST", "/samples/{sample_id}/results"): ENG,
     ("GET", "/audit/access"): AUD,  # who saw what (第十五条): the auditor's
     ("GET", "/audit/access.xlsx"): AUD,
     ("POST", "/activities/{activity_id}/links"): NOBODY,
@@ -332,6 +345,7 @@ def _fill(path: str, office: Office) -> str:
         "activity_id": office.equipment.get("activity", 0),
         "document_id": office.equipment.get("document", 0),
         "request_id": office.equipment.get("request", 0),
+        "sample_id": office.equipment.get("sample", 0),
         "seq": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -437,6 +451,11 @@ BODIES = {
     },
     ("POST", "/api/v1/access-requests/{request_id}/decision"): {"approve": True, "reason": "矩阵"},
     ("POST", "/api/v1/access-requests/{request_id}/revocation"): {"reason": "矩阵"},
+    ("POST", "/api/v1/samples"): {"date_from": "2026-01-01", "date_to": "2999-12-31", "size": 1},
+    ("POST", "/api/v1/samples/{sample_id}/results"): {
+        "recording_id": 1,  # filled in: the sampled recording
+        "result": "compliant",
+    },
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
         "cause": "battery",
         "text": "矩阵",
@@ -543,6 +562,7 @@ def matrix_office(
         )
         office.equipment.update(document=document.id)
         office.equipment.update(request=_access_request(session, office, recording))
+        office.equipment.update(sample=_sample(session, office, recording))
     return office
 
 
@@ -558,6 +578,24 @@ def _access_request(session: Any, office: Office, recording: int) -> int:
     session.add(row)
     session.flush()
     session.add(AccessItem(request_id=row.id, recording_id=recording))
+    return row.id
+
+
+def _sample(session: Any, office: Office, recording: int) -> int:
+    """Engineering supervision's sample of that recording, which it reviews (rows as the draw
+    writes them: the matrix asks who may read it and record results)."""
+    now = datetime.now(UTC)
+    engineering = office.people["engineering"]
+    row = Sample(
+        drawn_by_id=engineering, drawn_by="engineering", drawn_at=now, reviewer_id=engineering,
+        reviewer="engineering", unit_id=None, units=None, date_from=now.date(),
+        date_to=now.date(), kind=None, population=1, population_sha256="0" * 64, seed=1, size=1,
+        due_at=now + timedelta(days=7),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add(SampleItem(sample_id=row.id, recording_id=recording, position=0, reason="",
+                           note="", recorded_by=""))  # fmt: skip
     return row.id
 
 
@@ -581,6 +619,8 @@ def _call(client, method: str, path: str, office: Office):  # type: ignore[no-un
             body = {**body, "run_id": office.equipment["run"]}
         if body and "recording_ids" in body:
             body = {**body, "recording_ids": [office.equipment["recording"]]}
+        if body and "/samples/" in path:
+            body = {**body, "recording_id": office.equipment["recording"]}
         return client.request(method, url, json=body, params=params)
     return client.request(
         method,

@@ -108,6 +108,12 @@ SAME_MODEL_NOT_RUN = {
     "tests/cli/test_access_cli.py",
     "access list": "prints [AccessRequestOut], as GET /access-requests answers: "
     "tests/cli/test_access_cli.py",
+    "sample draw": "prints SampleOut, as POST /samples answers; needs video or audio recordings to "
+    "draw from: tests/cli/test_samples_cli.py runs it",
+    "sample list": "prints [SampleOut], as GET /samples answers: tests/cli/test_samples_cli.py",
+    "sample show": "prints SampleOut, as GET /samples/{id} answers: tests/cli/test_samples_cli.py",
+    "sample result": "prints SampleItemOut, as POST /samples/{id}/results answers: "
+    "tests/cli/test_samples_cli.py",
 }
 # CLI commands with --json that no API route twins, and why.
 NO_TWIN = {
@@ -128,6 +134,8 @@ NO_TWIN = {
     "and size (the API twin is GET /access-requests/{id}/package, the ZIP itself)",
     "recording download": "writes the original to a file at the console; answers its path and "
     "digests (the API twin is GET /recordings/{id}/content, the bytes themselves)",
+    "recording copy": "makes the viewing copy at the console (a derived file, encoded on the "
+    "server); the web plays it under a grant, as bytes, and has no JSON twin of its row",
 }
 
 

@@ -64,6 +64,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("ingest", "recording"), _registered("evidence")),
     (("activity",), _groups("activities", ("app", "activity"))),
     (("access",), _groups("access", ("app", "access"))),
+    (("sample",), _groups("samples", ("app", "sample"))),
     (("verify",), _registered("verify")),
 ]
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, Field
 
-from lawcam.access.models import AccessRequest
+from lawcam.access import sampling
+from lawcam.access.models import AccessRequest, Sample, SampleItem
+from lawcam.access.sample_types import DEFAULT_DAYS, MAX_SIZE, Reason, Result
 from lawcam.access.service import RequestData
 from lawcam.access.types import MAX_DAYS, MAX_RECORDINGS, AccessAction, Approver, RequestStatus
-from lawcam.schemas.common import Id, In
+from lawcam.activities.types import ActivityKind
+from lawcam.schemas.common import Day, Id, In, Offset
 
 
 class AccessRequestIn(In):
@@ -107,3 +110,91 @@ class AccessRequestOut(BaseModel):
             revoked_at=_utc(row.revoked_at),
             revoke_reason=row.revoke_reason,
         )
+
+
+# Conduct-review sampling (第十三条, R13.1) ------------------------------------------------------
+
+
+class SampleIn(In):
+    """A draw: the filters, the size, and optionally the seed (to draw a known sample again)."""
+
+    unit_id: Id | None = Field(default=None, description="单位（含下级单位；不填为全部可抽范围）")
+    date_from: Day = Field(description="期间起（按资料开始录制的日期）")
+    date_to: Day = Field(description="期间止（含当日）")
+    kind: ActivityKind | None = Field(default=None, description="执法活动类型（不填为不限）")
+    size: int = Field(ge=1, le=MAX_SIZE, description="抽查数量")
+    seed: Offset | None = Field(default=None, description="随机种子（不填则随机生成并记录）")
+    days: int = Field(default=DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="结果登记期限（天）")
+    reviewer_id: Id | None = Field(default=None, description="抽查人（不填为本人）")
+
+    def draw(self) -> sampling.Draw:
+        filters = sampling.Filters(self.date_from, self.date_to, self.unit_id, self.kind)
+        return sampling.Draw(filters, self.size, self.seed, self.days, self.reviewer_id)
+
+
+class ResultIn(In):
+    recording_id: Id = Field(description="资料编号")
+    result: Result = Field(description="规范（compliant）或不规范（noncompliant）")
+    reason: Reason | None = Field(default=None, description="不规范的情形")
+    note: str = Field(default="", max_length=1000, description="说明")
+
+    def data(self) -> sampling.ResultData:
+        return sampling.ResultData(self.recording_id, self.result, self.reason, self.note)
+
+
+class SampleItemOut(BaseModel):
+    recording_id: int
+    position: int
+    result: Result | None
+    result_label: str
+    reason: Reason | None
+    reason_label: str
+    note: str
+    recorded_by: str
+    recorded_at: datetime | None
+
+    @classmethod
+    def of(cls, item: SampleItem) -> SampleItemOut:
+        result = Result(item.result) if item.result else None
+        reason = Reason(item.reason) if item.reason else None
+        return cls(recording_id=item.recording_id, position=item.position, result=result,
+                   result_label=result.label if result else "未登记", reason=reason,
+                   reason_label=reason.label if reason else "", note=item.note,
+                   recorded_by=item.recorded_by, recorded_at=_utc(item.recorded_at))  # fmt: skip
+
+
+class SampleOut(BaseModel):
+    id: int
+    drawn_by: str
+    drawn_at: datetime
+    reviewer_id: int
+    reviewer: str
+    unit_id: int | None
+    units: list[int] | None
+    date_from: date
+    date_to: date
+    kind: ActivityKind | None
+    kind_label: str
+    population: int
+    population_sha256: str
+    seed: int
+    size: int
+    due_at: datetime
+    grant_id: int | None
+    recorded: int
+    noncompliant: int
+    items: list[SampleItemOut]
+
+    @classmethod
+    def of(cls, row: Sample, grant_id: int | None) -> SampleOut:
+        kind = ActivityKind(row.kind) if row.kind else None
+        items = [SampleItemOut.of(i) for i in row.items]
+        return cls(id=row.id, drawn_by=row.drawn_by, drawn_at=row.drawn_at.astimezone(UTC),
+                   reviewer_id=row.reviewer_id, reviewer=row.reviewer, unit_id=row.unit_id,
+                   units=row.units, date_from=row.date_from, date_to=row.date_to, kind=kind,
+                   kind_label=kind.label if kind else "不限", population=row.population,
+                   population_sha256=row.population_sha256, seed=row.seed, size=row.size,
+                   due_at=row.due_at.astimezone(UTC), grant_id=grant_id,
+                   recorded=sum(1 for i in items if i.result),
+                   noncompliant=sum(1 for i in items if i.result is Result.NONCOMPLIANT),
+                   items=items)  # fmt: skip

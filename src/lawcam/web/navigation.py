@@ -52,6 +52,13 @@ PAGES: dict[str, Page] = {
     "access_decide": Page(
         "调阅审批", "/access/decide", Action.ACCESS_APPROVE, "资料", "按第十五条由我审批的申请"
     ),
+    "samples": Page(
+        "执法规范抽查",
+        "/samples",
+        Action.SAMPLE_DRAW,
+        "资料",
+        "随机抽取资料检查语言行为（第十三条）",
+    ),
     "ratio": Page("配备比例", "/reports/ratio", Action.EQUIPMENT_VIEW, "报表", "第六条配备情况"),
     "specs": Page("规格符合性", "/reports/specs", Action.EQUIPMENT_VIEW, "报表", "型号与特殊需求"),
     "custody_report": Page(
@@ -128,6 +135,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "activities",
         "recordings",
         "access",
+        Tile("samples", ("samples_to_review",)),
         "late",
         "devices",
         "ledger",
@@ -152,6 +160,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     ),
     Role.ENGINEERING: _tiles(
         Tile("ratio", ("units_short",)),
+        Tile("samples", ("samples_to_review",)),
         "thresholds",
         "specs",
         "custody_report",

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lawcam.access import queries as access
+from lawcam.access import sampling
 from lawcam.activities import worklist as activities
 from lawcam.audit import worklist as audit
 from lawcam.authz import Actor
@@ -185,6 +186,11 @@ def _access_pending(c: Context) -> Count:
     return Count("待审批的调阅申请", n, "/access/decide", alert=True)
 
 
+def _samples_to_review(c: Context) -> Count:
+    n = sampling.to_review(session=c.session, actor=c.actor, now=c.now)
+    return Count("待登记结果的抽查资料", n, "/samples", alert=True)
+
+
 WORK: dict[str, Callable[[Context], Count]] = {
     "holding": _holding,
     "awaiting_upload": _awaiting,
@@ -207,4 +213,5 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "audit_today": _audit_today,
     "tree_head_age": _unsigned,
     "access_pending": _access_pending,
+    "samples_to_review": _samples_to_review,
 }
