@@ -74,6 +74,13 @@ PAGES: dict[str, Page] = {
     "accounts": Page("账号", "/accounts", Action.ACCOUNT_VIEW, "系统", "开设、解锁、重置密码"),
     "roles": Page("角色分配", "/roles", Action.ROLE_ASSIGN, "系统", "任命与撤销角色"),
     "audit": Page("审计日志", "/audit", Action.AUDIT_READ, "系统", "全部变更与登录记录"),
+    "access_uses": Page(
+        "调阅记录",
+        "/audit/access",
+        Action.AUDIT_READ,
+        "系统",
+        "谁看了什么、依据哪份申请（第十五条）",
+    ),
 }
 
 INBOX = Page("消息", "/inbox", None, "")
@@ -193,6 +200,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     ),
     Role.AUDITOR: _tiles(
         Tile("audit", ("audit_today", "tree_head_age")),
+        "access_uses",
         "units",
         "people",
     ),
