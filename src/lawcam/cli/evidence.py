@@ -29,9 +29,10 @@ from lawcam.cli.common import (
     unit_named,
 )
 from lawcam.cli.ingest_progress import RichProgress
+from lawcam.db.base import columns_of
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
-from lawcam.evidence import queries, retention, service
+from lawcam.evidence import queries, retention, service, viewing
 from lawcam.evidence.problems import problem_label
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
@@ -324,6 +325,36 @@ def _refused(database: Database, recording_id: int, by: str) -> None:
             action=AccessAction.DOWNLOAD,
             why=why,
         )
+
+
+@recording_app.command(
+    "copy",
+    help="为浏览器无法播放的资料制作播放副本（H.264/AAC，派生文件，不替代原始文件，第十五条）。",
+)
+@command
+def make_copy(
+    recording_id: Annotated[int, typer.Argument(help="资料编号。")], as_json: JsonOpt = False
+) -> None:
+    """The viewing copy made at the console (or the one made before): its own digests, marked
+    derived. Downloads and packages keep carrying the original."""
+    settings = get_settings()
+    store = open_store(settings.resolved_storage_url)
+    with open_database(settings) as database, database.unit_of_work() as session:
+        recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
+        made_before = queries.viewing_copy_of(session, recording.id) is not None
+        made = viewing.make_viewing_copy(
+            session=session, actor=actor(), store=store, recording=recording
+        )
+        shown = {**columns_of(made), "derived": True, "made_now": not made_before}
+    if as_json:
+        print_json(shown)
+        return
+    done = "已有" if made_before else "已制作"
+    say(
+        f"{done}资料 #{recording_id} 的播放副本（派生文件，不替代原始文件）："
+        f"{made.container}，{made.video_codec or '无视频'}/{made.audio_codec or '无音频'}，"
+        f"{made.size} 字节，SHA-256 {made.sha256}。"
+    )
 
 
 @recording_app.command("correct", help="更正资料的元数据（作为新的记录保存，原始值不变）。")

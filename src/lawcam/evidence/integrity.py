@@ -1,9 +1,9 @@
 """``lawcam verify``: the stored originals re-hashed (SHA-256 and SM3, on every core), rows
 and store cross-checked both ways, every column of every write-once row (recordings, their
-sightings and corrections) checked against the audit entry that created it, each object's
-protection in the store checked against its effective retention, and the audit log checked
-(``audit.integrity``). Whatever is found is listed and audited; it will become a finding
-(Art. 18 (4)(5))."""
+sightings and corrections, viewing copies) checked against the audit entry that created it,
+each object's protection in the store checked against its effective retention, and the audit
+log checked (``audit.integrity``). Whatever is found is listed and audited; it will become a
+finding (Art. 18 (4)(5))."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from lawcam.db import Database
 from lawcam.documents.integrity import check_documents_against_audit
 from lawcam.documents.queries import DocumentFacts, all_documents
 from lawcam.errors import Conflict
-from lawcam.evidence.models import Correction, Recording, Sighting, json_value
+from lawcam.evidence.models import Correction, Recording, Sighting, ViewingCopy, json_value
 from lawcam.evidence.rehash import Progress, Rehash
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, Protection, StorageError, StoredObject
@@ -37,8 +37,9 @@ from lawcam.timeutil import lock_until
 
 @dataclass(frozen=True)
 class RowFacts:
-    """A row that names a stored object: a recording, or a filed document (a report's scan),
-    kept write-once like an original; several documents may name one object."""
+    """A row that names a stored object: a recording, a filed document (a report's scan) or
+    a recording's viewing copy, each kept write-once like an original; several documents may
+    name one object."""
 
     id: int
     sha256: str
@@ -46,6 +47,12 @@ class RowFacts:
     size: int
     kind: str = "recording"
     keep: date | None = None  # a document's retention (a recording's is computed)
+    of_recording: int | None = None  # a viewing copy's recording: locked as long as it
+
+    @property
+    def kept_as(self) -> int:
+        """The recording whose effective retention this object's lock must reach."""
+        return self.id if self.of_recording is None else self.of_recording
 
     @property
     def subject(self) -> str:
@@ -60,15 +67,24 @@ def _table(session: Session, table: Any) -> dict[int, Row]:
     return {int(row["id"]): row for row in session.execute(select(table)).mappings()}
 
 
-def _facts(recordings: dict[int, Row], documents: list[DocumentFacts]) -> list[RowFacts]:
+def _facts(
+    recordings: dict[int, Row], documents: list[DocumentFacts], copies: dict[int, Row]
+) -> list[RowFacts]:
     held = [
         RowFacts(rid, str(row["sha256"]), str(row["sm3"]), int(row["size"]))
         for rid, row in recordings.items()
     ]
-    return held + [
+    held += [
         RowFacts(i, sha, sm3, size, kind="document", keep=keep)
         for i, sha, sm3, size, keep in documents
     ]
+    return held + [
+        RowFacts(
+            cid, str(row["sha256"]), str(row["sm3"]), int(row["size"]), kind="viewing_copy",
+            of_recording=int(row["recording_id"]),
+        )
+        for cid, row in copies.items()
+    ]  # fmt: skip
 
 
 def _check_presence(
@@ -256,13 +272,29 @@ def _brief(values: Mapping[str, Any]) -> str:
     return ", ".join(f"{key} {json_value(values[key])}" for key in shown if key in values)
 
 
+def _copies_made(session: Session) -> dict[int, dict[str, Any]]:
+    """What each viewing copy's entry recorded (every column), by the copy's id."""
+    stmt = select(AuditEvent.subject_id, AuditEvent.entry).where(
+        AuditEvent.subject_type == "viewing_copy",
+        AuditEvent.tag == str(EvidenceEvent.VIEWING_COPY_MADE),
+    )
+    made: dict[int, dict[str, Any]] = {}
+    for subject_id, entry in session.execute(stmt):
+        after = json.loads(entry).get("after")
+        if isinstance(after, dict) and str(subject_id).isdigit():
+            made[int(subject_id)] = after
+    return made
+
+
 def _check_rows_against_audit(
-    session: Session, recordings: dict[int, Row], found: Collector
+    session: Session, recordings: dict[int, Row], copies: dict[int, Row], found: Collector
 ) -> None:
-    """Every column of every recording, sighting and correction row against the (tamper-
-    evident) audit entry that created it (R15.1). Entries and rows are each read in bulk."""
+    """Every column of every recording, viewing copy, sighting and correction row against the
+    (tamper-evident) audit entry that created it (R15.1). Entries and rows are each read in
+    bulk."""
     audited = _audited(session)
     _check_written_once(found, "recording", recordings, audited.recordings)
+    _check_written_once(found, "viewing_copy", copies, _copies_made(session))
     sightings = _table(session, Sighting.__table__)
     for sighting_id, row in list(sightings.items()):
         # A first sighting recorded before ingest entries carried it: its recording's entry
@@ -311,7 +343,7 @@ def _check_protection(
             _check_lock(found, row.subject, protection, lock_until(row.keep))
         elif protection.store_locks:
             required = _required_lock(session) if required is None else required
-            _check_lock(found, row.subject, protection, required.get(row.id))
+            _check_lock(found, row.subject, protection, required.get(row.kept_as))
 
 
 def _check_lock(
@@ -354,10 +386,11 @@ def check_objects(
         if rehash is None:
             rehash = stack.enter_context(Rehash(store, on_bytes))
         recordings = _table(session, Recording.__table__)
-        rows = _facts(recordings, all_documents(session))
+        copies = _table(session, ViewingCopy.__table__)
+        rows = _facts(recordings, all_documents(session), copies)
         _check_presence(rows, rehash.stored, found)
         _check_strays(store, found)
-        _check_rows_against_audit(session, recordings, found)
+        _check_rows_against_audit(session, recordings, copies, found)
         check_documents_against_audit(session, found)
         _check_protection(session, store, rows, rehash.stored, found)
         _check_contents(rows, rehash, found)

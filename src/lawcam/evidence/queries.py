@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from lawcam.authz import Action, Actor, Role
 from lawcam.custody.models import CustodyPeriod
 from lawcam.errors import NotFound
-from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting
+from lawcam.evidence.models import Correction, IngestRun, Recording, Sighting, ViewingCopy
 from lawcam.org.queries import unit_scope
 from lawcam.timeutil import SHANGHAI
 
@@ -236,3 +236,10 @@ def recorded_in(
         if visible:
             entry.shown.append(RecordingLink(recording_id, at, seconds, kind))
     return dict(found)
+
+
+def viewing_copy_of(session: Session, recording_id: int) -> ViewingCopy | None:
+    """The recording's viewing copy, if one was made. No permission here: the caller has
+    already found the recording through ``permitted`` or a live grant."""
+    stmt = select(ViewingCopy).where(ViewingCopy.recording_id == recording_id)
+    return session.scalars(stmt).one_or_none()

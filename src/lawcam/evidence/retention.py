@@ -20,6 +20,7 @@ from lawcam.audit.service import record
 from lawcam.authz import Actor
 from lawcam.errors import Conflict
 from lawcam.evidence.models import Correction, Recording
+from lawcam.evidence.queries import viewing_copy_of
 from lawcam.evidence.timing import lock_until
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, StorageError
@@ -86,15 +87,18 @@ def extend(
     }
     subject = ("recording", recording.id)
     record(session, actor, EvidenceEvent.RETENTION_EXTENDED, subject, after=after)
-    _lock_longer(store, recording, until)
+    _lock_longer(store, recording, recording.sha256, until)
+    copy = viewing_copy_of(session, recording.id)
+    if copy is not None:  # its viewing copy is locked as long as the original (viewing.py)
+        _lock_longer(store, recording, copy.sha256, until)
     return extension
 
 
-def _lock_longer(store: BlobStore, recording: Recording, until: date) -> None:
+def _lock_longer(store: BlobStore, recording: Recording, sha256: str, until: date) -> None:
     """The database row and the store's lock go together: if the store refuses, the whole
     change (correction included) is rolled back and nothing claims a lock that is not there."""
     try:
-        store.extend_retention(recording.sha256, lock_until(until))
+        store.extend_retention(sha256, lock_until(until))
     except StorageError as exc:
         raise Conflict(
             f"存储未能将资料 #{recording.id} 的保存期限延长至 {until.isoformat()}，"

@@ -87,6 +87,7 @@ class EvidenceEvent(StrEnum):
     UPLOAD_OPENED = "evidence:upload:open"
     UPLOAD_FAILED = "evidence:upload:fail"
     UPLOAD_ABANDONED = "evidence:upload:abandon"  # idle too long: its received bytes removed
+    VIEWING_COPY_MADE = "evidence:copy:make"  # a copy the browser plays (viewing.py), derived
 
 
 class CorrectableField(StrEnum):
