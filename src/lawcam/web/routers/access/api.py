@@ -4,16 +4,14 @@ Thin: parse → domain → shape."""
 from __future__ import annotations
 
 import mimetypes
-import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from lawcam.access import queries, service
-from lawcam.access.models import AccessRequest
 from lawcam.access.types import AccessAction, RequestStatus
 from lawcam.audit import log
 from lawcam.authz import Actor
@@ -22,9 +20,9 @@ from lawcam.evidence.models import Recording
 from lawcam.reports.package import provision
 from lawcam.schemas.access import AccessRequestIn, AccessRequestOut, DecisionIn, RevocationIn
 from lawcam.schemas.common import Id
-from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep, StoreDep
+from lawcam.web.ranges import OnServed, ranged
 
 if TYPE_CHECKING:
     from lawcam.db import Database
@@ -116,7 +114,6 @@ def package(
 
 # The content, only under a live grant ----------------------------------------------------------
 
-_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 REFUSED = "资料不存在，或您没有有效的调阅授权。"
 
 
@@ -151,68 +148,56 @@ def recording_content(
                 session=own, actor=actor, recording_id=recording_id, action=action, why=why
             )
         raise NotFound(REFUSED)
-    _used(database, actor, grant, recording, request.headers.get("range"), download)
-    return _content(store, recording, download)
-
-
-def _used(
-    database: Database,
-    actor: Actor,
-    grant: AccessRequest,
-    recording: Recording,
-    asked: str | None,
-    download: bool,
-) -> None:
-    with database.unit_of_work() as own:
-        if download:
+    if download:
+        with database.unit_of_work() as own:
             service.downloaded(session=own, actor=actor, grant_id=grant.id, recording=recording)
-            return
-        start, end = _span(asked, recording.size)
-        service.served(
-            session=own,
-            actor=actor,
-            grant_id=grant.id,
-            recording_id=recording.id,
-            start=start,
-            end=end,
-        )
+    return ranged(
+        request,
+        store=store,
+        sha256=recording.sha256,
+        size=recording.size,
+        media_type=mimetypes.guess_type(recording.original_name)[0] or "application/octet-stream",
+        headers=_headers(recording, download),
+        on_served=None if download else _viewed(database, actor, grant.id, recording.id),
+        keep_serving=_still_granted(database, actor, recording.id, action),
+    )
 
 
-def _span(asked: str | None, size: int) -> tuple[int, int]:
-    """The bytes a Range header asks for, as [start, end): what the viewing session records."""
-    match = _SINGLE_RANGE.match((asked or "").replace(" ", ""))
-    if match is None or not (match[1] or match[2]):
-        return 0, size
-    if not match[1]:
-        return max(0, size - int(match[2])), size
-    start = min(int(match[1]), size)
-    end = min(int(match[2]) + 1, size) if match[2] else size
-    return start, max(start, end)
+def _viewed(database: Database, actor: Actor, grant_id: int, recording_id: int) -> OnServed:
+    """The bytes a viewer was actually sent, merged into their viewing session (audited at its
+    start); called by the stream in a worker thread when it ends or is cut."""
+
+    def served(start: int, end: int) -> None:
+        with database.unit_of_work() as own:
+            service.served(
+                session=own,
+                actor=actor,
+                grant_id=grant_id,
+                recording_id=recording_id,
+                start=start,
+                end=max(start, end),
+            )
+
+    return served
 
 
-def _content(store: BlobStore, recording: Recording, download: bool) -> Response:
-    media_type = mimetypes.guess_type(recording.original_name)[0] or "application/octet-stream"
-    headers = {
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-        "ETag": f'"{recording.sha256}"',
-        "X-Content-SHA256": recording.sha256,
-        "X-Content-SM3": recording.sm3,
-    }
+def _still_granted(
+    database: Database, actor: Actor, recording_id: int, action: AccessAction
+) -> Callable[[], bool]:
+    """Asked while a long answer streams: a grant that expires or is revoked stops it."""
+
+    def holds() -> bool:
+        with database.read() as session:
+            return queries.live_grant(session, actor, recording_id, action, utcnow()) is not None
+
+    return holds
+
+
+def _headers(recording: Recording, download: bool) -> dict[str, str]:
+    headers = {"X-Content-SHA256": recording.sha256, "X-Content-SM3": recording.sm3}
     if download:
         name = quote(recording.original_name)
         headers["Content-Disposition"] = (
             f"attachment; filename=\"original\"; filename*=UTF-8''{name}"
         )
-    path = store.local_path(recording.sha256)
-    if path is not None:
-        return FileResponse(path, media_type=media_type, headers=headers)
-    return StreamingResponse(
-        _chunks(store, recording.sha256), media_type=media_type, headers=headers
-    )
-
-
-def _chunks(store: BlobStore, sha256: str) -> Iterator[bytes]:
-    with store.open(sha256) as handle:
-        while block := handle.read(1024 * 1024):
-            yield block
+    return headers
