@@ -182,7 +182,8 @@ def test_the_reviewer_plays_the_sampled_recordings_and_no_other(
     )
     assert part.status_code == 206 and part.content == original[:100]
     assert engineering.get(f"/api/v1/recordings/{chosen[1]}/content").status_code == 200
-    assert engineering.get(f"/recordings/{chosen[0]}/play").status_code == 200
+    player = engineering.get(f"/recordings/{chosen[0]}/play")
+    assert player.status_code == 200 and f'href="/samples/{sample["id"]}"' in player.text
     assert engineering.get(f"/api/v1/recordings/{outside}/content").status_code == 404
     assert engineering.get(f"/recordings/{outside}/play").status_code == 404
     # A view grant does not download, and nobody else holds one.
