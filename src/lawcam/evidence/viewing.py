@@ -103,7 +103,7 @@ def make_viewing_copy(
     until = lock_until(effective_retention(session, recording))
     with tempfile.TemporaryDirectory(prefix="lawcam-copy-") as folder:
         with _original(store, recording, Path(folder)) as source:
-            made = _encode(source, Path(folder), recording.id)
+            made = encode(source, Path(folder), recording.id)
         digests = _publish(store, made.path, until)
     copy = ViewingCopy(
         recording_id=recording.id,
@@ -180,14 +180,18 @@ def _download(store: BlobStore, sha256: str, target: Path) -> Digests:
 
 
 @dataclass(frozen=True)
-class _Made:
+class Made:
+    """A copy written, not yet stored: its file and what it holds, as read back."""
+
     path: Path
     container: str
     video_codec: str | None
     audio_codec: str | None
 
 
-def _encode(source: Path, folder: Path, recording_id: int) -> _Made:
+def encode(source: Path, folder: Path, recording_id: int) -> Made:
+    """The copy of the media file ``source``, written in ``folder`` (nothing stored); its
+    errors name ``recording_id``."""
     try:
         with av.open(str(source)) as original:
             video, audio = _streams(original)
@@ -317,12 +321,12 @@ class _AudioEncoder:
         self.out.mux(self.stream.encode(None))
 
 
-def _described(target: Path, container: str) -> _Made:
+def _described(target: Path, container: str) -> Made:
     """What was written, as a probe reads it back."""
     with av.open(str(target)) as made:
         video = next(iter(made.streams.video), None)
         audio = next(iter(made.streams.audio), None)
-        return _Made(
+        return Made(
             target,
             container,
             video.codec_context.name if video is not None else None,
