@@ -29,10 +29,10 @@ from lawcam.cli.common import (
     unit_named,
 )
 from lawcam.cli.ingest_progress import RichProgress
-from lawcam.db.base import columns_of
 from lawcam.equipment.queries import device_by_serial
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence import queries, retention, service, viewing
+from lawcam.evidence.models import columns_of
 from lawcam.evidence.problems import problem_label
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
