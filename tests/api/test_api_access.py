@@ -38,6 +38,7 @@ from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
 from tests.live import served
 from tests.media import make_mp4
+from tests.unit.evidence.test_viewing import make_avi
 
 CASE = "人防罚〔2026〕7 号"
 
@@ -358,3 +359,52 @@ def test_a_request_left_undecided_past_its_days_cannot_be_approved(
     lapsed = head.post(f"/api/v1/access-requests/{made['id']}/decision", json={"approve": True})
     assert lapsed.status_code == 409 and "已失效" in lapsed.json()["error"]["message"]
     assert officer.get(f"/api/v1/access-requests/{made['id']}").json()["status"] == "pending"
+
+
+@pytest.mark.req("R15.2")
+def test_a_format_the_browser_cannot_play_is_watched_through_a_derived_copy(
+    database: Database, settings: Settings, office: Office, console: Actor, tmp_path: Path
+) -> None:
+    """An MPEG-4 Part 2 AVI (older body cameras): the player offers to make a viewing copy, the
+    copy plays under the same grant marked as derived, and downloads stay the original."""
+    add_unit_staff(database, settings, console)
+    card = tmp_path / "avi" / "DCIM"
+    card.mkdir(parents=True)
+    make_avi(card / "OLD0001.AVI", seconds=1.0)
+    report = ingest(
+        database, settings, workstation_actor(office, database), card.parent, officer_badge="T9001"
+    )
+    [recording_id] = [r.recording_id for r in report.files if r.recording_id]
+    admin = user(settings, database, "u_admin2")
+    made = admin.post(
+        "/api/v1/access-requests",
+        json={"recording_ids": [recording_id], "action": "download", "purpose": "复核"},
+    ).json()
+    user(settings, database, "u_head2").post(
+        f"/api/v1/access-requests/{made['id']}/decision", json={"approve": True}
+    )
+    page = admin.get(f"/recordings/{recording_id}/play")
+    assert page.status_code == 200 and "制作播放副本" in page.text
+    assert (
+        admin.get(
+            f"/api/v1/recordings/{recording_id}/content", params={"copy": "viewing"}
+        ).status_code
+        == 404
+    )
+    done = admin.post(f"/recordings/{recording_id}/copy", follow_redirects=True)
+    assert done.status_code == 200 and "播放副本" in done.text and "?copy=viewing" in done.text
+    copy = admin.get(f"/api/v1/recordings/{recording_id}/content", params={"copy": "viewing"})
+    assert copy.status_code == 200 and copy.headers["x-viewing-copy"] == "derived"
+    assert copy.headers["x-content-sha256"] == hashlib.sha256(copy.content).hexdigest()
+    with database.read() as session:
+        original = session.get(Recording, recording_id)
+        assert original is not None
+    assert (
+        copy.headers["x-derived-from-sha256"] == original.sha256 != copy.headers["x-content-sha256"]
+    )
+    both = admin.get(
+        f"/api/v1/recordings/{recording_id}/content", params={"copy": "viewing", "download": True}
+    )
+    assert both.status_code == 422
+    whole = admin.get(f"/api/v1/recordings/{recording_id}/content", params={"download": True})
+    assert hashlib.sha256(whole.content).hexdigest() == original.sha256

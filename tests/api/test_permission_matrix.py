@@ -289,6 +289,7 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/access/{request_id}/decision"): NOBODY,
     ("POST", "/access/{request_id}/revocation"): NOBODY,
     ("GET", "/recordings/{recording_id}/play"): NOBODY,
+    ("POST", "/recordings/{recording_id}/copy"): NOBODY,  # a viewing copy, under a grant only
     ("GET", "/samples"): SAMPLERS,
     ("POST", "/samples"): SAMPLERS,
     ("GET", "/samples/{sample_id}"): ENG,

@@ -260,10 +260,18 @@ def refused(
 
 
 def served(
-    *, session: Session, actor: Actor, grant_id: int, recording_id: int, start: int, end: int
+    *,
+    session: Session,
+    actor: Actor,
+    grant_id: int,
+    recording_id: int,
+    start: int,
+    end: int,
+    derived: bool = False,
 ) -> ViewSession:
     """Bytes [start, end) of a recording shown to a viewer: merged into the open viewing
-    session, or a new session (audited) after a pause."""
+    session, or a new session (audited) after a pause. Bytes of a viewing copy (``derived``)
+    count, but their offsets are the copy's, so no range of the original is recorded."""
     now = utcnow()
     view = _open_session(session, actor, grant_id, recording_id, now)
     if view is None:
@@ -272,8 +280,10 @@ def served(
         session.add(view)
         session.flush()
         after = {"grant": grant_id, "session": view.id, "recording_id": recording_id}
+        after["viewing_copy"] = derived
         record(session, actor, AccessEvent.VIEWED, ("recording", recording_id), after=after)
-    view.ranges = merge_ranges([*view.ranges, [start, end]])
+    if not derived:
+        view.ranges = merge_ranges([*view.ranges, [start, end]])
     view.bytes_served += max(0, end - start)
     view.last_at = now
     return view

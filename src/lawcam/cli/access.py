@@ -86,7 +86,7 @@ def request(
     ],
     purpose: Annotated[str, typer.Option("--purpose", help="事由。")],
     recording: Annotated[
-        list[int] | None, typer.Option("--recording", help="资料编号（可多次）。")
+        list[int] | None, typer.Option("--recording", help="资料编号（可多次）。", metavar="<整数>")
     ] = None,
     activity: Annotated[int | None, typer.Option("--activity", help="执法活动编号。")] = None,
     case: Annotated[str, typer.Option("--case", help="案件编号。")] = "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -15,16 +15,20 @@ from lawcam.access import queries, service
 from lawcam.access.types import AccessAction, RequestStatus
 from lawcam.audit import log
 from lawcam.authz import Actor
-from lawcam.errors import NotFound
+from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence.models import Recording
+from lawcam.evidence.queries import viewing_copy_of
 from lawcam.reports.package import provision
 from lawcam.schemas.access import AccessRequestIn, AccessRequestOut, DecisionIn, RevocationIn
 from lawcam.schemas.common import Id
+from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
 from lawcam.web.deps import CommittingRoute, CurrentActor, DatabaseDep, SessionDep, StoreDep
 from lawcam.web.ranges import OnServed, ranged
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from lawcam.db import Database
 
 router = APIRouter(prefix="/api/v1", tags=["access"], route_class=CommittingRoute)
@@ -133,6 +137,9 @@ def recording_content(
     database: DatabaseDep,
     store: StoreDep,
     download: Annotated[bool, Query(description="下载原始文件（须有下载授权）")] = False,
+    copy: Annotated[
+        Literal["viewing"] | None, Query(description="播放副本（派生文件，仅供浏览器播放）")
+    ] = None,
 ) -> Response:
     """The original, byte for byte, with HTTP Range; 404 for anyone without a live grant — the
     same answer as a recording that does not exist. A refusal is recorded in a transaction of
@@ -148,6 +155,10 @@ def recording_content(
                 session=own, actor=actor, recording_id=recording_id, action=action, why=why
             )
         raise NotFound(REFUSED)
+    if copy is not None:
+        return _viewing_copy(
+            request, session, database, store, actor, grant.id, recording, download
+        )
     if download:
         with database.unit_of_work() as own:
             service.downloaded(session=own, actor=actor, grant_id=grant.id, recording=recording)
@@ -163,7 +174,45 @@ def recording_content(
     )
 
 
-def _viewed(database: Database, actor: Actor, grant_id: int, recording_id: int) -> OnServed:
+def _viewing_copy(
+    request: Request,
+    session: Session,
+    database: Database,
+    store: BlobStore,
+    actor: Actor,
+    grant_id: int,
+    recording: Recording,
+    download: bool,
+) -> Response:
+    """The derived copy Chromium can play, under the same view grant; never a download (a
+    download and a package are always the original). Its session records no byte ranges: they
+    would be the copy's offsets, not the original's."""
+    if download:
+        raise InvalidInput("播放副本不能下载；下载的始终是原始文件。", field="copy")
+    made = viewing_copy_of(session, recording.id)
+    if made is None:
+        raise NotFound("该资料还没有播放副本。")
+    headers = {
+        "X-Content-SHA256": made.sha256,
+        "X-Content-SM3": made.sm3,
+        "X-Derived-From-SHA256": recording.sha256,
+        "X-Viewing-Copy": "derived",
+    }
+    return ranged(
+        request,
+        store=store,
+        sha256=made.sha256,
+        size=made.size,
+        media_type="video/mp4" if made.video_codec else "audio/mp4",
+        headers=headers,
+        on_served=_viewed(database, actor, grant_id, recording.id, derived=True),
+        keep_serving=_still_granted(database, actor, recording.id, AccessAction.VIEW),
+    )
+
+
+def _viewed(
+    database: Database, actor: Actor, grant_id: int, recording_id: int, derived: bool = False
+) -> OnServed:
     """The bytes a viewer was actually sent, merged into their viewing session (audited at its
     start); called by the stream in a worker thread when it ends or is cut."""
 
@@ -176,6 +225,7 @@ def _viewed(database: Database, actor: Actor, grant_id: int, recording_id: int) 
                 recording_id=recording_id,
                 start=start,
                 end=max(start, end),
+                derived=derived,
             )
 
     return served

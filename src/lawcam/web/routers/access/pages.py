@@ -18,10 +18,12 @@ from lawcam.access.types import ACTION_LABELS, MAX_DAYS, AccessAction, Approver,
 from lawcam.access.uses import LIMIT, UseFilter, uses
 from lawcam.authz import Action
 from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.evidence.queries import viewing_copy_of
+from lawcam.evidence.viewing import make_viewing_copy, needs_copy
 from lawcam.reports.access_uses import write_uses_xlsx
 from lawcam.schemas.common import Id
 from lawcam.timeutil import SHANGHAI, check_day_range, utcnow
-from lawcam.web.deps import Auth, AuthDep, SessionDep
+from lawcam.web.deps import Auth, AuthDep, SessionDep, StoreDep
 from lawcam.web.forms import discard, flash_redirect, form_error, parse_date, parse_int, render
 
 router = APIRouter(include_in_schema=False)
@@ -182,8 +184,25 @@ def play_page(request: Request, recording_id: Id, auth: AuthDep, session: Sessio
     if grant is None or recording is None:
         raise NotFound("资料不存在，或您没有有效的调阅授权。")
     person = queries.viewer(session, auth.actor)
+    needs = needs_copy(recording)
+    made = viewing_copy_of(session, recording.id) if needs else None
     return render(request, "recording_play.html", auth, recording=recording, grant=grant,
-                  viewer=person, opened_at=now)  # fmt: skip
+                  viewer=person, opened_at=now, needs_copy=needs, copy=made)  # fmt: skip
+
+
+@router.post("/recordings/{recording_id}/copy", response_class=HTMLResponse)
+def copy_submit(
+    request: Request, recording_id: Id, auth: AuthDep, session: SessionDep, store: StoreDep
+) -> Response:
+    """A viewing copy for a format the browser cannot play, made under the viewer's live grant
+    (tens of seconds per minute of video: in a worker thread, never the event loop)."""
+    grant = queries.live_grant(session, auth.actor, recording_id, AccessAction.VIEW, utcnow())
+    recording = queries.granted_recording(session, recording_id) if grant else None
+    if grant is None or recording is None:
+        raise NotFound("资料不存在，或您没有有效的调阅授权。")
+    made = make_viewing_copy(session=session, actor=auth.actor, store=store, recording=recording)
+    notice = f"已制作播放副本（H.264/AAC，SHA-256 {made.sha256[:12]}…）；原始文件不变。"
+    return flash_redirect(request, f"/recordings/{recording_id}/play", notice)
 
 
 # Who saw what (the security auditor) -----------------------------------------------------------
