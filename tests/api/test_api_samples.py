@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from lawcam.access import sampling
@@ -30,7 +29,7 @@ from lawcam.evidence.models import Recording
 from lawcam.storage import address
 from lawcam.timeutil import today_shanghai, utcnow
 from lawcam.web.app import create_app
-from tests.api.conftest import login
+from tests.api.test_api_access import user
 from tests.api.test_api_custody import add_unit_staff
 from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
@@ -39,12 +38,6 @@ from tests.media import make_mp4
 
 CLIPS = 6
 INSPECTED = 3  # the first three clips belong to an inspection
-
-
-def user(settings: Settings, database: Database, username: str) -> TestClient:
-    client = TestClient(create_app(settings, database), raise_server_exceptions=False)
-    client.headers["X-CSRF-Token"] = login(client, username)
-    return client
 
 
 @pytest.fixture

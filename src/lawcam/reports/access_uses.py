@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from lawcam.access.uses import Use
+from lawcam.reports.exports import write_table
 from lawcam.timeutil import SHANGHAI
 
 HEADERS = ("审计序号", "时间", "人员", "用途", "资料", "依据的申请", "说明")
@@ -30,19 +27,4 @@ def _values(use: Use) -> list[object]:
 
 
 def write_uses_xlsx(path: Path, rows: Sequence[Use]) -> int:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "调阅记录"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for index, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        cell = sheet.cell(row=1, column=index, value=header)
-        cell.font, cell.fill = bold, fill
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    for number, use in enumerate(rows, start=2):
-        for column, value in enumerate(_values(use), start=1):
-            cell = sheet.cell(row=number, column=column, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"
-    workbook.save(path)
-    return len(rows)
+    return write_table(path, "调阅记录", HEADERS, WIDTHS, (_values(use) for use in rows))

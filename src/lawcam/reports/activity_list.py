@@ -9,12 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from lawcam.activities.models import Activity
 from lawcam.activities.types import ActivityKind
+from lawcam.reports.exports import write_table
 from lawcam.timeutil import SHANGHAI
 
 SHEET = "执法活动"
@@ -77,19 +74,4 @@ def _values(activity: Activity) -> list[Any]:
 
 def write_activities_xlsx(path: Path, rows: Sequence[Activity]) -> int:
     """The rows given, in their order, under a bold Chinese header; returns the rows written."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for index, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        cell = sheet.cell(row=1, column=index, value=header)
-        cell.font, cell.fill = bold, fill
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    for number, activity in enumerate(rows, start=2):
-        for column, value in enumerate(_values(activity), start=1):
-            cell = sheet.cell(row=number, column=column, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"
-    workbook.save(path)
-    return len(rows)
+    return write_table(path, SHEET, HEADERS, WIDTHS, (_values(activity) for activity in rows))

@@ -6,7 +6,7 @@ Cells that start with “=” are written as text, never as formulas.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,26 @@ def _ratio_values(row: RatioRow) -> tuple[Any, ...]:
         compliant,
         "；".join(notes),
     )
+
+
+def write_table(
+    path: Path,
+    title: str,
+    headers: Sequence[str],
+    widths: Sequence[int],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """One sheet: a bold header frozen above the rows, text kept text; returns the rows written."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    _header_row(sheet, headers, widths)
+    count = 0
+    for count, values in enumerate(rows, start=1):
+        for column, value in enumerate(values, start=1):
+            _put(sheet, count + 1, column, value)
+    workbook.save(path)
+    return count
 
 
 def _header_row(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -220,21 +220,25 @@ def _use_filter(form: dict[str, str]) -> UseFilter:
     return where
 
 
-@router.get("/audit/access", response_class=HTMLResponse)
-def uses_page(
-    request: Request,
-    auth: AuthDep,
-    session: SessionDep,
+def use_form(
     from_: Annotated[str, Query(alias="from", max_length=20)] = "",
     to: Annotated[str, Query(max_length=20)] = "",
     who: Annotated[str, Query(max_length=50)] = "",
     recording: Annotated[str, Query(max_length=20)] = "",
     refused: Annotated[str, Query(max_length=5)] = "",
-) -> Response:
+) -> dict[str, str]:
+    """The 调阅记录 filters as typed (the page and its export read the same)."""
+    return {"from": from_, "to": to, "who": who, "recording": recording, "refused": refused}
+
+
+UseForm = Annotated[dict[str, str], Depends(use_form)]
+
+
+@router.get("/audit/access", response_class=HTMLResponse)
+def uses_page(request: Request, auth: AuthDep, session: SessionDep, form: UseForm) -> Response:
     """第十五条 for the auditor: who saw, downloaded or packaged which recording, when, under
     which approval, and every refused attempt; from the audit log."""
     auth.actor.require(Action.AUDIT_READ)
-    form = {"from": from_, "to": to, "who": who, "recording": recording, "refused": refused}
     try:
         rows = uses(session, auth.actor, _use_filter(form))
     except InvalidInput as exc:
@@ -245,17 +249,8 @@ def uses_page(
 
 
 @router.get("/audit/access.xlsx")
-def uses_export(
-    auth: AuthDep,
-    session: SessionDep,
-    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
-    to: Annotated[str, Query(max_length=20)] = "",
-    who: Annotated[str, Query(max_length=50)] = "",
-    recording: Annotated[str, Query(max_length=20)] = "",
-    refused: Annotated[str, Query(max_length=5)] = "",
-) -> Response:
+def uses_export(auth: AuthDep, session: SessionDep, form: UseForm) -> Response:
     auth.actor.require(Action.AUDIT_READ)
-    form = {"from": from_, "to": to, "who": who, "recording": recording, "refused": refused}
     rows = uses(session, auth.actor, _use_filter(form))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "uses.xlsx"
