@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lawcam.access.models import AccessRequest, ViewSession
+from lawcam.access.models import AccessRequest, Sample, SampleItem, ViewSession
 from lawcam.custody.models import FaultReport, LossCase, Notification, RepairOrder
 from lawcam.evidence.models import Correction, Recording
 from lawcam.timeutil import SHANGHAI, utcnow
@@ -152,7 +152,9 @@ def test_every_state_of_access_by_approval_is_present(demo: tuple[Cli, str]) -> 
     """第十五条 in the demo: approved and watched then expired (a later look refused), provided
     outside and revoked, rejected with its reason, approved and live, and one waiting."""
     cli, printed = demo
-    requests = sorted(_all(cli, AccessRequest), key=lambda r: r.id)
+    requests = sorted(
+        (r for r in _all(cli, AccessRequest) if r.sample_id is None), key=lambda r: r.id
+    )
     assert [r.status for r in requests] == [
         "approved",
         "revoked",
@@ -174,3 +176,8 @@ def test_every_state_of_access_by_approval_is_present(demo: tuple[Cli, str]) -> 
     refused = cli.ok("audit", "list", "--tag", "access:content:refuse")["events"]
     assert len(refused) == 1
     assert "调阅审批：申请 5 份（待审批 1，有效授权 1，已过期 1，已驳回 1，已撤销 1" in printed
+    # 第十三条: engineering supervision's sample of three, two results recorded (one 不规范).
+    [sample] = _all(cli, Sample)
+    results = sorted(str(item.result) for item in _all(cli, SampleItem))
+    assert results == ["None", "compliant", "noncompliant"] and sample.population >= 3
+    assert "执法规范抽查：1 次，抽取 3 条，已评查 2 条" in printed

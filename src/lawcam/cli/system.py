@@ -247,6 +247,10 @@ def demo(
                     f"有效授权 {access['approved']}，已过期 {access['expired']}，"
                     f"已驳回 {access['rejected']}，已撤销 {access['revoked']}；第十五条）"
                 )
+                say(
+                    f"  执法规范抽查：{access['samples']} 次，抽取 {access['sampled']} 条，"
+                    f"已评查 {access['reviewed']} 条（第十三条）"
+                )
             table(
                 "演示账号",
                 ["用户名", "初始密码", "姓名", "角色", "单位"],

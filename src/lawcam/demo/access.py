@@ -6,13 +6,14 @@ Steps are (moment, run) pairs the custody story plays in time order with the oth
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lawcam.access import queries, service
-from lawcam.access.models import AccessRequest
+from lawcam.access import queries, sampling, service
+from lawcam.access.models import AccessRequest, Sample
+from lawcam.access.sample_types import Reason, Result
 from lawcam.access.types import AccessAction, Refusal, RequestStatus
 from lawcam.authz import Actor
 from lawcam.custody.queries import desk_actor
@@ -129,6 +130,36 @@ class Desk:
         return ids[number - 1]
 
 
+def review(database: Database, day: date, seed: int) -> Callable[[], object]:
+    """Engineering supervision draws three of the fortnight's recordings of the centre (第十三条)
+    and records two results — one 规范, one 不规范 — leaving the third to do."""
+
+    def run() -> None:
+        with database.unit_of_work() as session:
+            actor = desk_actor(_person(session, "engineering"), source="web")
+            unit = _person(session, "center_head").unit_id
+            filters = sampling.Filters(
+                date_from=day - timedelta(days=14), date_to=day, unit_id=unit
+            )
+            sample = sampling.draw(
+                session=session, actor=actor, data=sampling.Draw(filters=filters, size=3, seed=seed)
+            )
+            first, second = (item.recording_id for item in sample.items[:2])
+            results = (
+                sampling.ResultData(first, Result.COMPLIANT),
+                sampling.ResultData(
+                    second,
+                    Result.NONCOMPLIANT,
+                    Reason.NOT_ANNOUNCED,
+                    "到场后未告知当事人正在录音录像",
+                ),
+            )
+            for data in results:
+                sampling.record_result(session=session, actor=actor, sample_id=sample.id, data=data)
+
+    return run
+
+
 def steps(database: Database, days: list[date]) -> list[Step]:
     """``days``: the fortnight's working days, oldest first (the activity scenes count back
     from the last of them)."""
@@ -172,6 +203,8 @@ def steps(database: Database, days: list[date]) -> list[Step]:
             _at(d[0], 10, 30),
             desk.ask("officer1", case=SEIZURE_CASE, purpose="制作案卷，核对扣押清单"),
         ),
+        # 6. Conduct review (第十三条): a sample of three, two results recorded.
+        (_at(d[0], 15, 0), review(database, d[0], seed=20261207)),
     ]
 
 
@@ -179,10 +212,21 @@ def summary(database: Database) -> dict[str, int]:
     """Requests by state (a grant past its expiry counted apart from a live one)."""
     now = utcnow()
     with database.read() as session:
-        rows = list(session.scalars(select(AccessRequest)))
+        asked = select(AccessRequest).where(AccessRequest.sample_id.is_(None))  # not reviews
+        rows = list(session.scalars(asked))
     counts = {str(state): 0 for state in RequestStatus}
     counts["expired"] = 0
     for row in rows:
         lapsed = row.status == RequestStatus.APPROVED and row.expires_at and row.expires_at <= now
         counts["expired" if lapsed else row.status] += 1
-    return {"requests": len(rows), **counts}
+    with database.read() as session:
+        samples = list(session.scalars(select(Sample)))
+        items = [item for sample in samples for item in sample.items]
+    reviewed = sum(1 for item in items if item.result is not None)
+    return {
+        "requests": len(rows),
+        **counts,
+        "samples": len(samples),
+        "sampled": len(items),
+        "reviewed": reviewed,
+    }
