@@ -330,7 +330,7 @@ def test_the_auditor_lists_who_saw_what_under_which_approval(
     page = auditor.get("/audit/access")
     assert page.status_code == 200
     assert f"#{made['id']}" in page.text and "本次查看共传送 100 字节" in page.text
-    assert "被拒绝" in page.text and "授权不含此用途" in page.text
+    assert "被拒绝" in page.text and "授权不含此用途（欲下载）" in page.text
     refused_only = auditor.get("/audit/access", params={"refused": "1"})
     assert "本次查看" not in refused_only.text and "授权不含此用途" in refused_only.text
     bad = auditor.get("/audit/access", params={"from": "2026-12-09", "to": "2026-12-01"})

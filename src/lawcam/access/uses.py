@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.access.models import ViewSession
-from lawcam.access.types import AccessEvent, Refusal
+from lawcam.access.types import AccessAction, AccessEvent, Refusal
 from lawcam.audit.models import AuditEvent
 from lawcam.authz import Action, Actor
 from lawcam.timeutil import shanghai_day_start
@@ -114,9 +114,8 @@ def _use(row, views: dict[int, ViewSession]) -> Use:  # type: ignore[no-untyped-
 
 def _detail(tag: AccessEvent, after: dict[str, Any], views: dict[int, ViewSession]) -> str:
     if tag is AccessEvent.REFUSED:
-        return (
-            f"{REFUSAL_LABELS.get(Refusal(str(after.get('refusal'))), '')}（{after.get('action')}）"
-        )
+        why = REFUSAL_LABELS.get(Refusal(str(after.get("refusal"))), "")
+        return f"{why}（欲{AccessAction(str(after.get('action'))).label}）"
     if tag is AccessEvent.VIEWED:
         view = views.get(int(after.get("session") or 0))
         if view is None:
