@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from lawcam.timeutil import SHANGHAI
 from lawcam.web.app import create_app
 from lawcam.web.routers.activities import timeline
 from tests.api.conftest import login
+from tests.concurrent_pages import read_while_moving
 from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
 from tests.live import served
@@ -601,48 +600,13 @@ def test_the_activity_pages_for_many_people_at_once(
         f"/activities/{scene.activity}",
         f"/activities/{scene.silent}",
     ]
-    seen: list[tuple[str, int, float]] = []
-    failures: list[str] = []
-    lock = threading.Lock()
     with served(app) as base:
         clients = [_session(base, user) for user in [ADMIN, OFFICER, ADMIN, OFFICER, ADMIN]]
-        writer = clients[0]
         for path in reads:  # a server that has been running: templates compiled
             assert clients[1].get(path).status_code == 200, path
-
-        def reader(client: httpx.Client, until: float) -> None:
-            try:
-                while time.monotonic() < until:
-                    for path in reads:
-                        started = time.monotonic()
-                        status = client.get(path).status_code
-                        with lock:
-                            seen.append((path, status, time.monotonic() - started))
-            except Exception as exc:  # a failed client fails the test
-                failures.append(repr(exc))
-
-        def move(until: float) -> None:
-            url = f"/activities/{scene.activity}/links"
-            rid = str(scene.recordings[0])
-            while time.monotonic() < until:
-                for path, reason in [("/detach", "并发移出"), ("", "并发关联")]:
-                    started = time.monotonic()
-                    answer = writer.post(url + path, data={"recording_id": rid, "reason": reason})
-                    with lock:
-                        seen.append(
-                            (f"POST {path}", answer.status_code, time.monotonic() - started)
-                        )
-
-        until = time.monotonic() + 4.0
-        threads = [threading.Thread(target=reader, args=(c, until)) for c in clients[1:]]
-        threads.append(threading.Thread(target=move, args=(until,)))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        seen = read_while_moving(clients, reads, scene.activity, scene.recordings[0])
         for client in clients:
             client.close()
-    assert not failures, failures
     assert not [s for s in seen if s[1] != 200], [s for s in seen if s[1] != 200][:10]
     assert {s[0] for s in seen} >= set(reads) | {"POST /detach", "POST "}
     # A frozen server (a session on the event loop) answers after tens of seconds; the bound

@@ -11,8 +11,6 @@ called it late). The ledger has a period of each officer on the days of their ac
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,6 +35,7 @@ from lawcam.web.app import create_app
 from tests.api.test_api_custody import as_user
 from tests.api.test_api_evidence import NO_RECORDING_VIEW
 from tests.api.test_pages_activities import ADMIN, OFFICER, people_of_unit_two
+from tests.concurrent_pages import read_while_moving
 from tests.evidence_helpers import ingest, workstation_actor
 from tests.factories import PASSWORD, Office
 from tests.live import served
@@ -403,49 +402,19 @@ def test_the_late_list_ledger_and_officers_page_for_many_at_once(
         f"/people/{scene.people['own']}",
         "/",
     ]
-    seen: list[tuple[str, int, float]] = []
-    failures: list[str] = []
-    lock = threading.Lock()
     with served(app) as base:
         clients = [_session(base, user) for user in [ADMIN, OFFICER, ADMIN, OFFICER, ADMIN]]
-        writer = clients[0]
         for path in reads:  # a server that has been running: templates compiled
             assert clients[1].get(path).status_code == 200, path
-
-        def reader(client: httpx.Client, until: float) -> None:
-            try:
-                while time.monotonic() < until:
-                    for path in reads:
-                        started = time.monotonic()
-                        answer = client.get(path)
-                        ok = answer.status_code == 200 and "迟交" in answer.text
-                        with lock:
-                            seen.append((path, 200 if ok else 0, time.monotonic() - started))
-            except Exception as exc:  # a failed client fails the test
-                failures.append(repr(exc))
-
-        def move(until: float) -> None:
-            url = f"/activities/{scene.activities['late']}/links"
-            rid = str(scene.clips["late"])
-            while time.monotonic() < until:
-                for path, reason in [("/detach", "并发移出"), ("", "并发关联")]:
-                    started = time.monotonic()
-                    answer = writer.post(url + path, data={"recording_id": rid, "reason": reason})
-                    with lock:
-                        seen.append(
-                            (f"POST {path}", answer.status_code, time.monotonic() - started)
-                        )
-
-        until = time.monotonic() + 4.0
-        threads = [threading.Thread(target=reader, args=(c, until)) for c in clients[1:]]
-        threads.append(threading.Thread(target=move, args=(until,)))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        seen = read_while_moving(
+            clients,
+            reads,
+            scene.activities["late"],
+            scene.clips["late"],
+            ok=lambda a: a.status_code == 200 and "迟交" in a.text,
+        )
         for client in clients:
             client.close()
-    assert not failures, failures
     assert not [s for s in seen if s[1] != 200], [s for s in seen if s[1] != 200][:10]
     assert {s[0] for s in seen} >= set(reads) | {"POST /detach", "POST "}
     slow = [s for s in seen if s[2] > SLOWEST_S]
