@@ -143,10 +143,3 @@ def decision_seq(session: Session, request_id: int) -> int:
     if seq is None:
         raise NotFound("找不到该申请的审批记录。")
     return int(seq)
-
-
-def recordings_of(session: Session, row: AccessRequest) -> list[Recording]:
-    ids = row.recording_ids
-    return list(
-        session.scalars(select(Recording).where(Recording.id.in_(ids)).order_by(Recording.id))
-    )

@@ -42,13 +42,6 @@ def get_document(*, session: Session, actor: Actor, document_id: int) -> Documen
     return document
 
 
-def documents_by_id(session: Session, ids: set[int]) -> dict[int, Document]:
-    """The documents named by rows the caller may already see (an activity's explanations)."""
-    if not ids:
-        return {}
-    return {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
-
-
 def open_content(store: BlobStore, document: Document) -> BinaryIO:
     """The stored bytes; NotFound (not a 500) when the object has gone: verify names it."""
     try:
