@@ -19,6 +19,7 @@ from lawcam.errors import Forbidden, NotFound
 from lawcam.evidence.models import Recording
 from lawcam.org.models import Person
 from lawcam.org.queries import unit_scope
+from lawcam.timeutil import utcnow
 
 T = TypeVar("T")
 
@@ -143,3 +144,19 @@ def decision_seq(session: Session, request_id: int) -> int:
     if seq is None:
         raise NotFound("找不到该申请的审批记录。")
     return int(seq)
+
+
+REFUSED = "资料不存在，或您没有有效的调阅授权。"
+
+
+def granted(
+    *, session: Session, actor: Actor, recording_id: int, action: AccessAction
+) -> tuple[AccessRequest, Recording]:
+    """The live grant that allows this use and the recording it covers; NotFound otherwise —
+    the same answer as a recording that does not exist. The caller records the refusal in a
+    transaction of its own (``service.refused``)."""
+    grant = live_grant(session, actor, recording_id, action, utcnow())
+    recording = granted_recording(session, recording_id) if grant else None
+    if grant is None or recording is None:
+        raise NotFound(REFUSED)
+    return grant, recording

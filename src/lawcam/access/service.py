@@ -322,28 +322,12 @@ def downloaded(*, session: Session, actor: Actor, grant_id: int, recording: Reco
     record(session, actor, AccessEvent.DOWNLOADED, ("recording", recording.id), after=after)
 
 
-REFUSED = "资料不存在，或您没有有效的调阅授权。"
-
-
-def granted(
-    *, session: Session, actor: Actor, recording_id: int, action: AccessAction
-) -> tuple[AccessRequest, Recording]:
-    """The live grant that allows this use and the recording it covers; NotFound otherwise —
-    the same answer as a recording that does not exist. The caller records the refusal in a
-    transaction of its own (``refused``)."""
-    grant = queries.live_grant(session, actor, recording_id, action, utcnow())
-    recording = queries.granted_recording(session, recording_id) if grant else None
-    if grant is None or recording is None:
-        raise NotFound(REFUSED)
-    return grant, recording
-
-
 def download(
     *, session: Session, actor: Actor, store: BlobStore, recording_id: int, target: BinaryIO
 ) -> Recording:
     """The original, byte for byte, written to ``target`` under a download grant; both digests
     checked on the way (a copy that differs from the record is refused, not handed over)."""
-    grant, recording = granted(
+    grant, recording = queries.granted(
         session=session, actor=actor, recording_id=recording_id, action=AccessAction.DOWNLOAD
     )
     with store.open(recording.sha256) as handle:

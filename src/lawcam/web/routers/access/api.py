@@ -118,8 +118,6 @@ def package(
 
 # The content, only under a live grant ----------------------------------------------------------
 
-REFUSED = "资料不存在，或您没有有效的调阅授权。"
-
 
 @router.get(
     "/recordings/{recording_id}/content",
@@ -145,16 +143,17 @@ def recording_content(
     same answer as a recording that does not exist. A refusal is recorded in a transaction of
     its own; each viewing session and each download, under the grant that allowed it."""
     action = AccessAction.DOWNLOAD if download else AccessAction.VIEW
-    now = utcnow()
-    grant = queries.live_grant(session, actor, recording_id, action, now)
-    recording = queries.granted_recording(session, recording_id) if grant else None
-    if grant is None or recording is None:
-        why = queries.refusal(session, actor, recording_id, now)
+    try:
+        grant, recording = queries.granted(
+            session=session, actor=actor, recording_id=recording_id, action=action
+        )
+    except NotFound:
+        why = queries.refusal(session, actor, recording_id, utcnow())
         with database.unit_of_work() as own:
             service.refused(
                 session=own, actor=actor, recording_id=recording_id, action=action, why=why
             )
-        raise NotFound(REFUSED)
+        raise
     if copy is not None:
         return _viewing_copy(
             request, session, database, store, actor, grant.id, recording, download

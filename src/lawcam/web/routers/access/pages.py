@@ -17,7 +17,7 @@ from lawcam.access import queries, service
 from lawcam.access.types import ACTION_LABELS, MAX_DAYS, AccessAction, Approver, RequestStatus
 from lawcam.access.uses import LIMIT, UseFilter, uses
 from lawcam.authz import Action
-from lawcam.errors import InvalidInput, LawcamError, NotFound
+from lawcam.errors import InvalidInput, LawcamError
 from lawcam.evidence.queries import viewing_copy_of
 from lawcam.evidence.viewing import make_viewing_copy, needs_copy
 from lawcam.reports.access_uses import write_uses_xlsx
@@ -179,10 +179,9 @@ def play_page(request: Request, recording_id: Id, auth: AuthDep, session: Sessio
     """The player, only under a live grant (else 404 as for any recording not there); the
     watermark names the viewer and the time it was opened."""
     now = utcnow()
-    grant = queries.live_grant(session, auth.actor, recording_id, AccessAction.VIEW, now)
-    recording = queries.granted_recording(session, recording_id) if grant else None
-    if grant is None or recording is None:
-        raise NotFound("资料不存在，或您没有有效的调阅授权。")
+    grant, recording = queries.granted(
+        session=session, actor=auth.actor, recording_id=recording_id, action=AccessAction.VIEW
+    )
     person = queries.viewer(session, auth.actor)
     needs = needs_copy(recording)
     made = viewing_copy_of(session, recording.id) if needs else None
@@ -196,10 +195,9 @@ def copy_submit(
 ) -> Response:
     """A viewing copy for a format the browser cannot play, made under the viewer's live grant
     (tens of seconds per minute of video: in a worker thread, never the event loop)."""
-    grant = queries.live_grant(session, auth.actor, recording_id, AccessAction.VIEW, utcnow())
-    recording = queries.granted_recording(session, recording_id) if grant else None
-    if grant is None or recording is None:
-        raise NotFound("资料不存在，或您没有有效的调阅授权。")
+    _, recording = queries.granted(
+        session=session, actor=auth.actor, recording_id=recording_id, action=AccessAction.VIEW
+    )
     made = make_viewing_copy(session=session, actor=auth.actor, store=store, recording=recording)
     notice = f"已制作播放副本（H.264/AAC，SHA-256 {made.sha256[:12]}…）；原始文件不变。"
     return flash_redirect(request, f"/recordings/{recording_id}/play", notice)
