@@ -21,6 +21,7 @@ from lawcam.storage.base import (
     BlobWriter,
     Protection,
     StorageError,
+    StorageLocked,
     StoredObject,
     address,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "LocalStore",
     "Protection",
     "StorageError",
+    "StorageLocked",
     "StoredObject",
     "address",
     "open_store",

@@ -1,7 +1,11 @@
 """The write-once blob store: one small protocol, a local folder and S3 with Object Lock behind it.
 
-Objects are addressed by their SHA-256 (``ab/cd/<sha256>``). The protocol has no delete and no
-way to shorten a retention (only ``extend_retention``, which lengthens): no code path can remove or alter an original (R14.2, R15.1).
+Objects are addressed by their SHA-256 (``ab/cd/<sha256>``). Nothing alters an original, and
+nothing shortens a retention (``extend_retention`` only lengthens; ``legal_hold`` adds a lock with
+no date). There is one deletion, ``dispose``, for an original whose retention has ended: it is
+called only when an approved disposal batch runs (R14.3), and on S3 the store itself refuses it
+(``StorageLocked``) while the object's COMPLIANCE lock has not expired or a legal hold is on, so
+a mistake in the code or in the database cannot lose evidence before its time (R14.2, R15.1).
 """
 
 from __future__ import annotations
@@ -18,6 +22,19 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 class StorageError(Exception):
     """The store could not do what was asked (disk full, server refused, address malformed)."""
+
+
+class StorageLocked(StorageError):
+    """The store itself refused to delete an original: its lock has not expired or a legal hold
+    is on (S3 answered AccessDenied or ObjectLocked). ``retain_until`` and ``legal_hold`` are
+    the lock as read back after the refusal, None when it could not be read."""
+
+    def __init__(
+        self, message: str, retain_until: datetime | None = None, legal_hold: bool | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retain_until = retain_until
+        self.legal_hold = legal_hold
 
 
 def address(sha256: str) -> str:
@@ -42,12 +59,14 @@ class StoredObject:
 @dataclass(frozen=True)
 class Protection:
     """How the store itself protects one object, as read back for verify: a local file's
-    write bits, an S3 object's lock mode and retain-until (None where the store has none)."""
+    write bits, an S3 object's lock mode, retain-until and legal hold (None where the store has
+    none)."""
 
     writable: bool
     lock_mode: str | None = None
     retain_until: datetime | None = None
     store_locks: bool = False  # whether this store keeps a lock at all (S3 Object Lock)
+    legal_hold: bool | None = None  # S3: whether a legal hold is on; None: the store has none
 
 
 class BlobWriter(Protocol):
@@ -133,4 +152,18 @@ class BlobStore(Protocol):
         regulation still keeps (R14.2, R15.1). Only ever lengthens: a lock already as long stays
         as it is. True when the store changed a lock; raises StorageError when the object is
         missing or the store refuses."""
+        ...
+
+    def legal_hold(self, sha256: str, on: bool) -> bool:
+        """Put a legal hold on the original, or take it off: while it is on, the store refuses
+        to delete the object whatever its retain-until date (a hold, an open case). True when
+        the store changed something; raises StorageError when the object is missing or the
+        store refuses. A store without such a lock records nothing and returns False."""
+        ...
+
+    def dispose(self, sha256: str) -> None:
+        """Remove an original whose retention has ended: the one deletion in the code base,
+        called only when an approved disposal batch runs (R14.3). On S3 the store itself
+        refuses while the lock has not expired or a legal hold is on (StorageLocked), and
+        nothing is deleted then. Already gone (a batch re-run after a crash): returns quietly."""
         ...

@@ -270,7 +270,7 @@ class LocalStore:
                 yield path
 
     def retention(self, sha256: str) -> datetime | None:
-        return None  # a folder has no store-side lock: mode 0444 and no delete path in code
+        return None  # no store-side lock: mode 0444, deleted only by an approved disposal
 
     def protection(self, sha256: str) -> Protection | None:
         """Published 0444: any write bit means someone changed the mode since (R15.1)."""
@@ -285,11 +285,34 @@ class LocalStore:
         return clean_pid_files(self.root / TMP_DIR, _TMP_NAME)
 
     def extend_retention(self, sha256: str, retain_until: datetime) -> bool:
-        """Nothing to lengthen: a folder keeps no lock date (the file is 0444 and no code path
-        deletes it), so the effective retention lives in the database alone (R14.2)."""
+        """Nothing to lengthen: a folder keeps no lock date (the file is 0444 and only an
+        approved disposal deletes it), so the effective retention lives in the database alone
+        (R14.2)."""
         if self.stat(sha256) is None:
             raise StorageError(f"no object at {address(sha256)}")
         return False
+
+    def legal_hold(self, sha256: str, on: bool) -> bool:
+        """Nothing to record: a folder has no lock a hold could set. On the local store the
+        same facts live in the database and verify checks the file mode; the file is 0444
+        whether held or not. StorageError when the object is missing, like S3."""
+        if self.stat(sha256) is None:
+            raise StorageError(f"no object at {address(sha256)}")
+        return False
+
+    def dispose(self, sha256: str) -> None:
+        """Unlink the file: on the local store the database alone decides that its retention
+        has ended (no lock here can refuse). Removing a name needs write access to its folder,
+        not to the file, so the file's 0444 stays as it is. Already gone: returns quietly (a
+        batch re-run after a crash). The emptied ``ab/cd`` folders are left in place."""
+        path = self.path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot dispose of {sha256}: {exc}") from exc
+        fsync_dir(path.parent)
 
     def _scan(self) -> Iterator[tuple[Path, StoredObject | None]]:
         """Every entry of the two-level tree: (path, object) or (path, None) for a stray."""

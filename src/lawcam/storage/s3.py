@@ -11,6 +11,23 @@ check, guarantees that an address is written once. Checked against SeaweedFS 4.4
   the hex digest in the metadata (``x-amz-meta-sha256``);
 - retention is kept to the whole second, rounded down: publish rounds the date up first;
 - a conditional write that loses gets ``412 PreconditionFailed``, also on multipart complete.
+
+Legal holds and disposal, tried against the same ``weed mini`` 4.48 and pinned by
+tests/unit/storage/test_legal_hold.py and test_dispose.py (only 4.48 was tried: seaweedfs issue
+7194 reports 3.97 deleting locked objects; run those tests before trusting another version):
+
+- ``DeleteObject`` with the ``VersionId`` of a version under COMPLIANCE retention is refused
+  (``403 AccessDenied``) until the retain-until date, with or without
+  ``BypassGovernanceRetention``; once the date has passed the same call deletes the version;
+- ``PutObjectLegalHold`` ON/OFF works on a version, also after its retention has expired; while
+  the hold is ON, deleting the version is refused (``AccessDenied``) even after the date, and
+  also on a version with no retention at all; after OFF the delete goes through;
+- ``GetObjectLegalHold`` answers ``404 NoSuchObjectLegalHold`` for a version never held (a
+  bucket without Object Lock: ``400 InvalidRequest``); ``HeadObject`` shows the status too;
+- deleting a version that no longer exists succeeds (204), so a re-run is harmless; a delete
+  marker is removed by its own version id, locks or not (it has none);
+- ``PutObjectLegalHold`` on a missing key answers ``500 InternalError`` and on an unknown
+  version ``404 NoSuchKey``: the store looks up the original's version first.
 """
 
 from __future__ import annotations
@@ -23,6 +40,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -32,7 +50,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lawcam.storage.base import Protection, StorageError, StoredObject, address, check_range
+from lawcam.storage.base import (
+    Protection,
+    StorageError,
+    StorageLocked,
+    StoredObject,
+    address,
+    check_range,
+)
 from lawcam.storage.local import clean_pid_files, write_all
 
 if TYPE_CHECKING:
@@ -46,6 +71,9 @@ _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})  # a HEAD has no body: ju
 # AWS answers NoSuchObjectLockConfiguration; SeaweedFS answers the bucket's code for an object.
 _NO_LOCK = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
 _TAKEN = frozenset({"PreconditionFailed"})  # If-None-Match: * lost: the address is taken
+_NO_HOLD = frozenset({"NoSuchObjectLegalHold"}) | _NO_LOCK  # never held: OFF
+_GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})  # deleted meanwhile: nothing to do
+_REFUSED = frozenset({"AccessDenied", "ObjectLocked"})  # the lock (or a hold) said no
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "no lock": earlier than any date asked for
 
 
@@ -103,6 +131,11 @@ def make_client(
         read_timeout=120,
     )
     return session.client("s3", endpoint_url=endpoint_url, config=config)
+
+
+def _ids(listed: list[dict[str, Any]], key: str) -> list[str]:
+    """The version ids of a listing's entries for exactly ``key`` (a prefix matches more)."""
+    return [str(entry["VersionId"]) for entry in listed if entry["Key"] == key]
 
 
 class _BodyReader(io.RawIOBase):
@@ -404,9 +437,10 @@ class S3Store:
 
     def protection(self, sha256: str) -> Protection | None:
         """The current version's lock as the server reports it (None: no object there)."""
-        if self._head(address(sha256)) is None:
+        key = address(sha256)
+        if self._head(key) is None:
             return None
-        return self._lock(sha256)
+        return replace(self._lock(sha256), legal_hold=self._held(key))
 
     def _lock(self, sha256: str) -> Protection:
         key = address(sha256)
@@ -427,7 +461,7 @@ class S3Store:
         is not locked for it). S3 lets a COMPLIANCE lock be extended, never shortened: a lock
         already as long is left as it is."""
         key, wanted = address(sha256), lock_date(retain_until)
-        version = self._original(key)
+        version = self._original(key, "extend retention")
         if (self._version_lock(key, version) or EPOCH) >= wanted:
             return False
         _call(
@@ -437,17 +471,26 @@ class S3Store:
         )  # fmt: skip
         return True
 
-    def _original(self, key: str) -> str:
+    def _original(self, key: str, what: str) -> str:
         """The version id of the first object written at ``key``."""
+        found, _ = self._versions(key)
+        if not found:
+            raise StorageError(f"S3 {what} of {key}: no object there")
+        return found[-1]
+
+    def _versions(self, key: str) -> tuple[list[str], list[str]]:
+        """The version ids of the objects at ``key``, newest first (S3 lists them so; times
+        alone tie within a second), and those of its delete markers."""
+        versions: list[str] = []
+        markers: list[str] = []
         with _s3_errors(f"versions of {key}"):
             pages = self.client.get_paginator("list_object_versions").paginate(
                 Bucket=self.bucket, Prefix=key
             )
-            found = [v for page in pages for v in page.get("Versions", []) if v["Key"] == key]
-        if not found:
-            raise StorageError(f"S3 extend retention of {key}: no object there")
-        # S3 lists a key's versions newest first; times alone tie within a second.
-        return str(found[-1]["VersionId"])
+            for page in pages:
+                versions += _ids(page.get("Versions", []), key)
+                markers += _ids(page.get("DeleteMarkers", []), key)
+        return versions, markers
 
     def _version_lock(self, key: str, version: str) -> datetime | None:
         """A version's COMPLIANCE retain-until date; None for no lock or a weaker one."""
@@ -460,6 +503,68 @@ class S3Store:
             return None
         until: datetime = retention["RetainUntilDate"]
         return until.astimezone(UTC)
+
+    def legal_hold(self, sha256: str, on: bool) -> bool:
+        """Put the original under a legal hold (ON) or release it (OFF): while ON, the server
+        refuses to delete it even after its retain-until date. The hold goes on the original
+        version (as in ``extend_retention``), not on whatever a later version put in front."""
+        key = address(sha256)
+        version = self._original(key, "legal hold")
+        if self._held(key, version) == on:
+            return False
+        _call(
+            f"legal hold of {key}", self.client.put_object_legal_hold, frozenset(),
+            Bucket=self.bucket, Key=key, VersionId=version,
+            LegalHold={"Status": "ON" if on else "OFF"},
+        )  # fmt: skip
+        return True
+
+    def _held(self, key: str, version: str | None = None) -> bool:
+        """Whether a legal hold is ON (the current version when no version is named)."""
+        args = {"VersionId": version} if version else {}
+        get = self.client.get_object_legal_hold
+        found = _call(
+            f"legal hold of {key}", get, _NO_HOLD, Bucket=self.bucket, Key=key, **args
+        ) or {}  # fmt: skip
+        return bool(found.get("LegalHold", {}).get("Status") == "ON")
+
+    def dispose(self, sha256: str) -> None:
+        """Permanently delete every version at the address, delete markers included, each by
+        its version id (a delete without one only adds a marker). The original goes first: if
+        the server refuses it (lock not expired, legal hold ON), nothing has been deleted. No
+        lock is checked here and no bypass is asked for: the refusal is the server's, raised as
+        StorageLocked. Nothing left at the address: returns quietly (a re-run after a crash)."""
+        key = address(sha256)
+        versions, markers = self._versions(key)
+        for version in versions[::-1] + markers:  # oldest (the original) first
+            self._delete_version(key, version)
+
+    def _delete_version(self, key: str, version: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+        except ClientError as exc:
+            if _code(exc) in _GONE:
+                return
+            if _code(exc) in _REFUSED:
+                raise self._locked(key, version) from exc
+            raise StorageError(f"S3 dispose of {key} version {version}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 dispose of {key} version {version}: {exc}") from exc
+
+    def _locked(self, key: str, version: str) -> StorageLocked:
+        """The server's refusal, with the lock read back after it (None when unreadable)."""
+        until: datetime | None = None
+        held: bool | None = None
+        with suppress(StorageError):
+            until = self._version_lock(key, version)
+        with suppress(StorageError):
+            held = self._held(key, version)
+        reasons = [f"locked until {until:%Y-%m-%d %H:%M:%S} UTC"] if until else []
+        reasons += ["under a legal hold"] if held else []
+        why = ", ".join(reasons) or "lock not readable"
+        return StorageLocked(
+            f"S3 refused to dispose of {key} version {version} ({why})", until, held
+        )
 
     def clean_abandoned(self) -> int:
         """Spool files of dead writers. (Parts of an upload cut off by a crash stay on the
