@@ -194,16 +194,17 @@ def test_loss_case_decided_by_unit_head(client: TestClient, unit2: Office) -> No
     assert "待单位负责人决定" in r.text
 
     as_user(client, "u_head2")
-    cases = client.get("/cases")
-    every_form_has_csrf(cases.text)
-    assert "作出决定" in cases.text
-    case_id = int(re.search(r'data-case="(\d+)"', cases.text).group(1))  # type: ignore[union-attr]
-    r = client.post(f"/cases/{case_id}/decide", data={"cause": "", "decision": "x"})
+    losses = client.get("/losses")
+    every_form_has_csrf(losses.text)
+    assert "丢失与损坏案件" in losses.text and "作出决定" in losses.text
+    assert 'href="/losses" aria-current="page">丢失与损坏</a>' in losses.text  # the nav
+    case_id = int(re.search(r'data-case="(\d+)"', losses.text).group(1))  # type: ignore[union-attr]
+    r = client.post(f"/losses/{case_id}/decide", data={"cause": "", "decision": "x"})
     assert r.status_code == 422 and "请选择原因认定" in r.text
     r = client.post(
-        f"/cases/{case_id}/decide", data={"cause": "poor_keeping", "decision": "按原价赔偿"}
+        f"/losses/{case_id}/decide", data={"cause": "poor_keeping", "decision": "按原价赔偿"}
     )
-    assert r.status_code == 200
+    assert r.status_code == 200 and f"丢失/损坏案件 #{case_id} 已作出决定。" in r.text
     assert "保管不善" in r.text and "3,280.00 元" in r.text
     assert "3,280.00 元" in client.get(f"/devices/{device_id}").text
 

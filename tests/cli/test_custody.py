@@ -191,11 +191,11 @@ def test_loss_case_compensation_at_purchase_price(office: Cli) -> None:
     cli.ok("custody", "return", "--device", "BC002", "--condition", "lost")
     assert status(cli, "BC002") == "lost"
     case = cli.ok(
-        "case", "open", "--device", "BC002", "--kind", "loss", "--description", "巡查途中遗失"
+        "loss", "open", "--device", "BC002", "--kind", "loss", "--description", "巡查途中遗失"
     )
     assert (case["custodian"], case["kind"], case["compensation"]) == ("王芳", "loss", None)
     decided = cli.ok(
-        "case", "decide", "--id", str(case["id"]), "--cause", "poor_keeping",
+        "loss", "decide", "--id", str(case["id"]), "--cause", "poor_keeping",
         "--decision", "保管不善，按原购置价赔偿",
     )  # fmt: skip
     assert decided["compensation"] == "3280.00"
@@ -206,7 +206,7 @@ def test_loss_case_compensation_at_purchase_price(office: Cli) -> None:
     ]
     assert report["units"] == [{"unit": UNIT, "cases": 1, "at_fault": 1, "compensation": "3280.00"}]
     # Decided once only.
-    again = cli.refused("case", "decide", "--id", str(case["id"]), "--cause", "no_fault",
+    again = cli.refused("loss", "decide", "--id", str(case["id"]), "--cause", "no_fault",
                         "--decision", "无过错")  # fmt: skip
     assert "已作出决定" in again["message"]
 

@@ -78,8 +78,8 @@ TWINS = {
     "fault register": "POST /faults/{id}/register",
     "fault repair": "POST /repairs/{id}/complete (no GET for a repair order)",
     "fault complete": "POST /repairs/{id}/complete",
-    "case open": "POST /loss-cases/{id}/decide (no GET for a loss case)",
-    "case decide": "POST /loss-cases/{id}/decide",
+    "loss open": "POST /loss-cases/{id}/decide (no GET for a loss case)",
+    "loss decide": "POST /loss-cases/{id}/decide",
     "ingest": "the remote workstation's run through POST /ingest-runs, /uploads …",
     "recording list": "GET /recordings",
     "recording late": "GET /recordings?late=true",
@@ -190,7 +190,7 @@ class Both:
 
 GROUPS = {
     "unit", "person", "role", "account", "model", "need", "thresholds", "device", "budget",
-    "procurement", "report", "custody", "fault", "case", "recording", "audit", "activity",
+    "procurement", "report", "custody", "fault", "loss", "recording", "audit", "activity",
 }  # fmt: skip
 
 
@@ -383,7 +383,7 @@ def custody_objects(both: Both) -> None:
 
     both.cli.ok(*checkout(both.cli, "BC003", A))
     both.cli.ok("custody", "return", "--device", "BC003", "--condition", "lost")
-    case = both.ok("case", "open", "--device", "BC003", "--kind", "loss", "--description", "遗失")
+    case = both.ok("loss", "open", "--device", "BC003", "--kind", "loss", "--description", "遗失")
     body = {"cause": "poor_keeping", "decision": "保管不善，按原购置价赔偿"}
     decided = both.post("unit_head", f"/loss-cases/{case['id']}/decide", body)
     same_but(
@@ -396,7 +396,7 @@ def custody_objects(both: Both) -> None:
         "device_admin", "/loss-cases", {"device": "BC003", "kind": "damage", "description": "摔"}
     )
     cli_decided = both.ok(
-        "case", "decide", "--id", str(opened["id"]), "--cause", "no_fault", "--decision", "意外"
+        "loss", "decide", "--id", str(opened["id"]), "--cause", "no_fault", "--decision", "意外"
     )
     same_but(
         opened,

@@ -1,4 +1,4 @@
-"""``lawcam custody``, ``lawcam fault`` and ``lawcam case``: checkout with the pre-use check,
+"""``lawcam custody``, ``lawcam fault`` and ``lawcam loss``: checkout with the pre-use check,
 return and handover (R9.2, R11.1), faults and central repair (R16.1), loss and damage cases
 with compensation (R17.1). Every step goes through the custody services, audited in the same
 transaction; a refused step exits 2 with a Chinese message and writes nothing."""
@@ -34,7 +34,7 @@ custody_app = typer.Typer(
     help="设备领用、归还和交接（领用前检查，第九条、第十一条）。", no_args_is_help=True
 )
 fault_app = typer.Typer(help="设备故障报告、登记和集中维修（第十六条）。", no_args_is_help=True)
-case_app = typer.Typer(help="设备丢失、损坏案件和赔偿（第十七条）。", no_args_is_help=True)
+loss_app = typer.Typer(help="设备丢失与损坏案件和赔偿（第十七条）。", no_args_is_help=True)
 
 DeviceOpt = Annotated[str, typer.Option("--device", help="设备序列号。")]
 BatteryOpt = Annotated[int, typer.Option("--battery", help="电量（%）。")]
@@ -297,15 +297,15 @@ def fault_complete(
 # loss and damage cases -----------------------------------------------------------------------
 
 
-@case_app.command("open", help="立案：设备丢失或损坏，记明当时的保管人。")
+@loss_app.command("open", help="丢失与损坏案件立案：设备丢失或损坏，记明当时的保管人。")
 @command
-def case_open(
+def loss_open(
     device: DeviceOpt,
     kind: Annotated[str, typer.Option("--kind", help="loss（丢失）或 damage（损坏）。")],
     description: Annotated[str, typer.Option("--description", help="经过说明。")],
     as_json: JsonOpt = False,
 ) -> None:
-    which = _choice(CaseKind, kind, "案件类型", "kind")
+    which = _choice(CaseKind, kind, "丢失/损坏类别", "kind")
     with open_database(get_settings()) as database, database.unit_of_work() as session:
         case = faults.open_loss_case(
             session=session, actor=actor(), serial=device, kind=which, description=description
@@ -315,15 +315,17 @@ def case_open(
         print_json(result)
         return
     say(
-        f"已立案（编号 {result.id}）：设备 {result.device}{which.label}，"
+        f"丢失与损坏案件已立案（编号 {result.id}）：设备 {result.device}{which.label}，"
         f"保管人 {result.custodian or '无'}。"
     )
 
 
-@case_app.command("decide", help="单位负责人作出决定；使用人有过错的，按原购置价赔偿。")
+@loss_app.command(
+    "decide", help="单位负责人对丢失与损坏案件作出决定；使用人有过错的，按原购置价赔偿。"
+)
 @command
-def case_decide(
-    case_id: Annotated[int, typer.Option("--id", help="案件编号。")],
+def loss_decide(
+    case_id: Annotated[int, typer.Option("--id", help="丢失/损坏案件编号。")],
     cause: Annotated[str, typer.Option("--cause", help="原因：poor_keeping、misuse、no_fault。")],
     decision: Annotated[str, typer.Option("--decision", help="处理决定。")],
     as_json: JsonOpt = False,
@@ -338,7 +340,7 @@ def case_decide(
         print_json(result)
         return
     say(
-        f"案件 {result.id} 已决定：{why.label}；"
+        f"丢失/损坏案件 {result.id} 已决定：{why.label}；"
         f"{result.custodian or '保管人'}应赔偿 {result.compensation} 元。"
     )
 
@@ -346,4 +348,4 @@ def case_decide(
 def register(app: typer.Typer) -> None:
     app.add_typer(custody_app, name="custody")
     app.add_typer(fault_app, name="fault")
-    app.add_typer(case_app, name="case")
+    app.add_typer(loss_app, name="loss")

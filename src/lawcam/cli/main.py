@@ -59,7 +59,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
         _groups("procurement", ("budget_app", "budget"), ("procurement_app", "procurement")),
     ),
     (("report",), _groups("reports", ("app", "report"))),
-    (("custody", "fault", "case"), _registered("custody")),
+    (("custody", "fault", "loss"), _registered("custody")),
     (("template", "import"), _registered("sheets")),
     (("ingest", "recording"), _registered("evidence")),
     (("activity",), _groups("activities", ("app", "activity"))),

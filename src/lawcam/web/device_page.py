@@ -50,7 +50,7 @@ EVENT_LABELS: dict[str, str] = {
     CustodyEvent.REPAIR_ORDERED: "送修",
     CustodyEvent.REPAIR_DONE: "维修完成",
     CustodyEvent.CASE_OPENED: "立案（丢失/损坏）",
-    CustodyEvent.CASE_DECIDED: "案件决定",
+    CustodyEvent.CASE_DECIDED: "决定（丢失/损坏）",
 }
 DEVICE_FIELDS = {
     "serial": "序列号",

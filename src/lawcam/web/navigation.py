@@ -33,7 +33,7 @@ PAGES: dict[str, Page] = {
     "devices": Page("设备", "/devices", Action.EQUIPMENT_VIEW, "设备", "设备台账、状态与领用"),
     "ledger": Page("领用台账", "/ledger", Action.EQUIPMENT_VIEW, "设备", "每次领用、交接与归还"),
     "faults": Page("故障与维修", "/faults", Action.EQUIPMENT_VIEW, "设备", "故障登记与集中维修"),
-    "cases": Page("丢失与损坏", "/cases", Action.EQUIPMENT_VIEW, "设备", "案件认定与赔偿"),
+    "losses": Page("丢失与损坏", "/losses", Action.EQUIPMENT_VIEW, "设备", "认定原因与赔偿"),
     "models": Page("型号", "/models", Action.EQUIPMENT_VIEW, "设备", "型号技术指标与质量状态"),
     "needs": Page("特殊需求", "/needs", Action.EQUIPMENT_VIEW, "设备", "防爆、夜视等单位需求"),
     "thresholds": Page("规格阈值", "/thresholds", Action.EQUIPMENT_VIEW, "设备", "第七条技术要求"),
@@ -94,7 +94,7 @@ class Tile:
     work: tuple[str, ...] = ()
 
 
-_EQUIPMENT_READ = ("devices", "ledger", "faults", "cases", "models", "needs", "thresholds")
+_EQUIPMENT_READ = ("devices", "ledger", "faults", "losses", "models", "needs", "thresholds")
 _REPORTS = ("ratio", "specs", "custody_report")
 
 
@@ -124,7 +124,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("activities", ("explanations_to_confirm",)),
         "recordings",
         "access",
-        "cases",
+        "losses",
         "models",
         "needs",
         "thresholds",
@@ -137,7 +137,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     ),
     Role.UNIT_HEAD: _tiles(
         Tile("faults", ("unread_fault_reports",)),
-        Tile("cases", ("cases_to_decide",)),
+        Tile("losses", ("losses_to_decide",)),
         Tile("access_decide", ("access_pending",)),
         "activities",
         "recordings",

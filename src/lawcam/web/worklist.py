@@ -122,9 +122,9 @@ def _unread_faults(c: Context) -> Count:
     return Count("未读的故障报告", n, "/inbox", alert=True)
 
 
-def _cases(c: Context) -> Count:
+def _losses(c: Context) -> Count:
     n = custody.cases_to_decide(session=c.session, actor=c.actor)
-    return Count("待决定的丢失、损坏案件", n, "/cases", alert=True)
+    return Count("待决定的丢失、损坏案件", n, "/losses", alert=True)
 
 
 def _procurements(c: Context) -> Count:
@@ -202,7 +202,7 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "interruptions_to_explain": _to_explain,
     "explanations_to_confirm": _to_confirm,
     "unread_fault_reports": _unread_faults,
-    "cases_to_decide": _cases,
+    "losses_to_decide": _losses,
     "procurements_to_approve": _procurements,
     "units_short": _units_short,
     "faults_by_model": _faults_by_model,

@@ -251,7 +251,7 @@ def loss_case_submit(
     except LawcamError as exc:
         form = {"kind": kind, "description": description}
         return _refused(request, session, auth, device_id, exc, "case_form", form)
-    return flash_redirect(request, "/cases", f"设备 {serial} 的{chosen.label}案件已登记。")
+    return flash_redirect(request, "/losses", f"设备 {serial} 的{chosen.label}案件已登记。")
 
 
 # The ledger (台账, R9.2) -----------------------------------------------------------------------
@@ -385,12 +385,12 @@ def repair_complete_submit(
 # Loss and damage (R17.1) ---------------------------------------------------------------------
 
 
-def _cases_page(
+def _losses_page(
     request: Request, session: Session, auth: Auth, status_code: int = 200, **extra: Any
 ) -> Response:
     return page(
         request,
-        "cases.html",
+        "losses.html",
         auth,
         status_code=status_code,
         cases=queries.loss_cases(session=session, actor=auth.actor),
@@ -400,14 +400,14 @@ def _cases_page(
     )
 
 
-@router.get("/cases", response_class=HTMLResponse)
-def cases_page(request: Request, auth: AuthDep, session: SessionDep) -> Response:
+@router.get("/losses", response_class=HTMLResponse)
+def losses_page(request: Request, auth: AuthDep, session: SessionDep) -> Response:
     auth.actor.require(Action.EQUIPMENT_VIEW)
-    return _cases_page(request, session, auth)
+    return _losses_page(request, session, auth)
 
 
-@router.post("/cases/{case_id}/decide", response_class=HTMLResponse)
-def case_decide_submit(
+@router.post("/losses/{case_id}/decide", response_class=HTMLResponse)
+def loss_decide_submit(
     request: Request,
     case_id: Id,
     auth: AuthDep,
@@ -425,8 +425,8 @@ def case_decide_submit(
     except LawcamError as exc:
         discard(session)
         form = {"case_id": str(case_id), "cause": cause, "decision": decision}
-        return _cases_page(request, session, auth, decide_form=form, **form_error(exc))
-    return flash_redirect(request, "/cases", f"案件 #{case.id} 已作出决定。")
+        return _losses_page(request, session, auth, decide_form=form, **form_error(exc))
+    return flash_redirect(request, "/losses", f"丢失/损坏案件 #{case.id} 已作出决定。")
 
 
 # The caller's inbox (R16.1) ------------------------------------------------------------------
