@@ -93,6 +93,20 @@ class Action(StrEnum):
     # 第十三条 (R13.1): draw recordings at random for conduct review and record the results;
     # the content is seen only under the review grant the draw gives.
     SAMPLE_DRAW = "sample:draw"
+    # 第十四条第三款 (R14.3): penalty cases and the recordings and activities that serve them;
+    # unlinking before archiving needs the unit head's approval.
+    CASE_VIEW = "case:view"
+    CASE_MANAGE = "case:manage"
+    CASE_UNLINK_APPROVE = "case:unlink_approve"
+    # 保全: a recording kept beyond any date; released only when another authorised person
+    # approves the release.
+    HOLD_PLACE = "hold:place"
+    HOLD_RELEASE_APPROVE = "hold:release_approve"
+    # Disposal after retention (R14.2, R15.1): proposed by the unit's device administrator,
+    # approved by the unit head and then engineering supervision, run by hand.
+    DISPOSAL_PROPOSE = "disposal:propose"
+    DISPOSAL_APPROVE = "disposal:approve"
+    RETENTION_REPORT = "retention:report"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
@@ -111,6 +125,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
             Action.ACCESS_REQUEST,
+            Action.CASE_VIEW,
+            Action.CASE_MANAGE,
         }
     ),
     Role.DEVICE_ADMIN: frozenset(
@@ -133,6 +149,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.DOCUMENT_FILE,
             Action.DOCUMENT_VIEW,
             Action.ACCESS_REQUEST,
+            Action.CASE_VIEW,
+            Action.CASE_MANAGE,
+            Action.HOLD_PLACE,
+            Action.DISPOSAL_PROPOSE,
+            Action.RETENTION_REPORT,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -152,10 +173,28 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.DOCUMENT_VIEW,
             Action.ACCESS_REQUEST,
             Action.SAMPLE_DRAW,
+            Action.CASE_VIEW,
+            Action.CASE_MANAGE,
+            Action.CASE_UNLINK_APPROVE,
+            Action.HOLD_PLACE,
+            Action.HOLD_RELEASE_APPROVE,
+            Action.DISPOSAL_APPROVE,
+            Action.RETENTION_REPORT,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
-    Role.ENGINEERING: frozenset({*_READ_EQUIPMENT, Action.THRESHOLDS_SET, Action.SAMPLE_DRAW}),
+    Role.ENGINEERING: frozenset(
+        {
+            *_READ_EQUIPMENT,
+            Action.THRESHOLDS_SET,
+            Action.SAMPLE_DRAW,
+            Action.CASE_VIEW,
+            Action.HOLD_PLACE,
+            Action.HOLD_RELEASE_APPROVE,
+            Action.DISPOSAL_APPROVE,
+            Action.RETENTION_REPORT,
+        }
+    ),
     Role.FINANCE: frozenset(
         {
             *_READ_EQUIPMENT,
@@ -166,7 +205,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.ICT: frozenset(
-        {*_READ_EQUIPMENT, Action.MODEL_MANAGE, Action.MODEL_QUALITY, Action.REPAIR_COMPLETE}
+        {
+            *_READ_EQUIPMENT,
+            Action.MODEL_MANAGE,
+            Action.MODEL_QUALITY,
+            Action.REPAIR_COMPLETE,
+            Action.RETENTION_REPORT,  # storage used and projected
+        }
     ),
     Role.SYSADMIN: frozenset(
         {
@@ -189,7 +234,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ}),
     # 分管领导 (第十五条): approves provision outside the office and unit heads' own requests.
-    Role.OFFICE_LEADER: frozenset({*_READ_ORG, Action.ACCESS_APPROVE}),
+    # Also places and approves the release of holds, and sees every case.
+    Role.OFFICE_LEADER: frozenset(
+        {
+            *_READ_ORG,
+            Action.ACCESS_APPROVE,
+            Action.CASE_VIEW,
+            Action.HOLD_PLACE,
+            Action.HOLD_RELEASE_APPROVE,
+            Action.RETENTION_REPORT,
+        }
+    ),
 }
 
 # Roles that see every unit's people and units; the others see their own unit.
@@ -230,6 +285,11 @@ CONSOLE_ACTIONS = frozenset(
         Action.ACTIVITY_VIEW,
         Action.ACTIVITY_RECORD,
         Action.ACTIVITY_LINK,
+        # Penalty cases are facts of the case file: the console registers them, links their
+        # material and records the archive date (``lawcam case``); it reports retention.
+        Action.CASE_VIEW,
+        Action.CASE_MANAGE,
+        Action.RETENTION_REPORT,
     }
 )
 

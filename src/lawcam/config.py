@@ -8,12 +8,13 @@ refused in Chinese, naming its variable (docs/operations.md lists them all).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lawcam.errors import InvalidInput
@@ -92,6 +93,25 @@ class Settings(BaseSettings):
     # The largest document one may file (a written report's scan): within a multipart body.
     document_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
+    # R14.3: the retention terms a case file may have, by name, in years from the archive
+    # date (0: 永久). JSON in LAWCAM_CASE_TERMS, e.g. {"permanent": 0, "30y": 30, "10y": 10}.
+    case_terms: dict[str, int] = Field(
+        default_factory=lambda: {"permanent": 0, "30y": 30, "10y": 10}
+    )
+    # Days a disposal report looks ahead (what expires soon, by unit).
+    retention_report_days: tuple[int, ...] = (30, 90, 365)
+
+    @field_validator("case_terms")
+    @classmethod
+    def _terms_sane(cls, terms: dict[str, int]) -> dict[str, int]:
+        if not terms:
+            raise ValueError("至少需要一个案卷保存期限")
+        for name, years in terms.items():
+            if not re.fullmatch(r"[a-z0-9_]{1,20}", name) or not (years == 0 or 2 <= years <= 100):
+                raise ValueError(
+                    f"案卷保存期限 {name}={years} 不正确（名称为小写字母数字，年限 0 表示永久或 2–100）"
+                )
+        return terms
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,6 +9,7 @@ from lawcam.documents import models as document_models
 from lawcam.equipment import models as equipment_models
 from lawcam.evidence import models as evidence_models
 from lawcam.org import models as org_models
+from lawcam.retention import models as retention_models
 
 __all__ = [
     "Base",
@@ -20,6 +21,7 @@ __all__ = [
     "equipment_models",
     "evidence_models",
     "org_models",
+    "retention_models",
 ]
 
 metadata = Base.metadata

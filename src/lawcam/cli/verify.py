@@ -113,6 +113,7 @@ def _check(
     # database layer takes a good part of a second to load.
     from lawcam.audit.signing import load_signer
     from lawcam.evidence import integrity
+    from lawcam.retention.integrity import check_retention
 
     key = public_key if public_key is not None else load_signer(settings.home).public_key
     # Its own entry is signed only over a log found intact: a head never vouches for tampering.
@@ -127,6 +128,7 @@ def _check(
             on_event=on_event,
             anchors=anchors,
             rehash=rehash,
+            also=(check_retention,) if rehash is not None else (),
         )
         if not found.problems:
             sign_head(settings, database)

@@ -7,10 +7,11 @@ finding (Art. 18 (4)(5))."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,17 +23,28 @@ from lawcam.audit.integrity import Collector
 from lawcam.audit.integrity import check_log as check_audit_log
 from lawcam.audit.models import AuditEvent
 from lawcam.audit.service import record
+from lawcam.audit.signing import signature_valid
 from lawcam.audit.types import IntegrityEvent
 from lawcam.authz import Actor
 from lawcam.db import Database
 from lawcam.documents.integrity import check_documents_against_audit
 from lawcam.documents.queries import DocumentFacts, all_documents
 from lawcam.errors import Conflict
-from lawcam.evidence.models import Correction, Recording, Sighting, ViewingCopy, json_value
+from lawcam.evidence.models import (
+    Correction,
+    Disposition,
+    Recording,
+    Sighting,
+    ViewingCopy,
+    json_value,
+)
 from lawcam.evidence.rehash import Progress, Rehash
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.storage import BlobStore, Protection, StorageError, StoredObject
 from lawcam.timeutil import lock_until
+
+# A check of a domain above evidence, given the read session, the store and the collector.
+Check = Callable[[Session, BlobStore, Collector], None]
 
 
 @dataclass(frozen=True)
@@ -88,11 +100,21 @@ def _facts(
 
 
 def _check_presence(
-    rows: list[RowFacts], stored: dict[str, StoredObject], found: Collector
+    rows: list[RowFacts], stored: dict[str, StoredObject], found: Collector, disposed: set[int]
 ) -> None:
-    """Both ways: a row whose blob is gone, a blob no row points to, a size that differs."""
+    """Both ways: a row whose blob is gone, a blob no row points to, a size that differs. An
+    object removed by an approved disposal (its recording has a disposition) is meant to be
+    gone; one still there after its disposition is named."""
     for row in rows:
         blob = stored.get(row.sha256)
+        if row.kept_as in disposed and row.kind != "document":
+            if blob is not None:
+                found.add(
+                    "disposed_object_present",
+                    row.subject,
+                    f"disposed of, yet {row.sha256} is stored",
+                )
+            continue
         if blob is None:
             found.add("object_missing", row.subject, f"no stored object {row.sha256}")
         elif blob.size != row.size:
@@ -158,9 +180,13 @@ class _Audited:
         default_factory=lambda: defaultdict(list)
     )
     first_sighting_unrecorded: set[int] = field(default_factory=set)
+    dispositions: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, recording_id: int, tag: str, after: dict[str, Any]) -> None:
         sighting, correction = after.get("sighting"), after.get("correction")
+        disposition = after.get("disposition")
+        if tag == EvidenceEvent.RECORDING_DISPOSED and isinstance(disposition, dict):
+            self.dispositions[int(disposition["id"])] = disposition
         if tag in _CREATED:
             self.recordings[recording_id] = after
             if not isinstance(sighting, dict):
@@ -312,6 +338,27 @@ def _check_rows_against_audit(
     )
 
 
+def _check_dispositions(
+    session: Session, rows: dict[int, Row], public_key: bytes | None, found: Collector
+) -> None:
+    """Each tombstone against the entry that wrote it (R15.1), and its signature: a disposal
+    can be proven offline, and a forged one is named."""
+    _check_written_once(found, "disposition", rows, _audited(session).dispositions)
+    if public_key is None:
+        return
+    for row_id, row in rows.items():
+        try:
+            signature = base64.b64decode(str(row["signature"]), validate=True)
+        except ValueError:
+            signature = b""
+        if not signature_valid(public_key, str(row["record"]).encode(), signature):
+            found.add(
+                "disposition_signature_bad",
+                f"disposition:{row_id}",
+                "its signature does not verify",
+            )
+
+
 # The store's own protection -----------------------------------------------------------------
 
 
@@ -379,18 +426,23 @@ def check_objects(
     found: Collector,
     on_bytes: Progress | None = None,
     rehash: Rehash | None = None,
+    public_key: bytes | None = None,
 ) -> None:
     """Rows and store both ways, and every object's digests; ``rehash``, when given, is the
-    re-hashing the caller started early (else it starts here)."""
+    re-hashing the caller started early (else it starts here); ``public_key``, when given,
+    checks each disposition's signature."""
     with contextlib.ExitStack() as stack:
         if rehash is None:
             rehash = stack.enter_context(Rehash(store, on_bytes))
         recordings = _table(session, Recording.__table__)
         copies = _table(session, ViewingCopy.__table__)
+        dispositions = _table(session, Disposition.__table__)
+        disposed = {int(row["recording_id"]) for row in dispositions.values()}
         rows = _facts(recordings, all_documents(session), copies)
-        _check_presence(rows, rehash.stored, found)
+        _check_presence(rows, rehash.stored, found, disposed)
         _check_strays(store, found)
         _check_rows_against_audit(session, recordings, copies, found)
+        _check_dispositions(session, dispositions, public_key, found)
         check_documents_against_audit(session, found)
         _check_protection(session, store, rows, rehash.stored, found)
         _check_contents(rows, rehash, found)
@@ -408,8 +460,10 @@ def verify(
     on_bytes: Progress | None = None,
     anchors: dict[int, bytes] | None = None,
     rehash: Rehash | None = None,
+    also: Sequence[Check] = (),
 ) -> Collector:
-    """Checks, then one audit entry with what was checked and found (never skipped)."""
+    """Checks, then one audit entry with what was checked and found (never skipped). ``also``:
+    the checks of domains above this one (retention's legal holds), run with the objects."""
     found = Collector()
     with database.read() as session:
         if log:
@@ -422,8 +476,11 @@ def verify(
             )
         if objects:
             check_objects(
-                session=session, store=store, found=found, on_bytes=on_bytes, rehash=rehash
-            )
+                session=session, store=store, found=found, on_bytes=on_bytes, rehash=rehash,
+                public_key=public_key,
+            )  # fmt: skip
+            for check in also:
+                check(session, store, found)
     _record_run(database, actor, store, log, objects, found)
     return found
 

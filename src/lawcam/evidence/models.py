@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -191,3 +192,28 @@ class ViewingCopy(Base):
     made_by: Mapped[str] = mapped_column(String(200))
 
     recording: Mapped[Recording] = relationship()
+
+
+class Disposition(Base):
+    """The tombstone of a disposed original: its digests, dates, the cases it served and the
+    approvals, as one signed record (Ed25519, the audit log's key) that is also the disposal's
+    audit entry. Written once; the recording row itself stays."""
+
+    __tablename__ = "disposition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), unique=True)
+    # The approved batch that disposed of it (retention.models.DisposalBatch).
+    batch_id: Mapped[int] = mapped_column(ForeignKey("disposal_batch.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sm3: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    retain_until: Mapped[date] = mapped_column(Date)
+    disposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disposed_by: Mapped[str] = mapped_column(String(200))
+    record: Mapped[str] = mapped_column(Text)  # canonical JSON, the signed bytes
+    signature: Mapped[str] = mapped_column(String(200))  # base64 Ed25519 over ``record``
+    key_id: Mapped[str] = mapped_column(String(64))
+
+    def snapshot(self) -> dict[str, object]:
+        return columns_of(self)

@@ -88,6 +88,9 @@ class EvidenceEvent(StrEnum):
     UPLOAD_FAILED = "evidence:upload:fail"
     UPLOAD_ABANDONED = "evidence:upload:abandon"  # idle too long: its received bytes removed
     VIEWING_COPY_MADE = "evidence:copy:make"  # a copy the browser plays (viewing.py), derived
+    # An original removed by an approved disposal batch (retention.disposal): the signed
+    # disposition row, which verify checks against this entry.
+    RECORDING_DISPOSED = "evidence:recording:dispose"
 
 
 class CorrectableField(StrEnum):
