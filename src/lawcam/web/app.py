@@ -28,12 +28,24 @@ from lawcam.web.routers import (
     evidence,
     home,
     org,
+    retention,
 )
 from lawcam.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 # Every domain's web room (web/routers/<domain>/): its JSON API and its pages.
-DOMAINS = (org, audit, equipment, custody, evidence, activities, documents, access, home)
+DOMAINS = (
+    org,
+    audit,
+    equipment,
+    custody,
+    evidence,
+    activities,
+    documents,
+    access,
+    retention,
+    home,
+)
 
 
 def make_templates() -> Jinja2Templates:
