@@ -15,11 +15,12 @@ from lawcam.access.models import AccessItem, AccessRequest
 from lawcam.access.types import ALLOWS, AccessAction, AccessEvent, Approver, Refusal, RequestStatus
 from lawcam.audit.models import AuditEvent
 from lawcam.authz import Action, Actor, Role
-from lawcam.errors import Forbidden, NotFound
+from lawcam.errors import Conflict, Forbidden, NotFound
 from lawcam.evidence.models import Recording
 from lawcam.org.models import Person
 from lawcam.org.queries import unit_scope
-from lawcam.timeutil import utcnow
+from lawcam.retention import queries as retention_queries
+from lawcam.timeutil import local, utcnow
 
 T = TypeVar("T")
 
@@ -159,4 +160,11 @@ def granted(
     recording = granted_recording(session, recording_id) if grant else None
     if grant is None or recording is None:
         raise NotFound(REFUSED)
+    gone = retention_queries.disposition_of(session, recording_id)
+    if gone is not None:  # granted before it was disposed of: say so, not "not found"
+        raise Conflict(
+            f"资料 #{recording_id} 已于 {local(gone.disposed_at)} 保存期限届满后依法销毁"
+            f"（销毁批次 #{gone.batch_id}），原始文件已不存在。",
+            code="disposed",
+        )
     return grant, recording

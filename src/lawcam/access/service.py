@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, cast
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lawcam.access import queries
@@ -33,8 +33,9 @@ from lawcam.evidence import queries as evidence_queries
 from lawcam.evidence.models import Recording
 from lawcam.evidence.stream import read_digests
 from lawcam.org.queries import unit_scope
+from lawcam.retention import queries as retention_queries
 from lawcam.storage import BlobStore
-from lawcam.timeutil import utcnow
+from lawcam.timeutil import local, utcnow
 
 SESSION_IDLE = timedelta(minutes=30)  # a pause longer than this starts a new viewing session
 
@@ -59,6 +60,7 @@ def request_access(*, session: Session, actor: Actor, data: RequestData) -> Acce
         raise Forbidden("只有具名人员才能申请调阅。", action=str(Action.ACCESS_REQUEST))
     _check_request(data)
     recordings, scope = _scope(session, actor, data)
+    recordings = _not_disposed(session, recordings, explicit=bool(data.recording_ids))
     unit_id = _one_unit(recordings)
     row = AccessRequest(
         requester_id=actor.person_id,
@@ -124,7 +126,28 @@ def _scope(session: Session, actor: Actor, data: RequestData) -> tuple[list[Reco
         ), f"执法活动 #{activity.id}"
     number = data.case_number.strip()
     ids = list(session.scalars(select(Activity.id).where(Activity.case_number == number)))
-    return _linked(session, ids, f"没有找到案件编号为 {number} 的资料。"), f"案件 {number}"
+    linked = retention_queries.recordings_of_case_number(session, number)
+    found = _linked(session, ids, f"没有找到案件编号为 {number} 的资料。", also=linked)
+    return found, f"案件 {number}"
+
+
+def _not_disposed(
+    session: Session, recordings: list[Recording], *, explicit: bool
+) -> list[Recording]:
+    """A disposed original cannot be viewed: asked by id, the request says so; within an
+    activity or a case, the disposed ones are left out (and if nothing is left, it says so)."""
+    gone = retention_queries.dispositions_of(session, [r.id for r in recordings])
+    if not gone:
+        return recordings
+    first = gone[min(gone)]
+    said = (
+        f"资料 #{first.recording_id} 已于 {local(first.disposed_at)} 保存期限届满后依法销毁"
+        f"（销毁批次 #{first.batch_id}），无法调阅。"
+    )
+    left = [r for r in recordings if r.id not in gone]
+    if explicit or not left:
+        raise Conflict(said, code="disposed")
+    return left
 
 
 def _visible_recordings(session: Session, actor: Actor, ids: set[int]) -> list[Recording]:
@@ -137,13 +160,15 @@ def _visible_recordings(session: Session, actor: Actor, ids: set[int]) -> list[R
     return found
 
 
-def _linked(session: Session, activity_ids: list[int], empty: str) -> list[Recording]:
+def _linked(
+    session: Session, activity_ids: list[int], empty: str, also: Sequence[int] = ()
+) -> list[Recording]:
+    """The recordings of the activities, and ``also`` those linked to a case directly."""
     held = select(ActivityLink.recording_id).where(
         ActivityLink.activity_id.in_(activity_ids), ActivityLink.detached_at.is_(None)
     )
-    found = list(
-        session.scalars(select(Recording).where(Recording.id.in_(held)).order_by(Recording.id))
-    )
+    named = or_(Recording.id.in_(held), Recording.id.in_(list(also)))
+    found = list(session.scalars(select(Recording).where(named).order_by(Recording.id)))
     if not found:
         raise NotFound(empty)
     if len(found) > MAX_RECORDINGS:
@@ -362,6 +387,8 @@ def for_package(*, session: Session, actor: Actor, request_id: int) -> AccessReq
         raise Conflict("只有申请人本人、经批准“向外部提供”的申请可以生成提供包。", field="request")
     if not live or (row.expires_at is not None and row.expires_at <= utcnow()):
         raise Conflict("该申请未获批准、已撤销或已过期，不能生成提供包。", field="request")
+    asked = select(Recording).where(Recording.id.in_(row.recording_ids))
+    _not_disposed(session, list(session.scalars(asked)), explicit=True)
     return row
 
 

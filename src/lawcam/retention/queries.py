@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from lawcam.activities.models import ActivityLink
 from lawcam.authz import Action, Actor, Role
 from lawcam.errors import NotFound
 from lawcam.evidence.models import Disposition
@@ -132,6 +133,21 @@ def cases_of_activity(session: Session, activity_id: int) -> list[tuple[PenaltyC
         .order_by(PenaltyCase.id)
     )
     return [(case, link) for case, link in session.execute(stmt).tuples()]
+
+
+def recordings_of_case_number(session: Session, number: str) -> list[int]:
+    """Recordings a case (by its number) keeps through live links: directly and through its
+    linked activities. No permission here: access asks by case number across units, and
+    answers with its own rule (a request decided by the collecting unit's head)."""
+    case = select(PenaltyCase.id).where(PenaltyCase.number == number).scalar_subquery()
+    live = (CaseLink.case_id == case) & CaseLink.unlinked_at.is_(None)
+    direct = select(CaseLink.recording_id).where(live, CaseLink.recording_id.is_not(None))
+    via = (
+        select(ActivityLink.recording_id)
+        .join(CaseLink, CaseLink.activity_id == ActivityLink.activity_id)
+        .where(live, ActivityLink.detached_at.is_(None))
+    )
+    return sorted({rid for rid in session.scalars(direct.union(via)) if rid is not None})
 
 
 def get_link(session: Session, case: PenaltyCase, link_id: int) -> CaseLink:
