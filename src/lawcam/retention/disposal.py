@@ -36,7 +36,7 @@ from lawcam.retention.models import (
     PenaltyCase,
     RetentionState,
 )
-from lawcam.retention.service import REASON_MAX
+from lawcam.retention.service import REASON_MAX, locked
 from lawcam.retention.types import DisposalStatus, Outcome, RetentionEvent, term_label
 from lawcam.storage import BlobStore, StorageError, StorageLocked
 from lawcam.timeutil import local, today_shanghai, utcnow
@@ -143,6 +143,7 @@ def _problem(
 def approve(*, session: Session, actor: Actor, batch: DisposalBatch) -> None:
     """First the unit head, then engineering supervision; neither the proposer, nor twice."""
     actor.require(Action.DISPOSAL_APPROVE)
+    locked(session, batch)  # two approvals at once: the second sees the first
     _not_party(actor, batch)
     before = batch.snapshot()
     if batch.status == DisposalStatus.PROPOSED:
@@ -167,6 +168,7 @@ def approve(*, session: Session, actor: Actor, batch: DisposalBatch) -> None:
 def reject(*, session: Session, actor: Actor, batch: DisposalBatch, reason: str) -> None:
     actor.require(Action.DISPOSAL_APPROVE)
     why = _reason(reason)
+    locked(session, batch)
     _not_party(actor, batch)
     if batch.status not in (DisposalStatus.PROPOSED, DisposalStatus.HEAD_APPROVED):
         raise Conflict(

@@ -17,7 +17,7 @@ from lawcam.evidence.models import Recording
 from lawcam.retention import queries
 from lawcam.retention.enforce import settle
 from lawcam.retention.models import LegalHold
-from lawcam.retention.service import REASON_MAX
+from lawcam.retention.service import REASON_MAX, locked
 from lawcam.retention.types import RetentionEvent
 from lawcam.storage import BlobStore
 from lawcam.timeutil import utcnow
@@ -47,6 +47,7 @@ def place(
 def ask_release(*, session: Session, actor: Actor, hold: LegalHold, reason: str) -> None:
     actor.require(Action.HOLD_PLACE)
     why = _reason(reason, "解除保全的理由")
+    locked(session, hold)
     _live(hold)
     if hold.release_requested_at is not None:
         raise Conflict("已申请解除该保全，正待审批。", code="already_asked")
@@ -63,6 +64,7 @@ def approve_release(*, session: Session, actor: Actor, store: BlobStore, hold: L
     """Another authorised person ends the hold; the recording then keeps its dated retention
     (never less than promised) and whatever else holds it."""
     actor.require(Action.HOLD_RELEASE_APPROVE)
+    locked(session, hold)
     _live(hold)
     if hold.release_requested_at is None:
         raise Conflict("尚无解除保全的申请：须先说明理由提出。", code="not_asked")

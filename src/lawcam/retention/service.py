@@ -77,6 +77,7 @@ def create_case(
 def record_dates(*, session: Session, actor: Actor, case: PenaltyCase, dates: CaseDates) -> None:
     """The decision and closing dates, each on or after the one before it."""
     actor.require(Action.CASE_MANAGE)
+    locked(session, case)
     _not_archived(case, "修改日期")
     before = case.snapshot()
     decided = dates.decided_on or case.decided_on
@@ -104,6 +105,7 @@ def change_term(
     """A case file's term may change while the case is open; once archived it may only grow
     (and the recordings' retention with it): retention never shrinks."""
     actor.require(Action.CASE_MANAGE)
+    locked(session, case)
     years, why = _term_years(terms, term), _text(reason, "变更理由", REASON_MAX)
     if case.archived_on is not None and not _longer(years, case.term_years):
         raise Conflict(
@@ -123,6 +125,7 @@ def archive_case(
     """Archiving starts the case file's term: each linked recording is kept until the archive
     date + the term (永久: held for ever), its ledger, state and store lock extended now."""
     actor.require(Action.CASE_MANAGE)
+    locked(session, case)
     _not_archived(case, "再次归档")
     latest = max(d for d in (case.opened_on, case.decided_on, case.closed_on) if d is not None)
     if archived_on < latest:
@@ -154,6 +157,7 @@ def link(
 ) -> CaseLink:
     """A recording or an activity (all of its recordings) serves the case; held from now on."""
     actor.require(Action.CASE_MANAGE)
+    locked(session, case)
     why = _text(reason, "关联理由", REASON_MAX)
     _not_archived(case, "关联资料")
     if (recording_id is None) == (activity_id is None):
@@ -179,6 +183,7 @@ def ask_unlink(
     *, session: Session, actor: Actor, case: PenaltyCase, link: CaseLink, reason: str
 ) -> None:
     actor.require(Action.CASE_MANAGE)
+    locked(session, case)
     why = _text(reason, "解除关联的理由", REASON_MAX)
     _not_archived(case, "解除关联")
     _live(link)
@@ -198,6 +203,7 @@ def approve_unlink(
 ) -> None:
     """The unit head ends a link asked to be ended, never one they asked for themselves."""
     actor.require(Action.CASE_UNLINK_APPROVE)
+    locked(session, case)
     _not_archived(case, "解除关联")
     _live(link)
     if link.unlink_requested_at is None:
@@ -215,6 +221,13 @@ def approve_unlink(
         session=session, actor=actor, store=store, recording_ids=_recordings_of(session, link),
         reason=f"解除与案件 {case.number} 的关联",
     )  # fmt: skip
+
+
+def locked(session: Session, row: object) -> None:
+    """The row is re-read and held until the transaction ends: two changes of one case (two
+    links of one recording, an archive while a link is made) happen one after the other, each
+    seeing the other's result (PostgreSQL; SQLite has one writer at a time)."""
+    session.refresh(row, with_for_update=True)
 
 
 def _settle_case(
@@ -254,7 +267,7 @@ def _not_linked(case: PenaltyCase, recording_id: int | None, activity_id: int | 
     for made in queries.live_links(case):
         if (made.recording_id, made.activity_id) == (recording_id, activity_id):
             what = f"资料 #{recording_id}" if recording_id else f"执法活动 #{activity_id}"
-            raise Conflict(f"{what}已关联案件 {case.number}。", code="already_linked")
+            raise Conflict(f"{what} 已关联案件 {case.number}。", code="already_linked")
 
 
 def _check_unit(session: Session, actor: Actor, unit_id: int) -> None:
