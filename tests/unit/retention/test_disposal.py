@@ -208,3 +208,18 @@ def test_the_dry_run_is_a_read(scene: Scene, tmp_path: Path) -> None:
     assert counts(scene) == before
     with scene.database.read() as session:
         assert queries.list_batches(session=session, actor=scene.actor("admin")) == []
+
+
+def test_an_original_put_back_after_its_disposal_is_named(scene: Scene, tmp_path: Path) -> None:
+    [rid] = scene.dock(tmp_path, count=1, at=LONG_AGO)
+    sha = scene.recording(rid).sha256
+    path = scene.store.root / sha[:2] / sha[2:4] / sha
+    kept = path.read_bytes()
+    batch_id = scene.propose([rid])
+    scene.approve(batch_id, "head")
+    scene.approve(batch_id, "engineering")
+    scene.run(batch_id)
+    assert not path.exists()
+    path.write_bytes(kept)
+    path.chmod(0o444)
+    assert verify(scene) == [f"disposed_object_present recording:{rid}"]
