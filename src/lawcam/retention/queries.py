@@ -122,7 +122,7 @@ def cases_of_recording(session: Session, recording_id: int) -> list[tuple[Penalt
         .where(CaseLink.recording_id == recording_id, CaseLink.unlinked_at.is_(None))
         .order_by(PenaltyCase.id)
     )
-    return [(case, link) for case, link in session.execute(stmt).tuples()]
+    return [(case, link) for case, link in session.execute(stmt)]
 
 
 def cases_of_activity(session: Session, activity_id: int) -> list[tuple[PenaltyCase, CaseLink]]:
@@ -132,7 +132,7 @@ def cases_of_activity(session: Session, activity_id: int) -> list[tuple[PenaltyC
         .where(CaseLink.activity_id == activity_id, CaseLink.unlinked_at.is_(None))
         .order_by(PenaltyCase.id)
     )
-    return [(case, link) for case, link in session.execute(stmt).tuples()]
+    return [(case, link) for case, link in session.execute(stmt)]
 
 
 def recordings_of_case_number(session: Session, number: str) -> list[int]:
