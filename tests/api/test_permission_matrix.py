@@ -7,9 +7,10 @@ import copy
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -25,6 +26,9 @@ from lawcam.db import Database
 from lawcam.documents.service import file_document
 from lawcam.documents.types import Purpose
 from lawcam.org import accounts
+from lawcam.retention import service as retention_service
+from lawcam.retention.models import LegalHold
+from lawcam.retention.service import NewCase
 from lawcam.storage import open_store
 from lawcam.web.deps import WORKSTATION_ROUTES
 from tests.api.conftest import login
@@ -59,6 +63,12 @@ ENG = frozenset({Role.ENGINEERING})
 # purchases (finance), models, devices and purchases (device administrator), the unit's
 # enforcement activities (device administrator and unit head).
 IMPORTERS = frozenset({Role.SYSADMIN, Role.ICT, Role.FINANCE, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+# Penalty cases and holds (第十四条): the penalty case and the hold below are 执法二处's; the
+# office's unit roles are 执法一处's (not found), the whole-office roles see them.
+CASE_MANAGERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+WHOLE_OFFICE = frozenset({Role.ENGINEERING, Role.OFFICE_LEADER})
+CASE_VIEWERS = CASE_MANAGERS | WHOLE_OFFICE
+HOLDERS = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD}) | WHOLE_OFFICE
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {
@@ -178,6 +188,19 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/samples"): SAMPLERS,
     ("GET", "/api/v1/samples/{sample_id}"): ENG,
     ("POST", "/api/v1/samples/{sample_id}/results"): ENG,
+    ("GET", "/api/v1/cases"): CASE_VIEWERS,
+    ("POST", "/api/v1/cases"): CASE_MANAGERS,  # body: 执法一处, their own unit
+    ("GET", "/api/v1/cases/{number:path}"): WHOLE_OFFICE,
+    ("POST", "/api/v1/cases/{number:path}/links"): NOBODY,  # the whole office sees, manages none
+    ("POST", "/api/v1/cases/{number:path}/links/{link_id}/unlink-request"): NOBODY,
+    ("POST", "/api/v1/cases/{number:path}/links/{link_id}/unlink-approval"): NOBODY,
+    ("POST", "/api/v1/cases/{number:path}/dates"): NOBODY,
+    ("POST", "/api/v1/cases/{number:path}/term"): NOBODY,
+    ("POST", "/api/v1/cases/{number:path}/archive"): NOBODY,
+    ("GET", "/api/v1/holds"): HOLDERS,
+    ("POST", "/api/v1/holds"): WHOLE_OFFICE,  # 执法二处's recording
+    ("POST", "/api/v1/holds/{hold_id}/release-request"): WHOLE_OFFICE,
+    ("POST", "/api/v1/holds/{hold_id}/release-approval"): WHOLE_OFFICE,  # not asked: 409
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -300,6 +323,20 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/confirmation"): NOBODY,
+    ("GET", "/cases"): CASE_VIEWERS,
+    ("POST", "/cases"): CASE_MANAGERS,  # the form without fields: 422
+    ("GET", "/cases/{number:path}"): WHOLE_OFFICE,
+    ("POST", "/cases/{number:path}/links"): NOBODY,
+    ("POST", "/cases/{number:path}/links/{link_id}/unlink-request"): NOBODY,
+    ("POST", "/cases/{number:path}/links/{link_id}/unlink-approval"): NOBODY,
+    ("POST", "/cases/{number:path}/dates"): NOBODY,
+    ("POST", "/cases/{number:path}/term"): NOBODY,
+    ("POST", "/cases/{number:path}/archive"): NOBODY,
+    ("POST", "/case-links"): CASE_MANAGERS,  # no case number: 422
+    ("GET", "/holds"): HOLDERS,
+    ("POST", "/holds"): HOLDERS,  # no recording: 422
+    ("POST", "/holds/{hold_id}/release-request"): WHOLE_OFFICE,
+    ("POST", "/holds/{hold_id}/release-approval"): WHOLE_OFFICE,
 }
 
 MATRIX = {**API, **PAGES}
@@ -348,8 +385,11 @@ def _fill(path: str, office: Office) -> str:
         "request_id": office.equipment.get("request", 0),
         "sample_id": office.equipment.get("sample", 0),
         "seq": 1,
+        "number": quote(PENALTY_CASE, safe=""),
+        "link_id": office.equipment.get("case_link", 0),
+        "hold_id": office.equipment.get("hold", 0),
     }
-    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), path)
 
 
 BODIES = {
@@ -457,6 +497,20 @@ BODIES = {
         "recording_id": 1,  # filled in: the sampled recording
         "result": "compliant",
     },
+    ("POST", "/api/v1/cases"): {
+        "number": "矩阵〔2026〕2号",
+        "unit": "执法一处",
+        "title": "矩阵",
+        "opened_on": "2026-01-15",
+        "term": "10y",
+    },
+    ("POST", "/api/v1/cases/{number:path}/links"): {"recording_id": 1, "reason": "矩阵"},
+    ("POST", "/api/v1/cases/{number:path}/links/{link_id}/unlink-request"): {"reason": "矩阵"},
+    ("POST", "/api/v1/cases/{number:path}/dates"): {"decided_on": "2026-01-20"},
+    ("POST", "/api/v1/cases/{number:path}/term"): {"term": "30y", "reason": "矩阵"},
+    ("POST", "/api/v1/cases/{number:path}/archive"): {"archived_on": "2026-02-01"},
+    ("POST", "/api/v1/holds"): {"recording_ids": [1], "reason": "矩阵"},  # filled in
+    ("POST", "/api/v1/holds/{hold_id}/release-request"): {"reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
         "cause": "battery",
         "text": "矩阵",
@@ -564,7 +618,32 @@ def matrix_office(
         office.equipment.update(document=document.id)
         office.equipment.update(request=_access_request(session, office, recording))
         office.equipment.update(sample=_sample(session, office, recording))
+        office.equipment.update(_penalty_case(session, office, console, settings, recording))
     return office
+
+
+PENALTY_CASE = "京执罚〔2026〕矩阵1号"
+
+
+def _penalty_case(
+    session: Any, office: Office, console: Actor, settings: Settings, recording: int
+) -> dict[str, int]:
+    """执法二处's penalty case with the recording linked (by the console, which registers cases),
+    and a hold on the recording, not asked to be released (a row as the service writes it)."""
+    case = retention_service.create_case(
+        session=session, actor=console, terms=settings.case_terms,
+        new=NewCase(number=PENALTY_CASE, unit_id=office.units["执法二处"], title="矩阵",
+                    opened_on=date(2026, 1, 15), term="30y"),
+    )  # fmt: skip
+    made = retention_service.link(
+        session=session, actor=console, store=open_store(settings.resolved_storage_url),
+        case=case, reason="矩阵", recording_id=recording,
+    )  # fmt: skip
+    hold = LegalHold(recording_id=recording, unit_id=office.units["执法二处"], reason="矩阵",
+                     placed_by="矩阵", placed_at=datetime.now(UTC))  # fmt: skip
+    session.add(hold)
+    session.flush()
+    return {"case_link": made.id, "hold": hold.id}
 
 
 def _access_request(session: Any, office: Office, recording: int) -> int:

@@ -52,6 +52,10 @@ PAGES: dict[str, Page] = {
     "access_decide": Page(
         "调阅审批", "/access/decide", Action.ACCESS_APPROVE, "资料", "按第十五条由我审批的申请"
     ),
+    "cases": Page(
+        "案件", "/cases", Action.CASE_VIEW, "资料", "行政处罚案件，在案资料随案卷保存（第十四条）"
+    ),
+    "holds": Page("保全", "/holds", Action.HOLD_PLACE, "资料", "诉讼、投诉等需要的资料一直保存"),
     "samples": Page(
         "执法规范抽查",
         "/samples",
@@ -109,6 +113,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("activities", ("interruptions_to_explain",)),
         "late",
         "access",
+        "cases",
         *_EQUIPMENT_READ[1:],
         *_REPORTS,
         "units",
@@ -124,6 +129,8 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("activities", ("explanations_to_confirm",)),
         "recordings",
         "access",
+        "cases",
+        "holds",
         "losses",
         "models",
         "needs",
@@ -143,6 +150,8 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "recordings",
         "access",
         Tile("samples", ("samples_to_review",)),
+        "cases",
+        "holds",
         "late",
         "devices",
         "ledger",
@@ -168,6 +177,8 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.ENGINEERING: _tiles(
         Tile("ratio", ("units_short",)),
         Tile("samples", ("samples_to_review",)),
+        "cases",
+        "holds",
         "thresholds",
         "specs",
         "custody_report",
@@ -206,6 +217,8 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     ),
     Role.OFFICE_LEADER: _tiles(
         Tile("access_decide", ("access_pending",)),
+        "cases",
+        "holds",
         "units",
         "people",
     ),

@@ -29,6 +29,7 @@ from lawcam.org import queries as org_queries
 from lawcam.org.models import Person, Unit, Zone
 from lawcam.org.queries import person_by_badge, unit_scope
 from lawcam.reports.activity_list import announced_text, coverage_text, write_activities_xlsx
+from lawcam.retention import views as retention_views
 from lawcam.schemas.common import Clean, Id
 from lawcam.storage import BlobStore
 from lawcam.timeutil import SHANGHAI, check_day_range, utcnow
@@ -480,6 +481,7 @@ def _activity_page(
         people=people,
         timeline=timeline.build(activity, links, facts, interruptions, _whose(session, activity)),
         may=_may(auth.actor, activity),
+        cases=retention_views.activity_cases(session, activity.id),
         **LABELS,
         **context,
     )

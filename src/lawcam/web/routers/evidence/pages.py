@@ -18,6 +18,7 @@ from lawcam.errors import InvalidInput, LawcamError, NotFound
 from lawcam.evidence import queries, retention, service
 from lawcam.evidence.types import CorrectableField, MediaKind, StartSource
 from lawcam.org.queries import person_by_badge
+from lawcam.retention import views as retention_views
 from lawcam.schemas.common import Id
 from lawcam.timeutil import check_day_range
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep, StoreDep
@@ -157,6 +158,7 @@ def _recording_page(
         auth,
         recording=recording,
         retain_until=retention.effective_retention(session, recording),
+        kept=retention_views.recording_retention(session, auth.actor, recording.id),
         run=queries.run_of(session, recording),
         sightings=queries.sightings_of(session, recording.id),
         corrections=queries.corrections_of(session, recording.id),
