@@ -107,6 +107,13 @@ class Action(StrEnum):
     DISPOSAL_PROPOSE = "disposal:propose"
     DISPOSAL_APPROVE = "disposal:approve"
     RETENTION_REPORT = "retention:report"
+    # 第十八条 (R18.1): findings — seen by the person concerned and by those who decide, review
+    # or watch them; decided by the unit head, reviewed by engineering supervision.
+    FINDING_VIEW = "finding:view"
+    FINDING_DECIDE = "finding:decide"
+    FINDING_REVIEW = "finding:review"
+    FINDING_RECORD = "finding:record"
+    FINDING_SWEEP = "finding:sweep"
 
 
 _READ_ORG = {Action.UNIT_VIEW, Action.PERSON_VIEW}
@@ -127,6 +134,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACCESS_REQUEST,
             Action.CASE_VIEW,
             Action.CASE_MANAGE,
+            Action.FINDING_VIEW,
         }
     ),
     Role.DEVICE_ADMIN: frozenset(
@@ -154,6 +162,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.HOLD_PLACE,
             Action.DISPOSAL_PROPOSE,
             Action.RETENTION_REPORT,
+            Action.FINDING_VIEW,
         }
     ),
     Role.UNIT_HEAD: frozenset(
@@ -180,6 +189,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.HOLD_RELEASE_APPROVE,
             Action.DISPOSAL_APPROVE,
             Action.RETENTION_REPORT,
+            Action.FINDING_VIEW,
+            Action.FINDING_DECIDE,
+            Action.FINDING_RECORD,
         }
     ),
     # R4.1: the three supervising divisions see every unit, each with its own powers.
@@ -193,6 +205,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.HOLD_RELEASE_APPROVE,
             Action.DISPOSAL_APPROVE,
             Action.RETENTION_REPORT,
+            Action.FINDING_VIEW,
+            Action.FINDING_REVIEW,
+            Action.FINDING_RECORD,
+            Action.FINDING_SWEEP,
         }
     ),
     Role.FINANCE: frozenset(
@@ -230,9 +246,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ROLE_VIEW,
             Action.ROLE_ASSIGN,
             Action.SEPARATED_ACCOUNT_MANAGE,
+            Action.FINDING_VIEW,
         }
     ),
-    Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ}),
+    # The auditor also watches what verify found and refused accesses (findings, 第十八条).
+    Role.AUDITOR: frozenset({*_READ_ORG, Action.ROLE_VIEW, Action.AUDIT_READ, Action.FINDING_VIEW}),
     # 分管领导 (第十五条): approves provision outside the office and unit heads' own requests.
     # Also places and approves the release of holds, and sees every case.
     Role.OFFICE_LEADER: frozenset(
@@ -243,6 +261,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.HOLD_PLACE,
             Action.HOLD_RELEASE_APPROVE,
             Action.RETENTION_REPORT,
+            Action.FINDING_VIEW,
         }
     ),
 }
@@ -290,6 +309,9 @@ CONSOLE_ACTIONS = frozenset(
         Action.CASE_VIEW,
         Action.CASE_MANAGE,
         Action.RETENTION_REPORT,
+        # Sweeps for findings (``lawcam findings sweep``) and records what verify found.
+        Action.FINDING_VIEW,
+        Action.FINDING_SWEEP,
     }
 )
 

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     case_terms: dict[str, int] = Field(
         default_factory=lambda: {"permanent": 0, "30y": 30, "10y": 10}
     )
+    # 第十八条 (R18.1): an interruption still unexplained this many days after its activity is a
+    # finding; the person concerned has this many days to make a statement; this many refused
+    # attempts at recordings within findings_denied_hours are one finding.
+    findings_explain_days: int = Field(default=3, ge=0, le=365)
+    findings_statement_days: int = Field(default=7, ge=1, le=90)
+    findings_denied_repeats: int = Field(default=3, ge=1, le=1000)
+    findings_denied_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Days a disposal report looks ahead (what expires soon, by unit).
     retention_report_days: tuple[int, ...] = (30, 90, 365)
 

@@ -3,6 +3,7 @@
 from lawcam.access import models as access_models
 from lawcam.activities import models as activity_models
 from lawcam.audit import models as audit_models
+from lawcam.compliance import models as compliance_models
 from lawcam.custody import models as custody_models
 from lawcam.db.base import Base
 from lawcam.documents import models as document_models
@@ -16,6 +17,7 @@ __all__ = [
     "access_models",
     "activity_models",
     "audit_models",
+    "compliance_models",
     "custody_models",
     "document_models",
     "equipment_models",
