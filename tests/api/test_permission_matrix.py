@@ -26,6 +26,7 @@ from lawcam.db import Database
 from lawcam.documents.service import file_document
 from lawcam.documents.types import Purpose
 from lawcam.org import accounts
+from lawcam.retention import models as retention_models
 from lawcam.retention import service as retention_service
 from lawcam.retention.models import LegalHold
 from lawcam.retention.service import NewCase
@@ -63,6 +64,11 @@ ENG = frozenset({Role.ENGINEERING})
 # purchases (finance), models, devices and purchases (device administrator), the unit's
 # enforcement activities (device administrator and unit head).
 IMPORTERS = frozenset({Role.SYSADMIN, Role.ICT, Role.FINANCE, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
+# Disposal (第十四条第二款): proposed by a unit's device administrator, approved by its head, then
+# engineering supervision; the batch below is 执法二处's, its head's approval given. The
+# retention report: the unit roles (their units) and the whole office's readers (and ICT).
+DISPOSERS = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD, Role.ENGINEERING})
+REPORTERS = DISPOSERS | {Role.ICT, Role.OFFICE_LEADER}
 # Penalty cases and holds (第十四条): the penalty case and the hold below are 执法二处's; the
 # office's unit roles are 执法一处's (not found), the whole-office roles see them.
 CASE_MANAGERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
@@ -188,6 +194,16 @@ API: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/samples"): SAMPLERS,
     ("GET", "/api/v1/samples/{sample_id}"): ENG,
     ("POST", "/api/v1/samples/{sample_id}/results"): ENG,
+    # 执法一处's administrator: its own unit's dry run, and a batch of it refused as empty (422).
+    ("GET", "/api/v1/disposal/candidates"): frozenset({Role.DEVICE_ADMIN}),
+    ("POST", "/api/v1/disposal-batches"): frozenset({Role.DEVICE_ADMIN}),
+    ("GET", "/api/v1/disposal-batches"): DISPOSERS,
+    ("GET", "/api/v1/disposal-batches/{batch_id}"): ENG,
+    ("POST", "/api/v1/disposal-batches/{batch_id}/approval"): ENG,
+    ("POST", "/api/v1/disposal-batches/{batch_id}/rejection"): ENG,
+    ("POST", "/api/v1/disposal-batches/{batch_id}/run"): NOBODY,  # 执法二处's administrator's
+    ("GET", "/api/v1/retention/expiring"): REPORTERS,
+    ("GET", "/api/v1/retention/storage"): REPORTERS,
     ("GET", "/api/v1/cases"): CASE_VIEWERS,
     ("POST", "/api/v1/cases"): CASE_MANAGERS,  # body: 执法一处, their own unit
     ("GET", "/api/v1/cases/{number:path}"): WHOLE_OFFICE,
@@ -323,6 +339,14 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/activities/{activity_id}/links/detach"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/explanation"): NOBODY,
     ("POST", "/activities/{activity_id}/interruptions/{seq}/confirmation"): NOBODY,
+    ("GET", "/disposal"): DISPOSERS,
+    ("POST", "/disposal"): frozenset({Role.DEVICE_ADMIN}),  # nothing chosen: 422
+    ("GET", "/disposal/{batch_id}"): ENG,
+    ("POST", "/disposal/{batch_id}/approval"): ENG,
+    ("POST", "/disposal/{batch_id}/rejection"): ENG,  # no reason: 422
+    ("POST", "/disposal/{batch_id}/run"): NOBODY,
+    ("GET", "/retention"): REPORTERS,
+    ("GET", "/retention.xlsx"): REPORTERS,
     ("GET", "/cases"): CASE_VIEWERS,
     ("POST", "/cases"): CASE_MANAGERS,  # the form without fields: 422
     ("GET", "/cases/{number:path}"): WHOLE_OFFICE,
@@ -385,6 +409,7 @@ def _fill(path: str, office: Office) -> str:
         "request_id": office.equipment.get("request", 0),
         "sample_id": office.equipment.get("sample", 0),
         "seq": 1,
+        "batch_id": office.equipment.get("batch", 0),
         "number": quote(PENALTY_CASE, safe=""),
         "link_id": office.equipment.get("case_link", 0),
         "hold_id": office.equipment.get("hold", 0),
@@ -511,6 +536,8 @@ BODIES = {
     ("POST", "/api/v1/cases/{number:path}/archive"): {"archived_on": "2026-02-01"},
     ("POST", "/api/v1/holds"): {"recording_ids": [1], "reason": "矩阵"},  # filled in
     ("POST", "/api/v1/holds/{hold_id}/release-request"): {"reason": "矩阵"},
+    ("POST", "/api/v1/disposal-batches"): {"reason": "矩阵"},
+    ("POST", "/api/v1/disposal-batches/{batch_id}/rejection"): {"reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
         "cause": "battery",
         "text": "矩阵",
@@ -618,6 +645,7 @@ def matrix_office(
         office.equipment.update(document=document.id)
         office.equipment.update(request=_access_request(session, office, recording))
         office.equipment.update(sample=_sample(session, office, recording))
+        office.equipment.update(batch=_disposal_batch(session, office, recording))
         office.equipment.update(_penalty_case(session, office, console, settings, recording))
     return office
 
@@ -644,6 +672,26 @@ def _penalty_case(
     session.add(hold)
     session.flush()
     return {"case_link": made.id, "hold": hold.id}
+
+
+def _disposal_batch(session: Any, office: Office, recording: int) -> int:
+    """执法二处's batch of the recording, approved by its head, waiting for engineering
+    supervision (rows as the service writes them: the matrix asks who may read, decide and run
+    it, not how it came to be)."""
+    now = datetime.now(UTC)
+    batch = retention_models.DisposalBatch(
+        unit_id=office.units["执法二处"], reason="矩阵", status="head_approved",
+        proposed_by="矩阵", proposed_by_id=office.people["spare"], proposed_at=now,
+        head_by="矩阵", head_by_id=office.people["other_unit_officer"], head_at=now,
+    )  # fmt: skip
+    session.add(batch)
+    session.flush()
+    session.add(
+        retention_models.DisposalItem(
+            batch_id=batch.id, recording_id=recording, retain_until=now.date()
+        )
+    )
+    return batch.id
 
 
 def _access_request(session: Any, office: Office, recording: int) -> int:

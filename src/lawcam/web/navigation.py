@@ -56,6 +56,9 @@ PAGES: dict[str, Page] = {
         "案件", "/cases", Action.CASE_VIEW, "资料", "行政处罚案件，在案资料随案卷保存（第十四条）"
     ),
     "holds": Page("保全", "/holds", Action.HOLD_PLACE, "资料", "诉讼、投诉等需要的资料一直保存"),
+    "disposal": Page(  # the proposers' and the approvers' (roles below): no one action
+        "销毁", "/disposal", None, "资料", "保存期限届满资料的销毁批次与审批"
+    ),
     "samples": Page(
         "执法规范抽查",
         "/samples",
@@ -67,6 +70,9 @@ PAGES: dict[str, Page] = {
     "specs": Page("规格符合性", "/reports/specs", Action.EQUIPMENT_VIEW, "报表", "型号与特殊需求"),
     "custody_report": Page(
         "故障与赔偿统计", "/reports/custody", Action.EQUIPMENT_VIEW, "报表", "按型号、按人员汇总"
+    ),
+    "retention": Page(
+        "保存期限", "/retention", Action.RETENTION_REPORT, "报表", "即将届满的资料与存储空间"
     ),
     "budgets": Page("预算", "/budgets", Action.BUDGET_VIEW, "预算采购", "年度预算执行"),
     "procurements": Page(
@@ -131,11 +137,13 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "access",
         "cases",
         "holds",
+        "disposal",
         "losses",
         "models",
         "needs",
         "thresholds",
         *_REPORTS,
+        "retention",
         "budgets",
         "procurements",
         "imports",
@@ -152,6 +160,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("samples", ("samples_to_review",)),
         "cases",
         "holds",
+        "disposal",
         "late",
         "devices",
         "ledger",
@@ -159,6 +168,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "needs",
         "thresholds",
         *_REPORTS,
+        "retention",
         "budgets",
         "procurements",
         "imports",  # the unit's activity lists (第十条)
@@ -179,9 +189,11 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("samples", ("samples_to_review",)),
         "cases",
         "holds",
+        "disposal",
         "thresholds",
         "specs",
         "custody_report",
+        "retention",
         *_EQUIPMENT_READ[:-1],
         "units",
         "people",
@@ -193,6 +205,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "specs",
         "imports",
         "ratio",
+        "retention",
         *[p for p in _EQUIPMENT_READ if p not in {"faults", "models"}],
         "units",
         "people",
@@ -219,6 +232,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("access_decide", ("access_pending",)),
         "cases",
         "holds",
+        "retention",
         "units",
         "people",
     ),

@@ -1,0 +1,346 @@
+"""What expires and what storage holds (第十四条, R14.2): reads for the retention report.
+
+The effective retention here is the stored one: a recording without a ``RetentionState`` keeps
+its ingest promise (``Recording.retain_until``), one with a state keeps the state's date unless
+it is kept without end; disposed recordings are gone from every figure. (Disposal itself never
+trusts this: it derives each recording again from the rows.)
+
+Storage is what the store holds for a unit: the originals not disposed of, their viewing copies
+and the filed documents. The projection adds, month by month for a year, the average monthly
+intake of the last six months and takes away what expires by then (as if disposed of when due).
+
+Scope: a unit's device administrator and head see their unit and those below; engineering
+supervision, the office leader, ICT (who plans the storage) and the console see every unit."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from lawcam.authz import Action, Actor, Role
+from lawcam.documents.models import Document
+from lawcam.errors import NotFound
+from lawcam.evidence.models import Disposition, Recording, ViewingCopy
+from lawcam.org.models import Unit
+from lawcam.org.queries import unit_scope
+from lawcam.retention import queries
+from lawcam.retention.models import RetentionState
+from lawcam.timeutil import shanghai_day_start, today_shanghai
+
+if TYPE_CHECKING:  # the type only: effective reaches evidence.retention, which writes
+    from lawcam.retention.effective import Retention
+
+# Who sees every unit: besides the office-wide readers of retention, ICT, who plans the storage.
+WHOLE = queries.WHOLE_OFFICE | {Role.ICT}
+CHUNK = 500  # ids per IN list
+HISTORY_MONTHS = 6  # the intake averaged
+AHEAD_MONTHS = 12  # the projection
+
+
+@dataclass(frozen=True)
+class Amount:
+    count: int = 0
+    size: int = 0  # bytes: the originals and their viewing copies
+
+    def __sub__(self, other: Amount) -> Amount:
+        return Amount(self.count - other.count, self.size - other.size)
+
+
+@dataclass
+class ExpiringRow:
+    """One unit: what is past its date and not yet disposed of, what expires within each
+    window (days from today, the windows nested), and what is kept without end."""
+
+    unit_id: int
+    unit: str
+    overdue: Amount = Amount()
+    within: dict[int, Amount] = field(default_factory=dict)
+    indefinite: Amount = Amount()
+
+
+@dataclass(frozen=True)
+class Expiring:
+    today: date
+    days: tuple[int, ...]
+    rows: list[ExpiringRow]
+    total: ExpiringRow
+
+
+@dataclass
+class StorageRow:
+    unit_id: int
+    unit: str
+    recordings: int = 0  # bytes of originals not disposed of
+    copies: int = 0
+    documents: int = 0
+    monthly: float = 0.0  # average bytes a month over the last HISTORY_MONTHS
+    expiring: int = 0  # bytes that expire within AHEAD_MONTHS (or already have)
+
+    @property
+    def used(self) -> int:
+        return self.recordings + self.copies + self.documents
+
+    @property
+    def projected(self) -> int:
+        """In AHEAD_MONTHS, if the intake goes on and what expires is disposed of."""
+        return max(0, round(self.used + self.monthly * AHEAD_MONTHS - self.expiring))
+
+
+@dataclass(frozen=True)
+class Month:
+    day: date  # the first day after the month: what expires before it is gone
+    projected: int  # bytes
+    without_disposal: int
+
+
+@dataclass(frozen=True)
+class Storage:
+    today: date
+    rows: list[StorageRow]
+    total: StorageRow
+    months: list[Month]  # today, then each of the AHEAD_MONTHS months
+
+
+def expiring(
+    *,
+    session: Session,
+    actor: Actor,
+    days: Sequence[int],
+    unit_id: int | None = None,
+    today: date | None = None,
+) -> Expiring:
+    """What expires within each of ``days`` (Settings.retention_report_days), by unit."""
+    scope = _scope(session, actor, unit_id)
+    day = today or today_shanghai()
+    windows = tuple(sorted(set(days)))
+    cuts = [day, *(day + timedelta(days=d) for d in windows)]
+    found = _before(session, scope, cuts)
+    kept = _indefinite(session, scope)
+    names = _names(session, set(found) | set(kept))
+    rows = []
+    for uid in sorted(names, key=lambda u: (names[u], u)):
+        amounts = found.get(uid, [Amount()] * len(cuts))
+        row = ExpiringRow(uid, names[uid], amounts[0], indefinite=kept.get(uid, Amount()))
+        row.within = {d: amounts[i + 1] - amounts[0] for i, d in enumerate(windows)}
+        rows.append(row)
+    return Expiring(day, windows, rows, _expiring_total(rows, windows))
+
+
+def storage(
+    *, session: Session, actor: Actor, unit_id: int | None = None, today: date | None = None
+) -> Storage:
+    """Storage used now by unit, and projected month by month for AHEAD_MONTHS."""
+    scope = _scope(session, actor, unit_id)
+    day = today or today_shanghai()
+    ahead = [_add_months(day, m) for m in range(1, AHEAD_MONTHS + 1)]
+    used = _used(session, scope)
+    tomorrow = day + timedelta(days=1)  # the months up to today, today included
+    intake = _intake(session, scope, _add_months(tomorrow, -HISTORY_MONTHS), tomorrow)
+    gone = _before(session, scope, ahead)
+    names = _names(session, set(used) | set(intake) | set(gone))
+    rows = []
+    for uid in sorted(names, key=lambda u: (names[u], u)):
+        recordings, copies, documents = used.get(uid, (0, 0, 0))
+        row = StorageRow(uid, names[uid], recordings, copies, documents)
+        row.monthly = intake.get(uid, 0) / HISTORY_MONTHS
+        row.expiring = gone[uid][-1].size if uid in gone else 0
+        rows.append(row)
+    total = _storage_total(rows)
+    months = [Month(day, total.used, total.used)]
+    for index, cut in enumerate(ahead):
+        expired = sum(g[index].size for g in gone.values())
+        grown = total.used + total.monthly * (index + 1)
+        months.append(Month(cut, max(0, round(grown - expired)), round(grown)))
+    return Storage(day, rows, total, months)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One recording of the dry run, with the facts a reader checks it by."""
+
+    retention: Retention
+    start_at: datetime
+    size: int
+    name: str
+
+
+def with_facts(session: Session, found: Sequence[Retention]) -> list[Candidate]:
+    """The dry run's recordings (``disposal.candidates``) with the facts a reader checks them by."""
+    facts: dict[int, tuple[datetime, int, str]] = {}
+    ids = [r.recording_id for r in found]
+    columns = (Recording.id, Recording.start_at, Recording.corrected_start_at, Recording.size)
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(*columns, Recording.original_name)
+        stmt = stmt.where(Recording.id.in_(ids[start : start + CHUNK]))
+        for rid, started, corrected, size, name in session.execute(stmt):
+            facts[rid] = (corrected or started, size, name)
+    return [Candidate(r, *facts[r.recording_id]) for r in found]
+
+
+# The reads ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The units the actor may count (None: every unit)."""
+
+    unit_ids: frozenset[int] | None
+
+    def of(self, column: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        return true() if self.unit_ids is None else column.in_(self.unit_ids)
+
+
+def _scope(session: Session, actor: Actor, unit_id: int | None) -> _Scope:
+    actor.require(Action.RETENTION_REPORT)
+    whole = actor.console or bool(actor.roles & WHOLE)
+    if unit_id is not None:
+        known = session.get(Unit, unit_id) is not None
+        if not known or not (whole or queries.unit_allowed(session, actor, unit_id)):
+            raise NotFound("未找到该单位，或不在您的管辖范围内。")
+        return _Scope(frozenset({unit_id}))
+    if whole:
+        return _Scope(None)
+    if actor.unit_id is None:
+        return _Scope(frozenset())
+    return _Scope(frozenset(unit_scope(session, actor.unit_id)))
+
+
+def _not_disposed() -> ColumnElement[bool]:
+    return ~exists().where(Disposition.recording_id == Recording.id)
+
+
+def _effective() -> ColumnElement[date]:
+    return case(
+        (RetentionState.recording_id.is_(None), Recording.retain_until),
+        else_=RetentionState.retain_until,
+    )
+
+
+def _before(session: Session, scope: _Scope, cuts: Sequence[date]) -> dict[int, list[Amount]]:
+    """For each unit, the recordings kept to a date (not without end, not disposed of) whose
+    date is before each cut: how many, and their bytes with their viewing copies'."""
+    effective = _effective()
+    size = Recording.size + func.coalesce(ViewingCopy.size, 0)
+    columns = []
+    for cut in cuts:
+        due = effective < cut
+        columns += [func.sum(case((due, 1), else_=0)), func.sum(case((due, size), else_=0))]
+    stmt = (
+        select(Recording.unit_id, *columns)
+        .outerjoin(RetentionState, RetentionState.recording_id == Recording.id)
+        .outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id)
+        .where(scope.of(Recording.unit_id), _not_disposed())
+        .where(or_(RetentionState.recording_id.is_(None), RetentionState.indefinite.is_(False)))
+        .group_by(Recording.unit_id)
+    )
+    found: dict[int, list[Amount]] = {}
+    for uid, *sums in session.execute(stmt):
+        pairs = zip(sums[0::2], sums[1::2], strict=True)
+        found[uid] = [Amount(int(c or 0), int(s or 0)) for c, s in pairs]
+    return found
+
+
+def _indefinite(session: Session, scope: _Scope) -> dict[int, Amount]:
+    size = Recording.size + func.coalesce(ViewingCopy.size, 0)
+    stmt = (
+        select(Recording.unit_id, func.count(), func.sum(size))
+        .join(RetentionState, RetentionState.recording_id == Recording.id)
+        .outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id)
+        .where(scope.of(Recording.unit_id), _not_disposed(), RetentionState.indefinite.is_(True))
+        .group_by(Recording.unit_id)
+    )
+    return {uid: Amount(int(n), int(s or 0)) for uid, n, s in session.execute(stmt)}
+
+
+def _used(session: Session, scope: _Scope) -> dict[int, tuple[int, int, int]]:
+    """Bytes held by unit: originals not disposed of, their viewing copies, documents."""
+    originals = (
+        select(Recording.unit_id, func.sum(Recording.size))
+        .where(scope.of(Recording.unit_id), _not_disposed())
+        .group_by(Recording.unit_id)
+    )
+    copies = (
+        select(Recording.unit_id, func.sum(ViewingCopy.size))
+        .join(Recording, Recording.id == ViewingCopy.recording_id)
+        .where(scope.of(Recording.unit_id), _not_disposed())
+        .group_by(Recording.unit_id)
+    )
+    documents = (
+        select(Document.unit_id, func.sum(Document.size))
+        .where(scope.of(Document.unit_id))
+        .group_by(Document.unit_id)
+    )
+    found: dict[int, list[int]] = {}
+    for index, stmt in enumerate((originals, copies, documents)):
+        for uid, total in session.execute(stmt):
+            found.setdefault(uid, [0, 0, 0])[index] = int(total or 0)
+    return {uid: (a, b, c) for uid, (a, b, c) in found.items()}
+
+
+def _intake(session: Session, scope: _Scope, since: date, until: date) -> dict[int, int]:
+    """Bytes that came in between the two days (Beijing time), by unit: every original ingested
+    (disposed of since or not), viewing copy made and document filed."""
+    start, end = shanghai_day_start(since), shanghai_day_start(until)
+    originals = (
+        select(Recording.unit_id, func.sum(Recording.size))
+        .where(
+            scope.of(Recording.unit_id), Recording.ingested_at >= start, Recording.ingested_at < end
+        )
+        .group_by(Recording.unit_id)
+    )
+    copies = (
+        select(Recording.unit_id, func.sum(ViewingCopy.size))
+        .join(Recording, Recording.id == ViewingCopy.recording_id)
+        .where(scope.of(Recording.unit_id), ViewingCopy.made_at >= start, ViewingCopy.made_at < end)
+        .group_by(Recording.unit_id)
+    )
+    documents = (
+        select(Document.unit_id, func.sum(Document.size))
+        .where(scope.of(Document.unit_id), Document.filed_at >= start, Document.filed_at < end)
+        .group_by(Document.unit_id)
+    )
+    found: dict[int, int] = {}
+    for stmt in (originals, copies, documents):
+        for uid, total in session.execute(stmt):
+            found[uid] = found.get(uid, 0) + int(total or 0)
+    return found
+
+
+def _names(session: Session, unit_ids: set[int]) -> dict[int, str]:
+    if not unit_ids:
+        return {}
+    stmt = select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))
+    return {uid: name for uid, name in session.execute(stmt)}
+
+
+def _expiring_total(rows: Sequence[ExpiringRow], windows: Sequence[int]) -> ExpiringRow:
+    def add(amounts: Sequence[Amount]) -> Amount:
+        return Amount(sum(a.count for a in amounts), sum(a.size for a in amounts))
+
+    total = ExpiringRow(0, "合计", add([r.overdue for r in rows]))
+    total.within = {d: add([r.within[d] for r in rows]) for d in windows}
+    total.indefinite = add([r.indefinite for r in rows])
+    return total
+
+
+def _storage_total(rows: Sequence[StorageRow]) -> StorageRow:
+    total = StorageRow(0, "合计")
+    for row in rows:
+        total.recordings += row.recordings
+        total.copies += row.copies
+        total.documents += row.documents
+        total.monthly += row.monthly
+        total.expiring += row.expiring
+    return total
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier); the month's last day when it has fewer."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
