@@ -42,7 +42,8 @@ def scene(database: Database, settings: Settings, console: Actor) -> Scene:
 def register(client: TestClient, **changes: str) -> httpx.Response:
     form = {"number": NUMBER, "unit_id": "", "title": "无照经营案", "parties": "张某",
             "opened_on": OPENED.isoformat(), "term": "30y", **changes}  # fmt: skip
-    return client.post("/cases", data=form)
+    answer: httpx.Response = client.post("/cases", data=form)
+    return answer
 
 
 def text_of(html: str) -> str:
@@ -162,6 +163,23 @@ def test_unlinking_is_asked_on_the_page_and_approved_by_another_unit_head(
     assert "待单位负责人审批" in page.text and "批准解除" not in page.text
     assert client.post(url + "/unlink-approval").status_code == 403
     assert client.get(f"/api/v1/recordings/{rid}").json()["retain_until"] is None
+    # The device administrator asks to end another link; the unit head approves it.
+    [other] = scene.dock(tmp_path)
+    client.post(PAGE + "/links", data={"recording_id": str(other), "reason": "误选"})
+    with scene.database.read() as session:
+        other_link = session.scalars(select(CaseLink.id).where(CaseLink.id != link_id)).one()
+    client.post(f"{PAGE}/links/{other_link}/unlink-request", data={"reason": "不是本案的录像"})
+    promised = client.get(f"/api/v1/recordings/{other}").json()
+    as_user(client, "u_r_head")
+    page = client.get(PAGE)
+    assert page.text.count("批准解除") == 1
+    answer = client.post(f"{PAGE}/links/{other_link}/unlink-approval")
+    assert answer.status_code == 200 and f"已批准解除关联 #{other_link}" in answer.text
+    text = text_of(answer.text)
+    assert "已解除的关联" in text and "不是本案的录像" in text
+    kept = client.get(f"/api/v1/recordings/{other}").json()["retain_until"]
+    assert promised["retain_until"] is None  # held while linked
+    assert kept == scene.recording(other).retain_until.isoformat()  # then its promise, no less
 
 
 def test_recording_and_activity_pages_show_and_link_cases(
