@@ -13,11 +13,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lawcam.access.models import AccessRequest, Sample, SampleItem, ViewSession
+from lawcam.authz import Actor
 from lawcam.custody.models import FaultReport, LossCase, Notification, RepairOrder
-from lawcam.evidence.models import Correction, Recording
-from lawcam.timeutil import SHANGHAI, utcnow
+from lawcam.evidence.models import Correction, Disposition, Recording
+from lawcam.org import accounts
+from lawcam.org.models import Account
+from lawcam.retention import disposal
+from lawcam.retention.effective import derive
+from lawcam.retention.models import CaseLink, DisposalBatch, LegalHold, PenaltyCase
+from lawcam.timeutil import SHANGHAI, add_years, today_shanghai, utcnow
 from tests.cli.conftest import Cli
 
 pytestmark = [pytest.mark.req("R9.2"), pytest.mark.req("R16.1"), pytest.mark.req("R17.1")]
@@ -142,7 +149,12 @@ def test_every_workflow_state_is_present(demo: tuple[Cli, str]) -> None:
     listed = cli.ok("audit", "list", "--limit", "10000")
     log = listed["events"]
     assert listed["total"] == len(log)  # all of it
-    times = [e["occurred_at"] for e in log]
+    # All but the older recorder's cards docked in 2024 and 2025 (demo.retention: recordings
+    # past their two years), played after the office was set up with the dates they happened.
+    setup = min(e["occurred_at"] for e in log if e["tag"] == "org:unit:create")
+    older = {e["tag"] for e in log if e["occurred_at"] < setup}
+    assert older == {"evidence:ingest:run", "evidence:recording:ingest"}
+    times = [e["occurred_at"] for e in log if e["occurred_at"] >= setup]
     assert times == sorted(times) or times == sorted(times, reverse=True)
     assert again["activities"] is None  # already seeded: nothing played again
 
@@ -181,3 +193,69 @@ def test_every_state_of_access_by_approval_is_present(demo: tuple[Cli, str]) -> 
     results = sorted(str(item.result) for item in _all(cli, SampleItem))
     assert results == ["None", "compliant", "noncompliant"] and sample.population >= 3
     assert "执法规范抽查：1 次，抽取 3 条，已评查 2 条" in printed
+
+
+@pytest.mark.req("R14.3")
+@pytest.mark.req("R14.2")
+@pytest.mark.req("R15.1")
+def test_every_state_of_cases_holds_and_disposal_is_present(demo: tuple[Cli, str]) -> None:
+    """第十四条第二款、第三款 in the demo: an open case with its activity and recordings (one
+    unlink waiting on the unit head), cases archived for 30 years and 永久 keeping their
+    recordings, a hold and one whose release waits, and disposal batches run, approved (to run)
+    and waiting on engineering supervision — each as the demo logins find it."""
+    cli, _ = demo
+    cases = {c.number: c for c in _all(cli, PenaltyCase)}
+    assert {c.status for c in cases.values()} >= {"open", "archived"}
+    links = _all(cli, CaseLink)
+    live = [link for link in links if link.unlinked_at is None]
+    open_case = cases["人防罚〔2026〕15 号"]
+    mine = [link for link in live if link.case_id == open_case.id]
+    assert open_case.status == "open" and sum(1 for x in mine if x.activity_id) == 1
+    assert sum(1 for x in mine if x.recording_id and not x.unlink_requested_at) == 2
+    [asked] = [x for x in mine if x.unlink_requested_at]  # waits for center_head
+    assert asked.unlink_reason and asked.unlink_requested_by.endswith("(center_admin)")
+    archived = [c for c in cases.values() if c.archived_on is not None]
+    assert sorted(c.term_years for c in archived) == [0, 30]  # 永久 and 30 年
+    database = cli.database()
+    try:
+        with database.read() as session:
+            for case in archived:
+                [kept] = [x.recording_id for x in live if x.case_id == case.id]
+                retention = derive(session, [kept])[kept]
+                if case.term_years:
+                    assert case.archived_on is not None
+                    assert retention.retain_until == add_years(case.archived_on, 30)
+                else:
+                    assert retention.retain_until is None  # 长期保存
+            held = list(session.scalars(select(LegalHold).where(LegalHold.released_at.is_(None))))
+            assert len(held) >= 2 and all(h.reason for h in held)
+            waiting = [h for h in held if h.release_requested_at is not None]
+            assert len(waiting) == 1 and waiting[0].release_reason
+            batches = {b.status: b for b in session.scalars(select(DisposalBatch))}
+            assert set(batches) == {"done", "approved", "head_approved"}
+            done, ready = batches["done"], batches["approved"]
+            assert done.head_by.endswith("(center_head)")
+            assert done.supervision_by.endswith("(engineering)")
+            assert ready.supervision_by and ready.run_at is None  # center_admin may run it
+            assert not batches["head_approved"].supervision_by  # engineering's to approve
+            gone = {d.recording_id: d for d in session.scalars(select(Disposition))}
+            assert set(gone) == {item.recording_id for item in done.items}
+            assert all(d.signature and d.batch_id == done.id for d in gone.values())
+            assert {item.outcome for item in done.items} == {"disposed"}
+            ready_ids = [item.recording_id for item in ready.items]
+            today = today_shanghai()
+            assert all(r.expired(today) for r in derive(session, ready_ids).values())
+            admin = _login(session, "center_admin")
+            dry = disposal.candidates(session=session, actor=admin, unit_id=ready.unit_id)
+            due = {r.recording_id for r in dry}
+            assert set(ready_ids) <= due and not due & set(gone)
+            assert not due & {h.recording_id for h in held}
+            assert due - {i.recording_id for b in batches.values() for i in b.items}  # unproposed
+    finally:
+        database.dispose()
+    assert cli.ok("verify")["problems"] == []  # the disposed originals, each with its record
+
+
+def _login(session: Session, username: str) -> Actor:
+    account = session.scalars(select(Account).where(Account.username == username)).one()
+    return accounts.actor_for(account, "web")

@@ -579,6 +579,10 @@ def seed_history(
 
     for moment, run in access.steps(database, days):
         story.at(moment, run)
+    from lawcam.demo import retention  # cases, holds and disposal (第十四条、第十五条)
+
+    for moment, run in retention.steps(database, store, settings, days):
+        story.at(moment, run)
     story.play()
     documents = [r.as_dict() for r in story.reports]
     evidence = {
