@@ -77,6 +77,10 @@ def test_propose_approve_twice_and_run_on_the_pages(
     assert f"已提出销毁批次 #{batch_id}（2 条资料），待单位负责人审批。" in batch_page
     assert rows(batch_page, "data-recording") == old[:2]
     assert 'action="/disposal/' not in batch_page  # nothing for the proposer to press
+    again = admin.get("/disposal").text  # still due, but already proposed: said, not ticked
+    assert again.count(f"已在批次 #{batch_id}（待单位负责人审批）") == 2
+    ticked = re.findall(r'name="recording_ids" value="(\d+)"[^>]*checked', again)
+    assert ticked == [str(old[2])]
 
     waiting = head.get("/disposal").text
     assert 'id="waiting"' in waiting and f'<tr data-batch="{batch_id}">' in waiting
