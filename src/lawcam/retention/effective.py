@@ -10,12 +10,13 @@ every recording that has more than its promise, window by window, for the recomp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from lawcam.activities.models import ActivityLink
 from lawcam.evidence.models import Correction, Recording
@@ -25,6 +26,17 @@ from lawcam.retention.types import PERMANENT
 from lawcam.timeutil import add_years
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+# Which recordings a read is about, as a condition on a column holding a recording id: each
+# table is filtered on its own recording column (its index), never joined to the recordings.
+Among = Callable[[QueryableAttribute[Any]], ColumnElement[bool]]
+
+
+def _within(ids: Sequence[int]) -> Among:
+    return lambda column: column.in_(ids)
+
+
+def _between(low: int, high: int) -> Among:
+    return lambda column: column.between(low, high)
 
 
 @dataclass(frozen=True)
@@ -33,25 +45,25 @@ class CaseFact:
     number: str
     archived_on: date | None
     term_years: int
+    # Worked out once: one fact serves every recording of its case in a read (a recomputation
+    # meets each case a dozen times; bench/retention.py).
+    indefinite: bool = field(init=False, compare=False)  # open or unarchived, or 永久
+    until: date | None = field(init=False, compare=False)  # None while indefinite
+    why: str = field(init=False, compare=False)
 
-    @property
-    def indefinite(self) -> bool:
-        """Open or unarchived, or archived for ever (永久)."""
-        return self.archived_on is None or self.term_years == PERMANENT
-
-    @property
-    def until(self) -> date | None:
-        if self.indefinite or self.archived_on is None:
-            return None
-        return add_years(self.archived_on, self.term_years)
-
-    @property
-    def why(self) -> str:
+    def __post_init__(self) -> None:
+        indefinite = self.archived_on is None or self.term_years == PERMANENT
+        until = None
         if self.archived_on is None:
-            return f"案件 {self.number} 未归档"
-        if self.term_years == PERMANENT:
-            return f"案件 {self.number} 永久保存"
-        return f"案件 {self.number} 归档后 {self.term_years} 年"
+            why = f"案件 {self.number} 未归档"
+        elif self.term_years == PERMANENT:
+            why = f"案件 {self.number} 永久保存"
+        else:
+            why = f"案件 {self.number} 归档后 {self.term_years} 年"
+            until = add_years(self.archived_on, self.term_years)
+        object.__setattr__(self, "indefinite", indefinite)
+        object.__setattr__(self, "until", until)
+        object.__setattr__(self, "why", why)
 
 
 @dataclass
@@ -83,7 +95,7 @@ def derive(session: Session, recording_ids: Iterable[int]) -> dict[int, Retentio
     found: dict[int, Retention] = {}
     ids = sorted(set(recording_ids))
     for start in range(0, len(ids), CHUNK):
-        found.update(_derive(session, Recording.id.in_(ids[start : start + CHUNK])))
+        found.update(_derive(session, _within(ids[start : start + CHUNK])))
     return found
 
 
@@ -92,49 +104,49 @@ def scan(session: Session, window: int = 20_000) -> Iterator[Retention]:
     the extensions, the links and the holds of each window."""
     top = session.scalar(select(Recording.id).order_by(Recording.id.desc()).limit(1)) or 0
     for low in range(1, top + 1, window):
-        where = Recording.id.between(low, low + window - 1)
-        yield from _derive(session, where, only_more=True).values()
+        yield from _derive(session, _between(low, low + window - 1), True).values()
 
 
-def _derive(
-    session: Session, where: ColumnElement[bool], only_more: bool = False
-) -> dict[int, Retention]:
-    ledger = _ledger(session, where)
-    cases = _cases(session, where)
-    holds = _holds(session, where)
+def _derive(session: Session, among: Among, only_more: bool = False) -> dict[int, Retention]:
+    ledger = _ledger(session, among)
+    cases = _cases(session, among)
+    holds = _holds(session, among)
     wanted = set(ledger) | set(cases) | set(holds)
-    stmt = select(Recording.id, Recording.unit_id, Recording.retain_until).where(where)
+    stmt = select(Recording.id, Recording.unit_id, Recording.retain_until)
     if only_more:
         if not wanted:
             return {}
-        stmt = stmt.where(Recording.id.in_(wanted))
+        # An expanding parameter: thousands of ids, not thousands of literals to coerce.
+        ids: BindParameter[int] = bindparam("wanted", sorted(wanted), expanding=True)
+        stmt = stmt.where(among(Recording.id), Recording.id.in_(ids))
+    else:
+        stmt = stmt.where(among(Recording.id))
     found: dict[int, Retention] = {}
     for rid, unit_id, promise in session.execute(stmt):
         promised = max([promise, *ledger.get(rid, ())])
         retention = Retention(rid, unit_id, promised, promised)
-        _apply(retention, cases.get(rid, ()), holds.get(rid, ()))
+        _apply(retention, cases[rid].values() if rid in cases else (), holds.get(rid, ()))
         found[rid] = retention
     return found
 
 
-def _apply(retention: Retention, cases: Sequence[CaseFact], holds: Sequence[int]) -> None:
+def _apply(retention: Retention, cases: Iterable[CaseFact], holds: Sequence[int]) -> None:
     for case in cases:
         retention.case_ids.add(case.case_id)
         retention.reasons.append(case.why)
-        retention.indefinite |= case.indefinite
-        if case.until is not None:
-            retention.until = max(retention.until, case.until)
+        if case.until is None:
+            retention.indefinite = True
+        elif case.until > retention.until:
+            retention.until = case.until
     for hold_id in holds:
         retention.hold_ids.append(hold_id)
         retention.reasons.append(f"保全 #{hold_id}")
         retention.indefinite = True
 
 
-def _ledger(session: Session, where: ColumnElement[bool]) -> dict[int, list[date]]:
-    stmt = (
-        select(Correction.recording_id, Correction.value)
-        .join(Recording, Recording.id == Correction.recording_id)
-        .where(where, Correction.field == RETAIN_UNTIL_FIELD)
+def _ledger(session: Session, among: Among) -> dict[int, list[date]]:
+    stmt = select(Correction.recording_id, Correction.value).where(
+        among(Correction.recording_id), Correction.field == RETAIN_UNTIL_FIELD
     )
     found: dict[int, list[date]] = defaultdict(list)
     for rid, value in session.execute(stmt):
@@ -142,14 +154,17 @@ def _ledger(session: Session, where: ColumnElement[bool]) -> dict[int, list[date
     return found
 
 
-def _cases(session: Session, where: ColumnElement[bool]) -> dict[int, list[CaseFact]]:
-    found: dict[int, list[CaseFact]] = defaultdict(list)
-    seen: set[tuple[int, int]] = set()
-    for stmt in (_direct(where), _through_activities(where)):
+def _cases(session: Session, among: Among) -> dict[int, dict[int, CaseFact]]:
+    """Each recording's cases by id, in the order first met (linked directly and through an
+    activity: once)."""
+    found: dict[int, dict[int, CaseFact]] = defaultdict(dict)
+    facts: dict[int, CaseFact] = {}
+    for stmt in (_direct(among), _through_activities(among)):
         for rid, case_id, number, archived_on, years in session.execute(stmt):
-            if (rid, case_id) not in seen:  # linked directly and through an activity: once
-                seen.add((rid, case_id))
-                found[rid].append(CaseFact(case_id, number, archived_on, years))
+            fact = facts.get(case_id)
+            if fact is None:
+                fact = facts[case_id] = CaseFact(case_id, number, archived_on, years)
+            found[rid].setdefault(case_id, fact)
     return found
 
 
@@ -161,34 +176,34 @@ _CASE_COLUMNS = (
 )
 
 
-def _direct(where: ColumnElement[bool]) -> Select[int, int, str, date | None, int]:
-    return (
-        select(Recording.id, *_CASE_COLUMNS)
-        .join(CaseLink, CaseLink.recording_id == Recording.id)
+def _direct(among: Among) -> Select[int, int, str, date | None, int]:
+    stmt = (
+        select(CaseLink.recording_id, *_CASE_COLUMNS)
         .join(PenaltyCase, PenaltyCase.id == CaseLink.case_id)
-        .where(where, CaseLink.unlinked_at.is_(None))
+        .where(among(CaseLink.recording_id), CaseLink.unlinked_at.is_(None))
     )
+    return cast("Select[int, int, str, date | None, int]", stmt)  # IN / BETWEEN: never NULL
 
 
-def _through_activities(
-    where: ColumnElement[bool],
-) -> Select[int, int, str, date | None, int]:
+def _through_activities(among: Among) -> Select[int, int, str, date | None, int]:
     """Every recording of a linked activity, as the activity's links stand now: a recording
     attached to the activity after the case was linked serves the case too."""
     return (
-        select(Recording.id, *_CASE_COLUMNS)
-        .join(ActivityLink, ActivityLink.recording_id == Recording.id)
+        select(ActivityLink.recording_id, *_CASE_COLUMNS)
         .join(CaseLink, CaseLink.activity_id == ActivityLink.activity_id)
         .join(PenaltyCase, PenaltyCase.id == CaseLink.case_id)
-        .where(where, CaseLink.unlinked_at.is_(None), ActivityLink.detached_at.is_(None))
+        .where(
+            among(ActivityLink.recording_id),
+            CaseLink.unlinked_at.is_(None),
+            ActivityLink.detached_at.is_(None),
+        )
     )
 
 
-def _holds(session: Session, where: ColumnElement[bool]) -> dict[int, list[int]]:
+def _holds(session: Session, among: Among) -> dict[int, list[int]]:
     stmt = (
         select(LegalHold.recording_id, LegalHold.id)
-        .join(Recording, Recording.id == LegalHold.recording_id)
-        .where(where, LegalHold.released_at.is_(None))
+        .where(among(LegalHold.recording_id), LegalHold.released_at.is_(None))
         .order_by(LegalHold.id)
     )
     found: dict[int, list[int]] = defaultdict(list)
