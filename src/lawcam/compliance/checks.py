@@ -1,39 +1,60 @@
 """The rules as small checks, each yielding what it finds; one collector runs them all (the shape
 of paperless-ngx's sanity checker). A check reads; it never writes. Each candidate carries its
 stable key (rule + subject, and the person where one subject concerns several), so that a sweep
-run twice finds nothing new, and a key that no longer appears means its cause was cured."""
+run twice finds nothing new, and a key that no longer appears means its cause was cured.
+
+A check may be restricted to some subjects (``Limits.activity_ids`` and the like; None: all):
+an incremental sweep looks only at what changed. Restricted, a check yields every candidate
+about those subjects and no other, and ``scope`` names the stored findings about the same
+subjects, so that the sweep cures among these only. Checks read columns, not entities: a full
+sweep reads every late link and every gap of the office."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from lawcam.access.models import Sample, SampleItem
+from lawcam.access.models import SampleItem
 from lawcam.access.sample_types import Result
 from lawcam.access.types import AccessEvent
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
 from lawcam.audit.models import AuditEvent
+from lawcam.compliance.models import Finding
 from lawcam.compliance.types import Rule
 from lawcam.evidence.models import Recording
 from lawcam.org.models import Person
 from lawcam.timeutil import local
 
+CHUNK = 500  # ids in one IN (…)
+Ids = frozenset[int] | None  # None: every subject
+
 
 @dataclass(frozen=True)
 class Limits:
-    """When a cause becomes a finding (Settings: findings_*)."""
+    """When a cause becomes a finding (Settings: findings_*), and which subjects to look at."""
 
     now: datetime
     explain_days: int = 3  # an interruption still unexplained this many days after the activity
     denied_repeats: int = 3  # refused attempts by one person within denied_hours
     denied_hours: int = 24
+    activity_ids: Ids = None  # no_recording, interruption_unexplained, not_announced
+    recording_ids: Ids = None  # late_upload
+    person_ids: Ids = None  # access_denied: the person who tried
+    item_ids: Ids = None  # conduct: sample items
+
+    @property
+    def restricted(self) -> bool:
+        return any(
+            ids is not None
+            for ids in (self.activity_ids, self.recording_ids, self.person_ids, self.item_ids)
+        )
 
 
 @dataclass
@@ -53,97 +74,133 @@ class Candidate:
 
 
 Check = Callable[[Session, Limits], Iterator[Candidate]]
+S = TypeVar("S")  # a Select
 
 
-def _activity_evidence(activity: Activity) -> dict[str, Any]:
+def chunks(ids: Collection[int] | None) -> Iterator[list[int] | None]:
+    """None once (no restriction), or the ids sorted, CHUNK at a time (none: nothing)."""
+    if ids is None:
+        yield None
+        return
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def within(stmt: S, column: Any, chunk: list[int] | None) -> S:
+    """``stmt`` (a Select) restricted to the chunk's ids of ``column``."""
+    query: Any = stmt
+    return stmt if chunk is None else query.where(column.in_(chunk))
+
+
+def _activity_evidence(activity_id: int, place: str, arrived_at: datetime) -> dict[str, Any]:
     return {
         "kind": "activity",
-        "id": activity.id,
-        "label": f"执法活动 #{activity.id}（{activity.place}，{local(activity.arrived_at)}）",
+        "id": activity_id,
+        "label": f"执法活动 #{activity_id}（{place}，{local(arrived_at)}）",
     }
 
 
-def _officers(session: Session, activity_ids: list[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = defaultdict(list)
-    for start in range(0, len(activity_ids), 500):
-        stmt = select(ActivityOfficer.activity_id, ActivityOfficer.person_id).where(
-            ActivityOfficer.activity_id.in_(activity_ids[start : start + 500])
-        )
-        for activity_id, person_id in session.execute(stmt):
-            found[activity_id].append(person_id)
-    return found
+def _with_officers(stmt: Any) -> Any:
+    """Each activity row once per officer (none: no row), in a stable order."""
+    return (
+        stmt.add_columns(ActivityOfficer.person_id)
+        .join(ActivityOfficer, ActivityOfficer.activity_id == Activity.id)
+        .order_by(Activity.id, ActivityOfficer.person_id)
+    )
+
+
+ACTIVITY = (Activity.id, Activity.place, Activity.arrived_at, Activity.unit_id)
 
 
 def _check_no_recording(session: Session, limits: Limits) -> Iterator[Candidate]:
     """(一) An activity whose upload deadline has passed with no recording of it at all."""
-    stmt = select(Activity).where(
-        Activity.no_recording.is_(True), Activity.upload_deadline < limits.now
-    )
-    activities = list(session.scalars(stmt))
-    officers = _officers(session, [a.id for a in activities])
-    for activity in activities:
-        for person_id in officers.get(activity.id, []):
+    for chunk in chunks(limits.activity_ids):
+        stmt = select(*ACTIVITY).where(
+            Activity.no_recording.is_(True), Activity.upload_deadline < limits.now
+        )
+        for aid, place, arrived, unit_id, person_id in session.execute(
+            _with_officers(within(stmt, Activity.id, chunk))
+        ):
             yield Candidate(
-                Rule.NO_RECORDING, "activity", str(activity.id),
-                f"执法活动 #{activity.id}（{activity.place}）上传期限已过，没有任何录音录像。",
-                person_id, activity.unit_id, [_activity_evidence(activity)],
+                Rule.NO_RECORDING, "activity", str(aid),
+                f"执法活动 #{aid}（{place}）上传期限已过，没有任何录音录像。",
+                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
             )  # fmt: skip
 
 
 def _check_interruption_unexplained(session: Session, limits: Limits) -> Iterator[Candidate]:
-    """(一) A gap in the recording still unexplained ``explain_days`` after the activity."""
+    """(一) A gap in the recording still unexplained ``explain_days`` after the activity: the
+    gap's officer's, or every officer's when the gap is the activity's."""
     due = limits.now - timedelta(days=limits.explain_days)
-    stmt = (
-        select(Interruption, Activity)
-        .join(Activity, Activity.id == Interruption.activity_id)
-        .where(
-            Interruption.current.is_(True),
-            Interruption.explanation.is_(None),
-            Activity.ended_at < due,
+    person = func.coalesce(Interruption.officer_id, ActivityOfficer.person_id)
+    for chunk in chunks(limits.activity_ids):
+        stmt = (
+            select(Interruption.seq, Interruption.start_at, Interruption.end_at, *ACTIVITY, person)
+            .join(Activity, Activity.id == Interruption.activity_id)
+            .outerjoin(
+                ActivityOfficer,
+                and_(Interruption.officer_id.is_(None), ActivityOfficer.activity_id == Activity.id),
+            )
+            .where(
+                Interruption.current.is_(True),
+                Interruption.explanation.is_(None),
+                Activity.ended_at < due,
+            )
+            .order_by(Activity.id, Interruption.seq, person)
         )
-    )
-    rows = list(session.execute(stmt))
-    officers = _officers(session, sorted({a.id for _, a in rows}))
-    for gap, activity in rows:
-        people = [gap.officer_id] if gap.officer_id else officers.get(activity.id, [])
-        for person_id in people:
+        for seq, start, end, aid, place, arrived, unit_id, person_id in session.execute(
+            within(stmt, Activity.id, chunk)
+        ):
+            if person_id is None:
+                continue
             yield Candidate(
-                Rule.INTERRUPTION_UNEXPLAINED, "interruption", f"{activity.id}-{gap.seq}",
-                f"执法活动 #{activity.id} 的第 {gap.seq} 处中断（{local(gap.start_at)} 起 "
-                f"{round(gap.seconds)} 秒）超过 {limits.explain_days} 天仍未说明。",
-                person_id, activity.unit_id, [_activity_evidence(activity)],
+                Rule.INTERRUPTION_UNEXPLAINED, "interruption", f"{aid}-{seq}",
+                f"执法活动 #{aid} 的第 {seq} 处中断（{local(start)} 起 "
+                f"{round((end - start).total_seconds())} 秒）超过 {limits.explain_days} 天仍未说明。",
+                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
             )  # fmt: skip
 
 
 def _check_late_upload(session: Session, limits: Limits) -> Iterator[Candidate]:
     """(一), 第十四条第（一）项: a recording of an activity docked after its deadline."""
-    stmt = (
-        select(ActivityLink, Recording, Activity)
-        .join(Recording, Recording.id == ActivityLink.recording_id)
-        .join(Activity, Activity.id == ActivityLink.activity_id)
-        .where(ActivityLink.late.is_(True), ActivityLink.detached_at.is_(None))
-    )
-    for _link, recording, activity in session.execute(stmt):
-        late = recording.ingested_at - activity.upload_deadline
-        yield Candidate(
-            Rule.LATE_UPLOAD, "recording", str(recording.id),
-            f"资料 #{recording.id} 于 {local(recording.ingested_at)} 上传，超过执法活动 "
-            f"#{activity.id} 的上传期限 {round(late.total_seconds() / 3600, 1)} 小时。",
-            recording.officer_id, recording.unit_id,
-            [{"kind": "recording", "id": recording.id, "label": f"资料 #{recording.id}"}, _activity_evidence(activity)],
+    for chunk in chunks(limits.recording_ids):
+        columns = (
+            Recording.id, Recording.ingested_at, Recording.officer_id, Recording.unit_id,
+            Activity.upload_deadline, *ACTIVITY[:3],
         )  # fmt: skip
+        stmt = (
+            select(*columns)
+            .select_from(ActivityLink)
+            .join(Recording, Recording.id == ActivityLink.recording_id)
+            .join(Activity, Activity.id == ActivityLink.activity_id)
+            .where(ActivityLink.late.is_(True), ActivityLink.detached_at.is_(None))
+            .order_by(Recording.id, Activity.id)
+        )
+        for rid, ingested, officer_id, unit_id, deadline, aid, place, arrived in session.execute(
+            within(stmt, ActivityLink.recording_id, chunk)
+        ):
+            hours = round((ingested - deadline).total_seconds() / 3600, 1)
+            yield Candidate(
+                Rule.LATE_UPLOAD, "recording", str(rid),
+                f"资料 #{rid} 于 {local(ingested)} 上传，超过执法活动 #{aid} 的上传期限 {hours} 小时。",
+                officer_id, unit_id,
+                [{"kind": "recording", "id": rid, "label": f"资料 #{rid}"},
+                 _activity_evidence(aid, place, arrived)],
+            )  # fmt: skip
 
 
 def _check_not_announced(session: Session, limits: Limits) -> Iterator[Candidate]:
     """第十二条 (R12.1): an activity recorded without telling those present."""
-    activities = list(session.scalars(select(Activity).where(Activity.announced.is_(False))))
-    officers = _officers(session, [a.id for a in activities])
-    for activity in activities:
-        for person_id in officers.get(activity.id, []):
+    for chunk in chunks(limits.activity_ids):
+        stmt = select(*ACTIVITY).where(Activity.announced.is_(False))
+        for aid, place, arrived, unit_id, person_id in session.execute(
+            _with_officers(within(stmt, Activity.id, chunk))
+        ):
             yield Candidate(
-                Rule.NOT_ANNOUNCED, "activity", str(activity.id),
-                f"执法活动 #{activity.id}（{activity.place}）录音录像时未告知当事人。",
-                person_id, activity.unit_id, [_activity_evidence(activity)],
+                Rule.NOT_ANNOUNCED, "activity", str(aid),
+                f"执法活动 #{aid}（{place}）录音录像时未告知当事人。",
+                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
             )  # fmt: skip
 
 
@@ -151,15 +208,17 @@ def _check_access_denied(session: Session, limits: Limits) -> Iterator[Candidate
     """(三) Attempts to reach recordings without a grant: one finding for an attempt at a
     recording outside the person's own unit and work (out of scope), and one for each run of
     ``denied_repeats`` other attempts within ``denied_hours`` (keyed by the run's first)."""
-    attempts = _refusals(session)
+    attempts = _refusals(session, limits.person_ids)
     people = _people(session, list(attempts))
     window = timedelta(hours=limits.denied_hours)
     for person_id, tried in attempts.items():
         unit_id = people.get(person_id)
-        outside = [a for a in tried if a.unit_id != unit_id and a.officer_id != person_id]
-        for attempt in outside:
-            yield _denied(person_id, unit_id, [attempt], "越权调阅其他单位的音像资料被拒绝。")
-        inside = [a for a in tried if a not in outside]
+        inside = []
+        for attempt in tried:
+            if attempt.unit_id != unit_id and attempt.officer_id != person_id:
+                yield _denied(person_id, unit_id, [attempt], "越权调阅其他单位的音像资料被拒绝。")
+            else:
+                inside.append(attempt)
         for run in _runs(inside, window, limits.denied_repeats):
             said = f"{len(run)} 次未经批准调阅音像资料的尝试（{local(run[0].at)} 至 {local(run[-1].at)}）被拒绝。"
             yield _denied(person_id, unit_id, run, said)
@@ -175,19 +234,23 @@ class Attempt:
     refusal: str
 
 
-def _refusals(session: Session) -> dict[int, list[Attempt]]:
+def _refusals(session: Session, person_ids: Ids) -> dict[int, list[Attempt]]:
     """Refused attempts by person, in order; an attempt at an id that names no recording
     counts as outside the person's scope (probing)."""
-    stmt = (
-        select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_person_id, AuditEvent.entry)
-        .where(AuditEvent.tag == str(AccessEvent.REFUSED), AuditEvent.actor_person_id.is_not(None))
-        .order_by(AuditEvent.actor_person_id, AuditEvent.seq)
-    )
-    rows = [
-        (seq, at, int(pid or 0), json.loads(entry).get("after") or {})
-        for seq, at, pid, entry in session.execute(stmt)
-    ]
-    owners = _owners(session, sorted({int(after.get("recording_id", 0)) for *_, after in rows}))
+    rows = []
+    for chunk in chunks(person_ids):
+        stmt = (
+            select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_person_id, AuditEvent.after)
+            .where(AuditEvent.tag == str(AccessEvent.REFUSED), AuditEvent.actor_person_id.is_not(None))
+            .order_by(AuditEvent.actor_person_id, AuditEvent.seq)
+        )  # fmt: skip
+        rows += [
+            (seq, at, int(pid or 0), json.loads(after or "{}"))
+            for seq, at, pid, after in session.execute(
+                within(stmt, AuditEvent.actor_person_id, chunk)
+            )
+        ]
+    owners = _owners(session, {int(after.get("recording_id", 0)) for *_, after in rows})
     found: dict[int, list[Attempt]] = defaultdict(list)
     for seq, at, person_id, after in rows:
         rid = int(after.get("recording_id", 0))
@@ -198,13 +261,16 @@ def _refusals(session: Session) -> dict[int, list[Attempt]]:
     return found
 
 
-def _owners(session: Session, ids: list[int]) -> dict[int, tuple[int | None, int | None]]:
+def _owners(session: Session, ids: Collection[int]) -> dict[int, tuple[int | None, int | None]]:
     found: dict[int, tuple[int | None, int | None]] = {}
-    for start in range(0, len(ids), 500):
-        stmt = select(Recording.id, Recording.unit_id, Recording.officer_id).where(
-            Recording.id.in_(ids[start : start + 500])
+    for chunk in chunks(ids):
+        stmt = select(Recording.id, Recording.unit_id, Recording.officer_id)
+        found.update(
+            {
+                rid: (uid, oid)
+                for rid, uid, oid in session.execute(within(stmt, Recording.id, chunk))
+            }
         )
-        found.update({rid: (uid, oid) for rid, uid, oid in session.execute(stmt)})
     return found
 
 
@@ -238,29 +304,37 @@ def _runs(attempts: list[Attempt], window: timedelta, repeats: int) -> Iterator[
 
 def _people(session: Session, person_ids: list[int]) -> dict[int, int]:
     """Each person's unit."""
-    if not person_ids:
-        return {}
-    stmt = select(Person.id, Person.unit_id).where(Person.id.in_(person_ids))
-    return {pid: uid for pid, uid in session.execute(stmt)}
+    found: dict[int, int] = {}
+    for chunk in chunks(person_ids):
+        stmt = select(Person.id, Person.unit_id).where(Person.id.in_(chunk or []))
+        found.update({pid: uid for pid, uid in session.execute(stmt)})
+    return found
 
 
 def _check_conduct(session: Session, limits: Limits) -> Iterator[Candidate]:
     """第十三条 (R13.1), 第十八条第（二）项: 不规范 in a conduct-review sample."""
-    stmt = (
-        select(SampleItem, Sample, Recording)
-        .join(Sample, Sample.id == SampleItem.sample_id)
-        .join(Recording, Recording.id == SampleItem.recording_id)
-        .where(SampleItem.result == str(Result.NONCOMPLIANT))
-    )
-    for item, sample, recording in session.execute(stmt):
-        note = f"：{item.note}" if item.note else ""
-        yield Candidate(
-            Rule.CONDUCT, "sample_item", str(item.id),
-            f"执法规范抽查 #{sample.id} 中资料 #{recording.id} 被评为不规范{note}",
-            recording.officer_id, recording.unit_id,
-            [{"kind": "sample", "id": sample.id, "label": f"抽查 #{sample.id}"},
-             {"kind": "recording", "id": recording.id, "label": f"资料 #{recording.id}"}],
+    for chunk in chunks(limits.item_ids):
+        columns = (
+            SampleItem.id, SampleItem.note, SampleItem.sample_id,
+            Recording.id, Recording.officer_id, Recording.unit_id,
         )  # fmt: skip
+        stmt = (
+            select(*columns)
+            .join(Recording, Recording.id == SampleItem.recording_id)
+            .where(SampleItem.result == str(Result.NONCOMPLIANT))
+            .order_by(SampleItem.id)
+        )
+        for item_id, note, sample_id, rid, officer_id, unit_id in session.execute(
+            within(stmt, SampleItem.id, chunk)
+        ):
+            said = f"：{note}" if note else ""
+            yield Candidate(
+                Rule.CONDUCT, "sample_item", str(item_id),
+                f"执法规范抽查 #{sample_id} 中资料 #{rid} 被评为不规范{said}",
+                officer_id, unit_id,
+                [{"kind": "sample", "id": sample_id, "label": f"抽查 #{sample_id}"},
+                 {"kind": "recording", "id": rid, "label": f"资料 #{rid}"}],
+            )  # fmt: skip
 
 
 CHECKS: tuple[Check, ...] = (
@@ -271,3 +345,43 @@ CHECKS: tuple[Check, ...] = (
     _check_access_denied,
     _check_conduct,
 )
+
+
+# --- which stored findings a restricted sweep may cure ------------------------------------------
+
+
+def scope(session: Session, limits: Limits) -> Iterator[ColumnElement[bool]]:
+    """Conditions on Finding, a chunk at a time, that together name the stored findings about
+    the subjects a restricted ``limits`` names (every set given; None counts as none): those
+    the restricted checks would find again if their cause were still there."""
+    yield from _subjects((Rule.NO_RECORDING, Rule.NOT_ANNOUNCED), "activity", limits.activity_ids)
+    yield from _subjects(
+        (Rule.INTERRUPTION_UNEXPLAINED,), "interruption", _gaps(session, limits.activity_ids)
+    )
+    yield from _subjects((Rule.LATE_UPLOAD,), "recording", limits.recording_ids)
+    yield from _subjects((Rule.CONDUCT,), "sample_item", limits.item_ids)
+    for chunk in chunks(limits.person_ids):
+        yield and_(Finding.rule == str(Rule.ACCESS_DENIED), Finding.person_id.in_(chunk or []))
+
+
+def _subjects(
+    rules: tuple[Rule, ...], subject_type: str, ids: Iterable[int | str] | None
+) -> Iterator[ColumnElement[bool]]:
+    listed = sorted(str(i) for i in ids or ())
+    for start in range(0, len(listed), CHUNK):
+        yield and_(
+            Finding.subject_type == subject_type,
+            Finding.subject_id.in_(listed[start : start + CHUNK]),
+            Finding.rule.in_([str(r) for r in rules]),
+        )
+
+
+def _gaps(session: Session, activity_ids: Ids) -> list[str]:
+    """Every interruption of these activities, current or not (a row is never deleted)."""
+    found: list[str] = []
+    for chunk in chunks(activity_ids or frozenset()):
+        stmt = select(Interruption.activity_id, Interruption.seq).where(
+            Interruption.activity_id.in_(chunk or [])
+        )
+        found += [f"{aid}-{seq}" for aid, seq in session.execute(stmt)]
+    return found
