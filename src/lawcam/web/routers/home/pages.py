@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lawcam.timeutil import utcnow
-from lawcam.web import navigation, worklist
+from lawcam.web import dashboard, navigation, worklist
 from lawcam.web.deps import AuthDep, SessionDep, SettingsDep
 from lawcam.web.forms import render
 
@@ -36,4 +36,5 @@ def home(request: Request, auth: AuthDep, session: SessionDep, settings: Setting
         auth,
         work=[t for t in tiles if t.counts],
         links=[t.page for t in tiles if not t.counts],
+        dashboard=dashboard.build(session, auth.actor, settings, context.now),
     )
