@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -95,6 +96,19 @@ TWINS = {
     "activity amend": "GET /activities/{id}",
     "activity list": "GET /activities",
     "activity late": "GET /late-uploads",
+    "case add": "GET /cases/{number} (POST /cases answers it)",
+    "case list": "GET /cases",
+    "case show": "GET /cases/{number}",
+    "case link": "GET /cases/{number} (POST …/links answers it)",
+    "case unlink-request": "GET /cases/{number} (POST …/unlink-request answers it)",
+    "case unlink-approve": "GET /cases/{number} (POST …/unlink-approval answers it)",
+    "case dates": "GET /cases/{number} (POST …/dates answers it)",
+    "case term": "GET /cases/{number} (POST …/term answers it)",
+    "case archive": "GET /cases/{number} (POST …/archive answers it)",
+    "hold place": "GET /holds (POST /holds answers the holds placed)",
+    "hold list": "GET /holds",
+    "hold release-request": "POST /holds/{id}/release-request",
+    "retention report": "GET /retention/expiring",
 }
 # Commands that print the same Out model as a compared twin but are not run here, and why.
 SAME_MODEL_NOT_RUN = {
@@ -114,6 +128,22 @@ SAME_MODEL_NOT_RUN = {
     "sample show": "prints SampleOut, as GET /samples/{id} answers: tests/cli/test_samples_cli.py",
     "sample result": "prints SampleItemOut, as POST /samples/{id}/results answers: "
     "tests/cli/test_samples_cli.py",
+    "hold release-approve": "prints HoldOut, as POST /holds/{id}/release-approval answers; needs "
+    "a second person allowed to approve: tests/cli/test_disposal_cli.py runs it",
+    "disposal candidates": "prints [CandidateOut], as GET /disposal/candidates answers; needs "
+    "recordings docked years ago: tests/cli/test_disposal_cli.py runs it",
+    "disposal propose": "prints DisposalBatchOut, as POST /disposal-batches answers (--dry-run: the "
+    "candidates, as GET /disposal/candidates): tests/cli/test_disposal_cli.py",
+    "disposal approve": "prints DisposalBatchOut, as POST /disposal-batches/{id}/approval answers: "
+    "tests/cli/test_disposal_cli.py",
+    "disposal reject": "prints DisposalBatchOut, as POST /disposal-batches/{id}/rejection answers: "
+    "tests/cli/test_disposal_cli.py",
+    "disposal run": "prints DisposalBatchOut, as POST /disposal-batches/{id}/run answers, with the "
+    "run's outcome counts: tests/cli/test_disposal_cli.py",
+    "disposal list": "prints [DisposalBatchOut], as GET /disposal-batches answers: "
+    "tests/cli/test_disposal_cli.py",
+    "disposal show": "prints DisposalBatchOut, as GET /disposal-batches/{id} answers: "
+    "tests/cli/test_disposal_cli.py",
 }
 # CLI commands with --json that no API route twins, and why.
 NO_TWIN = {
@@ -134,6 +164,8 @@ NO_TWIN = {
     "and size (the API twin is GET /access-requests/{id}/package, the ZIP itself)",
     "recording download": "writes the original to a file at the console; answers its path and "
     "digests (the API twin is GET /recordings/{id}/content, the bytes themselves)",
+    "retention recompute": "derives every effective retention again at the console (a "
+    "maintenance run over the whole store; verify names what it fixes)",
     "recording copy": "makes the viewing copy at the console (a derived file, encoded on the "
     "server); the web plays it under a grant, as bytes, and has no JSON twin of its row",
 }
@@ -191,6 +223,7 @@ class Both:
 GROUPS = {
     "unit", "person", "role", "account", "model", "need", "thresholds", "device", "budget",
     "procurement", "report", "custody", "fault", "loss", "recording", "audit", "activity",
+    "case", "hold", "disposal", "retention",
 }  # fmt: skip
 
 
@@ -477,6 +510,56 @@ def activity_objects(both: Both) -> None:
     assert both.ok("activity", "late") == both.get("device_admin", "/late-uploads")
 
 
+def retention_objects(both: Both) -> None:
+    """A penalty case over one of 执法一处's recordings, a hold on it, the expiry report."""
+    number = "京执罚〔2026〕1号"
+    url = f"/cases/{quote(number, safe='')}"
+    [recording, other] = [r["id"] for r in both.cli.ok("recording", "list")["recordings"][:2]]
+    made = both.ok("case", "add", "--number", number, "--unit", UNIT, "--title", "无照经营案",
+                   "--parties", "张某", "--term", "30y", "--by", DESK)  # fmt: skip
+    assert made == both.get("device_admin", url)
+    linked = both.ok("case", "link", number, "--recording", str(recording), "--reason", "证据",
+                     "--by", DESK)  # fmt: skip
+    assert linked == both.get("device_admin", url)
+    again = both.ok("case", "link", number, "--recording", str(other), "--reason", "误关联",
+                    "--by", DESK)  # fmt: skip
+    link_id = str(again["links"][1]["id"])
+    asked = both.ok("case", "unlink-request", number, "--link", link_id, "--reason", "关联错误",
+                    "--by", DESK)  # fmt: skip
+    assert asked == both.get("device_admin", url)
+    head = ROLES["unit_head"][1]
+    assert head is not None
+    ended = both.ok("case", "unlink-approve", number, "--link", link_id, "--by", head)
+    assert ended == both.get("device_admin", url)
+    today = both.get("device_admin", "/retention/expiring")["today"]
+    dated = both.ok("case", "dates", number, "--decided", today, "--by", DESK)
+    assert dated == both.get("device_admin", url)
+    termed = both.ok(
+        "case", "term", number, "--term", "permanent", "--reason", "重大", "--by", DESK
+    )
+    assert termed == both.get("device_admin", url)
+    assert both.ok("case", "list", "--by", DESK)["cases"] == both.get("device_admin", "/cases")
+    [hold] = both.ok("hold", "place", "--recording", str(other), "--reason", "诉讼", "--by", DESK)[
+        "holds"
+    ]
+    assert [hold] == both.get("device_admin", "/holds")
+    assert both.ok("hold", "list", "--by", DESK)["holds"] == both.get("device_admin", "/holds")
+    asked_hold = both.ok(
+        "hold", "release-request", str(hold["id"]), "--reason", "办结", "--by", DESK
+    )
+    assert [asked_hold] == both.get("device_admin", "/holds")
+    archived = both.ok("case", "archive", number, "--archived", today, "--by", DESK)
+    assert (
+        archived == both.get("device_admin", url) == both.ok("case", "show", number, "--by", DESK)
+    )
+    for rid in (recording, other):  # 永久 and held: kept without end, null on both sides
+        shown = both.ok("recording", "show", str(rid))
+        assert shown == both.get("device_admin", f"/recordings/{rid}")
+        assert shown["retain_until"] is None
+    report = both.ok("retention", "report", "--by", DESK)
+    assert report == both.get("device_admin", "/retention/expiring")
+
+
 def test_cli_documents_are_the_api_bodies(both: Both, tmp_path: Path) -> None:
     """Every command of TWINS, run in one office and compared with its API twin."""
     org_objects(both)
@@ -484,4 +567,5 @@ def test_cli_documents_are_the_api_bodies(both: Both, tmp_path: Path) -> None:
     custody_objects(both)
     evidence_and_audit_objects(both, tmp_path)
     activity_objects(both)
+    retention_objects(both)
     assert both.ran == set(TWINS), sorted(set(TWINS) - both.ran)

@@ -36,6 +36,7 @@ from lawcam.evidence.models import columns_of
 from lawcam.evidence.problems import problem_label
 from lawcam.evidence.types import CorrectableField, FileStatus
 from lawcam.org.queries import person_by_badge
+from lawcam.retention.effective import derive
 from lawcam.schemas.evidence import CorrectionOut, FileResultOut, RecordingDetail, RecordingOut
 from lawcam.storage import open_store
 from lawcam.timeutil import SHANGHAI, check_day_range, local, parse_day, utcnow
@@ -197,9 +198,9 @@ def list_recordings(
         rows, total = queries.list_recordings(
             session=session, actor=actor(), where=where, limit=limit
         )
-        kept = retention.effective_retentions(session, rows)
-        found = [RecordingOut.of(r, kept[r.id]) for r in rows]  # GET /recordings' items
-        documents = [queries.recording_row(r, kept[r.id]) for r in rows]  # the table's
+        kept = derive(session, [r.id for r in rows])  # effective: cases and holds too
+        found = [RecordingOut.of(r, kept[r.id].retain_until) for r in rows]  # GET /recordings'
+        documents = [queries.recording_row(r, kept[r.id].until) for r in rows]  # the table's
     if as_json:
         print_json({"total": total, "recordings": found})
         return
@@ -254,14 +255,16 @@ def show(
 ) -> None:
     with open_database(get_settings()) as database, database.read() as session:
         recording = queries.get_recording(session=session, actor=actor(), recording_id=recording_id)
-        kept = retention.effective_retention(session, recording)
+        kept = derive(session, [recording.id])[recording.id]  # cases and holds too
         detail = RecordingDetail.of_recording(  # what GET /recordings/{id} answers
             recording,
-            kept,
+            kept.retain_until,  # None: kept without end (an open or 永久 case, a hold)
             queries.sightings_of(session, recording.id),
             queries.corrections_of(session, recording.id),
         )
-        document = queries.recording_row(recording, kept)  # names and Beijing times, to read
+        document = queries.recording_row(recording, kept.until)  # names and Beijing times
+        if kept.retain_until is None:
+            document["retain_until"] = f"无期限（{'；'.join(kept.reasons)}）"
     if as_json:
         print_json(detail)
         return

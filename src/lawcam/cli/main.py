@@ -65,6 +65,8 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("activity",), _groups("activities", ("app", "activity"))),
     (("access",), _groups("access", ("app", "access"))),
     (("sample",), _groups("samples", ("app", "sample"))),
+    (("case",), _groups("cases", ("app", "case"))),
+    (("hold", "disposal", "retention"), _registered("retention")),
     (("verify",), _registered("verify")),
 ]
 

@@ -46,12 +46,12 @@ class RecordingOut(BaseModel):
     workstation: str
     upload_deadline: datetime
     uploaded_late: bool
-    retain_until: date
+    retain_until: date | None  # the effective retention (R14.2, R14.3); None: kept without end
     flagged: bool
     problems: list[dict[str, str]]
 
     @classmethod
-    def of(cls, recording: Recording, retain_until: date) -> RecordingOut:
+    def of(cls, recording: Recording, retain_until: date | None) -> RecordingOut:
         """The facts with the effective retention (R14.2), not the ingest promise alone, and
         the names beside the ids (device serial, officer, unit) as the other objects give them."""
         officer = recording.officer
@@ -99,7 +99,7 @@ class RecordingDetail(RecordingOut):
     def of_recording(
         cls,
         recording: Recording,
-        retain_until: date,
+        retain_until: date | None,
         sightings: Sequence[Sighting],
         corrections: Sequence[Correction],
     ) -> RecordingDetail:

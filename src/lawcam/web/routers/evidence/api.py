@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from lawcam.activities.service import relink_recordings
-from lawcam.evidence import queries, retention, service, uploads
+from lawcam.evidence import queries, service, uploads
 from lawcam.evidence.ingest import complete_upload
 from lawcam.evidence.models import Recording
 from lawcam.evidence.types import Problem
+from lawcam.retention.effective import derive
 from lawcam.schemas.common import Day, Id, Offset
 from lawcam.schemas.evidence import (
     CorrectionCreate,
@@ -73,14 +74,15 @@ def list_recordings(
     rows, total = queries.list_recordings(
         session=session, actor=actor, where=where, limit=limit, offset=offset
     )
-    kept = retention.effective_retentions(session, rows)  # one query for the page
-    return RecordingPage(total=total, items=[RecordingOut.of(r, kept[r.id]) for r in rows])
+    kept = derive(session, [r.id for r in rows])  # a few queries for the page
+    items = [RecordingOut.of(r, kept[r.id].retain_until) for r in rows]
+    return RecordingPage(total=total, items=items)
 
 
 def _detail(session: SessionDep, recording: Recording) -> RecordingDetail:
     return RecordingDetail.of_recording(
         recording,
-        retention.effective_retention(session, recording),
+        derive(session, [recording.id])[recording.id].retain_until,  # None: kept without end
         queries.sightings_of(session, recording.id),
         queries.corrections_of(session, recording.id),
     )
