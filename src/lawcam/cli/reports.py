@@ -35,7 +35,10 @@ from lawcam.schemas.equipment import (
 )
 from lawcam.timeutil import utcnow
 
-app = typer.Typer(help="报表：配备比例、技术指标、预算、设备台账和资产标签。", no_args_is_help=True)
+app = typer.Typer(
+    help="报表：配备比例、技术指标、预算、设备台账、资产标签、执法过错和合规报告。",
+    no_args_is_help=True,
+)
 
 
 def _out_path(out: Path, suffix: str) -> Path:
@@ -221,6 +224,53 @@ def labels(
         print_json({"path": str(out.resolve()), "labels": count})
         return
     say(f"已生成资产标签：{out}（共 {count} 张）")
+
+
+@app.command("findings", help="导出执法过错清单（Excel，第十八条）。")
+@command
+def findings(
+    out: Annotated[Path, typer.Argument(help="输出文件（.xlsx）。")],
+    rule: Annotated[str, typer.Option("--rule", help="只导出该类过错（规则代码）。")] = "",
+    status: Annotated[str, typer.Option("--status", help="只导出该状态。")] = "",
+    unit: Annotated[str, typer.Option("--unit", help="只导出该单位的。")] = "",
+) -> None:
+    from lawcam.compliance.queries import FindingFilter
+    from lawcam.compliance.types import FindingStatus, Rule
+    from lawcam.reports.findings_xlsx import findings_workbook
+
+    _out_path(out, ".xlsx")
+    try:
+        where = FindingFilter(
+            rule=Rule(rule) if rule else None, status=FindingStatus(status) if status else None
+        )
+    except ValueError as error:
+        raise InvalidInput(f"规则或状态不存在：{error}", field="rule") from error
+    with open_database(get_settings()) as database, database.read() as session:
+        if unit:
+            where = FindingFilter(where.rule, where.status, None, unit_named(session, unit).id)
+        content, count = findings_workbook(session=session, actor=actor(), where=where)
+    out.write_bytes(content)
+    say(f"已导出执法过错清单：{out}（共 {count} 条）")
+
+
+@app.command("compliance", help="单位月度合规报告（PDF，第十八条）。")
+@command
+def compliance(
+    out: Annotated[Path, typer.Argument(help="输出文件（.pdf）。")],
+    unit: Annotated[str, typer.Option("--unit", help="单位名称（含下级单位）。")],
+    month: Annotated[str, typer.Option("--month", help="月份，如 2026-12。")],
+) -> None:
+    from lawcam.reports.compliance_month import compliance_month_pdf
+
+    _out_path(out, ".pdf")
+    settings = get_settings()
+    with open_database(settings) as database, database.read() as session:
+        pdf = compliance_month_pdf(
+            session=session, actor=actor(), unit_id=unit_named(session, unit).id, month=month,
+            repair_days=settings.repair_count_days,
+        )  # fmt: skip
+    out.write_bytes(pdf)
+    say(f"已生成 {unit} {month} 合规报告：{out}")
 
 
 # The ledger reports (R16.1, R17.1) have their own module but belong to this group.
