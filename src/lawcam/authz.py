@@ -209,6 +209,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FINDING_REVIEW,
             Action.FINDING_RECORD,
             Action.FINDING_SWEEP,
+            Action.DOCUMENT_FILE,  # a manual finding's documents (a complaint, a petition)
         }
     ),
     Role.FINANCE: frozenset(

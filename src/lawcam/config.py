@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     findings_statement_days: int = Field(default=7, ge=1, le=90)
     findings_denied_repeats: int = Field(default=3, ge=1, le=1000)
     findings_denied_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # A sweep for findings every this many minutes while serving (0: only by hand).
+    findings_sweep_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
     # Days a disposal report looks ahead (what expires soon, by unit).
     retention_report_days: tuple[int, ...] = (30, 90, 365)
 

@@ -19,6 +19,7 @@ from lawcam.access.models import AccessItem, AccessRequest, Sample, SampleItem
 from lawcam.activities import service as activity_service
 from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor, Role, console_actor
+from lawcam.compliance.models import Finding, FindingDocument
 from lawcam.config import Settings
 from lawcam.custody import faults
 from lawcam.custody.types import CaseKind
@@ -75,6 +76,13 @@ CASE_MANAGERS = frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD})
 WHOLE_OFFICE = frozenset({Role.ENGINEERING, Role.OFFICE_LEADER})
 CASE_VIEWERS = CASE_MANAGERS | WHOLE_OFFICE
 HOLDERS = frozenset({Role.DEVICE_ADMIN, Role.UNIT_HEAD}) | WHOLE_OFFICE
+# Findings (第十八条): the finding below is about 执法二处's officer (no account), so the office's
+# unit roles (执法一处's) do not find it; engineering supervision and the office leader see it.
+FINDING_VIEWERS = (
+    frozenset({Role.OFFICER, Role.DEVICE_ADMIN, Role.UNIT_HEAD, Role.SECADMIN, Role.AUDITOR})
+    | WHOLE_OFFICE
+)
+FINDING_RECORDERS = frozenset({Role.UNIT_HEAD, Role.ENGINEERING})
 
 # The target objects belong to 执法二处 (unit-scoped roles of 执法一处 must not see them).
 API: dict[tuple[str, str], object] = {
@@ -217,6 +225,14 @@ API: dict[tuple[str, str], object] = {
     ("POST", "/api/v1/holds"): WHOLE_OFFICE,  # 执法二处's recording
     ("POST", "/api/v1/holds/{hold_id}/release-request"): WHOLE_OFFICE,
     ("POST", "/api/v1/holds/{hold_id}/release-approval"): WHOLE_OFFICE,  # not asked: 409
+    ("GET", "/api/v1/findings"): FINDING_VIEWERS,
+    ("POST", "/api/v1/findings"): ENG,  # about 执法二处's officer: not 执法一处's head's to record
+    ("POST", "/api/v1/findings/sweep"): ENG,
+    ("GET", "/api/v1/findings/{finding_id}"): WHOLE_OFFICE,
+    ("POST", "/api/v1/findings/{finding_id}/statement"): NOBODY,  # the person concerned only
+    ("POST", "/api/v1/findings/{finding_id}/decision"): NOBODY,  # 执法二处's head only
+    ("POST", "/api/v1/findings/{finding_id}/review"): ENG,  # not decided yet: 409
+    ("GET", "/api/v1/findings/{finding_id}/documents/{document_id}/content"): WHOLE_OFFICE,
 }
 
 PAGES: dict[tuple[str, str], object] = {
@@ -361,6 +377,20 @@ PAGES: dict[tuple[str, str], object] = {
     ("POST", "/holds"): HOLDERS,  # no recording: 422
     ("POST", "/holds/{hold_id}/release-request"): WHOLE_OFFICE,
     ("POST", "/holds/{hold_id}/release-approval"): WHOLE_OFFICE,
+    ("GET", "/findings"): FINDING_VIEWERS,
+    ("POST", "/findings/sweep"): ENG,
+    ("GET", "/findings/new"): FINDING_RECORDERS,
+    ("POST", "/findings/new"): FINDING_RECORDERS,  # no person: 422
+    ("GET", "/findings/{finding_id}"): WHOLE_OFFICE,
+    ("POST", "/findings/{finding_id}/statement"): NOBODY,
+    ("POST", "/findings/{finding_id}/documents"): ENG,  # no file: 422
+    ("POST", "/findings/{finding_id}/decision"): NOBODY,
+    ("POST", "/findings/{finding_id}/review"): ENG,  # no choice: 422
+    # Exports of findings (issue 18 item 5): the sheet is each viewer's own (maybe empty); the
+    # notice, like the finding's page; 执法二处's monthly report, the whole office's readers.
+    ("GET", "/findings.xlsx"): FINDING_VIEWERS,
+    ("GET", "/findings/{finding_id}/notice.pdf"): WHOLE_OFFICE,
+    ("GET", "/reports/compliance/{unit_id}/{month}.pdf"): WHOLE_OFFICE,
 }
 
 MATRIX = {**API, **PAGES}
@@ -413,6 +443,8 @@ def _fill(path: str, office: Office) -> str:
         "number": quote(PENALTY_CASE, safe=""),
         "link_id": office.equipment.get("case_link", 0),
         "hold_id": office.equipment.get("hold", 0),
+        "month": "2026-01",
+        "finding_id": office.equipment.get("finding", 0),
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), path)
 
@@ -536,6 +568,8 @@ BODIES = {
     ("POST", "/api/v1/cases/{number:path}/archive"): {"archived_on": "2026-02-01"},
     ("POST", "/api/v1/holds"): {"recording_ids": [1], "reason": "矩阵"},  # filled in
     ("POST", "/api/v1/holds/{hold_id}/release-request"): {"reason": "矩阵"},
+    ("POST", "/api/v1/findings/{finding_id}/decision"): {"confirm": False, "reason": "矩阵"},
+    ("POST", "/api/v1/findings/{finding_id}/review"): {"overturn": False, "reason": "矩阵"},
     ("POST", "/api/v1/disposal-batches"): {"reason": "矩阵"},
     ("POST", "/api/v1/disposal-batches/{batch_id}/rejection"): {"reason": "矩阵"},
     ("POST", "/api/v1/activities/{activity_id}/interruptions/{seq}/explanation"): {
@@ -647,6 +681,7 @@ def matrix_office(
         office.equipment.update(sample=_sample(session, office, recording))
         office.equipment.update(batch=_disposal_batch(session, office, recording))
         office.equipment.update(_penalty_case(session, office, console, settings, recording))
+        office.equipment.update(finding=_finding(session, office, document.id))
     return office
 
 
@@ -727,6 +762,30 @@ def _sample(session: Any, office: Office, recording: int) -> int:
     return row.id
 
 
+def _finding(session: Any, office: Office, document: int) -> int:
+    """A finding about 执法二处's officer (no account), pending, with the document above linked
+    as its evidence (rows as the service writes them)."""
+    now = datetime.now(UTC)
+    row = Finding(
+        key="manual:matrix", rule="manual", article="第十八条第（二）项", severity="high",
+        person_id=office.people["other_unit_officer"], unit_id=office.units["执法二处"],
+        subject_type="person", subject_id=str(office.people["other_unit_officer"]),
+        summary="矩阵", evidence=[], status="pending", found_at=now, found_by="矩阵",
+        statement_due=now + timedelta(days=7),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add(FindingDocument(finding_id=row.id, document_id=document, role="evidence"))
+    return row.id
+
+
+# Findings' multipart forms (the API's): a manual finding about 执法二处's officer; a statement.
+FINDING_FORMS = {
+    ("POST", "/api/v1/findings"): {"clause": "二", "summary": "矩阵"},
+    ("POST", "/api/v1/findings/{finding_id}/statement"): {"text": "矩阵"},
+}
+
+
 QUERIES = {
     ("GET", "/api/v1/audit/proof"): {"leaf": 0},
     ("GET", "/api/v1/audit/consistency"): {"from": 1, "to": 2},
@@ -738,6 +797,9 @@ def _call(client, method: str, path: str, office: Office):  # type: ignore[no-un
     url = _fill(path, office)
     if (method, path) == ("PUT", "/api/v1/uploads/{upload_id}"):
         return client.put(url, params={"offset": 0}, content=b"abc")
+    if (method, path) in FINDING_FORMS:  # a multipart form, not JSON
+        person = str(office.people["other_unit_officer"])
+        return client.post(url, data={**FINDING_FORMS[(method, path)], "person_id": person})
     if path.endswith("/written-report"):  # a multipart form, not JSON
         return client.post(url, data={"cause": "battery", "text": "矩阵"})
     params = QUERIES.get((method, path))

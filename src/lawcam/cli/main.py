@@ -67,6 +67,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("sample",), _groups("samples", ("app", "sample"))),
     (("case",), _groups("cases", ("app", "case"))),
     (("hold", "disposal", "retention"), _registered("retention")),
+    (("findings",), _groups("findings", ("app", "findings"))),
     (("verify",), _registered("verify")),
 ]
 

@@ -15,6 +15,7 @@ from lawcam.cli.common import (
     JsonOpt,
     actor,
     command,
+    err,
     get_settings,
     open_database,
     print_json,
@@ -24,7 +25,7 @@ from lawcam.cli.common import (
     table,
 )
 from lawcam.config import Settings
-from lawcam.errors import InvalidInput
+from lawcam.errors import InvalidInput, LawcamError
 from lawcam.evidence.rehash import Rehash
 from lawcam.storage import BlobStore, open_store
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from lawcam.audit.integrity import Collector
+    from lawcam.db import Database
 
 
 def register(app: typer.Typer) -> None:
@@ -132,7 +134,23 @@ def _check(
         )
         if not found.problems:
             sign_head(settings, database)
+        else:
+            _record_findings(database, found)
         return found
+
+
+def _record_findings(database: Database, found: Collector) -> None:
+    """What was found, kept as findings (第十八条第（四）（五）项) in a transaction of its own after
+    the run; a database too damaged to take them still gets the report printed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lawcam.compliance.service import record_verified
+
+    try:
+        with database.unit_of_work() as session:
+            record_verified(session=session, actor=actor(), problems=found.problems)
+    except (SQLAlchemyError, LawcamError) as exc:
+        err().print(f"警告：未能把发现的问题登记为执法过错：{exc}", markup=False, style="yellow")
 
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

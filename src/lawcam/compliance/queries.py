@@ -12,10 +12,12 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from lawcam.authz import Action, Actor, Role
-from lawcam.compliance.models import Finding
+from lawcam.compliance.models import Finding, FindingDocument
 from lawcam.compliance.types import FindingStatus, Rule
+from lawcam.documents.models import Document
 from lawcam.errors import NotFound
 from lawcam.org.queries import unit_scope
+from lawcam.timeutil import utcnow
 
 T = TypeVar("T")
 
@@ -84,3 +86,45 @@ def get_finding(*, session: Session, actor: Actor, finding_id: int) -> Finding:
     if found is None:
         raise NotFound("执法过错记录不存在，或您无权查看。")
     return found
+
+
+def documents_of(session: Session, finding_id: int) -> list[tuple[Document, str]]:
+    """A finding's documents with their role (evidence | statement), in the order filed; seen
+    by whoever sees the finding (asked after ``get_finding``)."""
+    stmt = (
+        select(Document, FindingDocument.role)
+        .join(FindingDocument, FindingDocument.document_id == Document.id)
+        .where(FindingDocument.finding_id == finding_id)
+        .order_by(Document.id)
+    )
+    return [(document, role) for document, role in session.execute(stmt)]
+
+
+def document_of(session: Session, actor: Actor, finding_id: int, document_id: int) -> Document:
+    """One document of a finding the actor sees; not found otherwise."""
+    get_finding(session=session, actor=actor, finding_id=finding_id)
+    for document, _ in documents_of(session, finding_id):
+        if document.id == document_id:
+            return document
+    raise NotFound("附件不存在，或您无权查看。")
+
+
+def waiting_decision(session: Session, actor: Actor) -> list[Finding]:
+    """Pending findings the actor (a unit head) may decide now: about someone else in their
+    units, the person heard (a statement made or its time over)."""
+    if not actor.can(Action.FINDING_DECIDE):
+        return []
+    stmt = select(Finding).where(Finding.status == str(FindingStatus.PENDING))
+    if actor.person_id is not None:
+        stmt = stmt.where(or_(Finding.person_id.is_(None), Finding.person_id != actor.person_id))
+    if not (actor.console or actor.roles & WHOLE_OFFICE):
+        if actor.unit_id is None:
+            return []
+        stmt = stmt.where(Finding.unit_id.in_(unit_scope(session, actor.unit_id)))
+    now = utcnow()
+    heard = or_(
+        Finding.statement_at.is_not(None),
+        Finding.statement_due.is_(None),
+        Finding.statement_due < now,
+    )
+    return list(session.scalars(stmt.where(heard).order_by(Finding.found_at).limit(500)))

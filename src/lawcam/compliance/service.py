@@ -7,9 +7,11 @@ as tampering or missing originals, routed to the security administrator and the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,13 +20,18 @@ from lawcam.audit.integrity import IntegrityProblem
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
 from lawcam.compliance import queries
-from lawcam.compliance.checks import Candidate
-from lawcam.compliance.models import Finding
-from lawcam.compliance.sweep import store
+from lawcam.compliance.checks import Candidate, Limits
+from lawcam.compliance.models import Finding, FindingDocument
+from lawcam.compliance.sweep import SweepReport, store, sweep
 from lawcam.compliance.types import FindingEvent, FindingStatus, Rule
+from lawcam.config import Settings
+from lawcam.documents.models import Document
+from lawcam.documents.service import file_document
+from lawcam.documents.types import Purpose, sniff
 from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lawcam.evidence.models import Recording
 from lawcam.org.models import Person
+from lawcam.storage import BlobStore
 from lawcam.timeutil import local, utcnow
 
 # What verify names that means an original is gone or corrupt (第十八条第（五）项); the rest of
@@ -40,12 +47,32 @@ MISSING_KINDS = frozenset(
 )
 
 
+def run_sweep(
+    *,
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepReport:
+    """A sweep with the office's settings (``findings sweep``, the schedule while serving)."""
+    limits = Limits(
+        now=utcnow(),
+        explain_days=settings.findings_explain_days,
+        denied_repeats=settings.findings_denied_repeats,
+        denied_hours=settings.findings_denied_hours,
+    )
+    return sweep(
+        session=session, actor=actor, limits=limits,
+        statement_days=settings.findings_statement_days, progress=progress,
+    )  # fmt: skip
+
+
 def statement(*, session: Session, actor: Actor, finding: Finding, text: str) -> None:
     """陈述申辩: only the person concerned, only before the decision and the deadline."""
-    said = _text(text, "陈述申辩的内容", 4000)
     _lock(session, finding)
     if actor.person_id is None or actor.person_id != finding.person_id:
         raise Forbidden("只有当事人本人可以陈述申辩。", action="finding:statement")
+    said = _text(text, "陈述申辩的内容", 4000)
     _pending(finding, "陈述申辩")
     if finding.statement_due is not None and utcnow() > finding.statement_due:
         raise Conflict(
@@ -168,6 +195,86 @@ def record_verified(
         if session.scalar(select(Finding.id).where(Finding.key == candidate.key)) is None:
             made.append(store(session, actor, candidate, timedelta(0)))
     return made
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document as it arrives (a PDF or an image: a complaint, a petition, a media report, a
+    statement's scan), with the settings that bound it."""
+
+    stream: BinaryIO
+    name: str
+    settings: Settings
+
+
+ROLES = {"evidence": Purpose.FINDING_EVIDENCE, "statement": Purpose.FINDING_STATEMENT}
+
+
+def attach(
+    *,
+    session: Session,
+    actor: Actor,
+    store: BlobStore,
+    finding: Finding,
+    attachment: Attachment,
+    role: str,
+) -> Document:
+    """Filed write-once with its digests (``lawcam.documents``; wrong kind or size refused with
+    its messages) and linked to the finding. ``evidence``: by whoever may record findings about
+    the person (a unit head, engineering supervision), while the finding is not decided;
+    ``statement``: by the person concerned, while a statement may still be made (call it after
+    ``statement`` in the same transaction). Nothing is linked when the document is refused."""
+    if role not in ROLES:
+        raise InvalidInput("附件用途只能是证据材料或陈述申辩材料。", field="role")
+    if role == "statement":
+        if actor.person_id is None or actor.person_id != finding.person_id:
+            raise Forbidden("只有当事人本人可以提交陈述申辩材料。", action="finding:statement")
+        if finding.statement_due is not None and utcnow() > finding.statement_due:
+            raise Conflict(
+                f"陈述申辩期限已于 {local(finding.statement_due)} 届满。", code="statement_late"
+            )
+    else:
+        actor.require(Action.FINDING_RECORD)
+        _not_about_self(actor, finding, "登记")
+        if not queries.in_unit_scope(session, actor, finding.unit_id):
+            raise NotFound("执法过错记录不存在，或不在您的管辖范围内。")
+    _pending(finding, "添加材料")
+    unit_id = finding.unit_id if finding.unit_id is not None else actor.unit_id
+    if unit_id is None:
+        raise InvalidInput("该执法过错不属于任何单位，不能添加材料。", field="attachment")
+    document = file_document(
+        session=session, actor=actor, store=store, settings=attachment.settings,
+        stream=attachment.stream, name=attachment.name, purpose=ROLES[role], unit_id=unit_id,
+    )  # fmt: skip
+    session.add(FindingDocument(finding_id=finding.id, document_id=document.id, role=role))
+    session.flush()
+    return document
+
+
+def attach_all(
+    *,
+    session: Session,
+    actor: Actor,
+    store: BlobStore,
+    finding: Finding,
+    attachments: Iterable[Attachment],
+    role: str,
+) -> list[Document]:
+    """Several documents, all filed or none: each read (bounded) first, and any the documents'
+    rules refuse (kind, size, empty) filed first, so that it is refused before the bytes of
+    the others reach the write-once store (where they would stay, named by verify)."""
+    loaded = []
+    for attachment in attachments:
+        limit = attachment.settings.document_max_bytes
+        data = attachment.stream.read(limit + 1)
+        fine = 0 < len(data) <= limit and sniff(data[:16]) is not None
+        loaded.append((fine, Attachment(io.BytesIO(data), attachment.name, attachment.settings)))
+    loaded.sort(key=lambda pair: pair[0])  # the refused first; the others keep their order
+    return [
+        attach(session=session, actor=actor, store=store, finding=finding,
+               attachment=attachment, role=role)
+        for _, attachment in loaded
+    ]  # fmt: skip
 
 
 def _unit_of(session: Session, subject: str) -> int | None:

@@ -22,6 +22,7 @@ from lawcam.web.routers import (
     access,
     activities,
     audit,
+    compliance,
     custody,
     documents,
     equipment,
@@ -44,6 +45,7 @@ DOMAINS = (
     documents,
     access,
     retention,
+    compliance,
     home,
 )
 

@@ -66,6 +66,9 @@ PAGES: dict[str, Page] = {
         "资料",
         "随机抽取资料检查语言行为（第十三条）",
     ),
+    "findings": Page(
+        "执法过错", "/findings", Action.FINDING_VIEW, "资料", "第十八条：过错的陈述申辩、认定与复核"
+    ),
     "ratio": Page("配备比例", "/reports/ratio", Action.EQUIPMENT_VIEW, "报表", "第六条配备情况"),
     "specs": Page("规格符合性", "/reports/specs", Action.EQUIPMENT_VIEW, "报表", "型号与特殊需求"),
     "custody_report": Page(
@@ -117,6 +120,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("devices", ("holding",)),
         Tile("recordings", ("awaiting_upload",)),
         Tile("activities", ("interruptions_to_explain",)),
+        Tile("findings", ("my_findings",)),
         "late",
         "access",
         "cases",
@@ -134,6 +138,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         "labels",
         Tile("activities", ("explanations_to_confirm",)),
         "recordings",
+        "findings",
         "access",
         "cases",
         "holds",
@@ -154,6 +159,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
         Tile("faults", ("unread_fault_reports",)),
         Tile("losses", ("losses_to_decide",)),
         Tile("access_decide", ("access_pending",)),
+        Tile("findings", ("findings_to_decide",)),
         "activities",
         "recordings",
         "access",
@@ -187,6 +193,7 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.ENGINEERING: _tiles(
         Tile("ratio", ("units_short",)),
         Tile("samples", ("samples_to_review",)),
+        "findings",
         "cases",
         "holds",
         "disposal",
@@ -219,17 +226,20 @@ ROLE_PAGES: dict[Role, tuple[Tile, ...]] = {
     Role.SECADMIN: _tiles(
         Tile("roles", ("units_without_admin",)),
         "accounts",
+        "findings",
         "units",
         "people",
     ),
     Role.AUDITOR: _tiles(
         Tile("audit", ("audit_today", "tree_head_age")),
         "access_uses",
+        "findings",
         "units",
         "people",
     ),
     Role.OFFICE_LEADER: _tiles(
         Tile("access_decide", ("access_pending",)),
+        "findings",
         "cases",
         "holds",
         "retention",

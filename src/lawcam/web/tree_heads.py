@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lawcam.audit import log
 from lawcam.errors import LawcamError
 from lawcam.evidence import uploads
+from lawcam.web import findings_sweeps
 
 logger = logging.getLogger("lawcam.tree_heads")
 SWEEP_EVERY_S = 3600
@@ -62,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     thread = None
     chores = threading.Thread(target=_chores, args=(app, stop), name="lawcam-chores", daemon=True)
     chores.start()
+    sweeps = findings_sweeps.start(app, stop)  # 第十八条: findings swept on a schedule
     if minutes > 0:
         thread = threading.Thread(
             target=_run, args=(app, minutes, stop), name="lawcam-tree-heads", daemon=True
@@ -74,3 +76,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if thread is not None:
             thread.join(timeout=5)
         chores.join(timeout=5)
+        if sweeps is not None:
+            sweeps.join(timeout=5)

@@ -15,6 +15,8 @@ from lawcam.access import sampling
 from lawcam.activities import worklist as activities
 from lawcam.audit import worklist as audit
 from lawcam.authz import Actor
+from lawcam.compliance import queries as findings
+from lawcam.compliance.types import FindingStatus
 from lawcam.config import Settings
 from lawcam.custody import worklist as custody
 from lawcam.custody.types import FaultStatus
@@ -191,6 +193,25 @@ def _samples_to_review(c: Context) -> Count:
     return Count("待登记结果的抽查资料", n, "/samples", alert=True)
 
 
+def _my_findings(c: Context) -> Count:
+    """My findings still to be decided (第十八条), each with its statement's deadline."""
+    if c.actor.person_id is None:
+        return Count("我的待核实执法过错", 0, "/findings")
+    where = findings.FindingFilter(status=FindingStatus.PENDING, person_id=c.actor.person_id)
+    rows = findings.list_findings(session=c.session, actor=c.actor, where=where)
+    lines = tuple(
+        f"#{f.id} {f.summary[:30]}："
+        + (f"{local(f.statement_due)[:16]} 前可陈述申辩" if f.statement_due and f.statement_due > c.now and f.statement_at is None else "待单位负责人决定")
+        for f in rows[:5]
+    )  # fmt: skip
+    return Count("我的待核实执法过错", len(rows), "/findings#mine", True, lines)
+
+
+def _findings_to_decide(c: Context) -> Count:
+    n = len(findings.waiting_decision(c.session, c.actor))
+    return Count("待我决定的执法过错", n, "/findings#waiting", alert=True)
+
+
 WORK: dict[str, Callable[[Context], Count]] = {
     "holding": _holding,
     "awaiting_upload": _awaiting,
@@ -214,4 +235,6 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "tree_head_age": _unsigned,
     "access_pending": _access_pending,
     "samples_to_review": _samples_to_review,
+    "my_findings": _my_findings,
+    "findings_to_decide": _findings_to_decide,
 }

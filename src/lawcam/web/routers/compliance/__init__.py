@@ -1,0 +1,8 @@
+"""Findings' web room (第十八条): the JSON API and the pages of the review."""
+
+from __future__ import annotations
+
+from lawcam.web.routers.compliance import api, pages
+
+API = (api.router,)
+PAGES = (pages.router,)
