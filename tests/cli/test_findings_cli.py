@@ -4,12 +4,17 @@ command line; the issue's bad input is refused in Chinese with nothing written."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from lawcam.compliance.service import MISSING_KINDS
 from tests.cli.conftest import Cli
+from tests.cli.test_activity_scan import gap
+
+__all__ = ["gap"]  # the fixture, used by name
 
 pytestmark = pytest.mark.req("R18.1")
 
@@ -131,3 +136,29 @@ def test_manual_findings_with_documents_and_the_bad_input(office: Cli, tmp_path:
     own = cli.refused("findings", "decide", str(about_self["id"]), "--by", HEAD, "--dismiss",
                       "--reason", "不属实")  # fmt: skip
     assert "关于本人" in own["message"]
+
+
+def test_what_verify_finds_is_kept_as_findings_once(gap: tuple[Cli, int]) -> None:
+    """第十八条第（四）（五）项: an original altered on disk is named by verify and recorded as a
+    finding for the security administrator and the auditor; verify again records nothing new."""
+    cli, _ = gap
+    target = sorted(p for p in (cli.home / "objects").rglob("*") if p.is_file())[0]
+    target.chmod(0o644)
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    first = cli("verify", "--json")
+    assert first.exit_code == 1
+    problems = json.loads(first.stdout)["problems"]
+    found = cli.ok("findings", "list")
+    assert {(f["rule"], f["subject"]) for f in found} == {
+        (
+            "object_missing" if p["kind"] in MISSING_KINDS else "tampering",
+            f"verify:{p['kind']}:{p['subject']}",
+        )
+        for p in problems
+    }
+    assert {"object_missing", "tampering"} <= {f["rule"] for f in found}  # altered; left writable
+    assert all(f["status"] == "pending" and f["person"] is None for f in found)
+    assert cli("verify", "--json").exit_code == 1
+    assert len(cli.ok("findings", "list")) == len(found)  # the second run adds nothing

@@ -128,6 +128,18 @@ SAME_MODEL_NOT_RUN = {
     "sample show": "prints SampleOut, as GET /samples/{id} answers: tests/cli/test_samples_cli.py",
     "sample result": "prints SampleItemOut, as POST /samples/{id}/results answers: "
     "tests/cli/test_samples_cli.py",
+    "findings sweep": "prints SweepOut, as POST /findings/sweep answers; needs activities past "
+    "their deadline: tests/cli/test_findings_cli.py runs it (the wave-2 contract's shape)",
+    "findings list": "prints [FindingOut], as GET /findings answers: tests/cli/test_findings_cli.py",
+    "findings show": "prints FindingOut, as GET /findings/{id} answers: "
+    "tests/cli/test_findings_cli.py",
+    "findings statement": "prints FindingOut, as POST /findings/{id}/statement answers: "
+    "tests/cli/test_findings_cli.py",
+    "findings decide": "prints FindingOut, as POST /findings/{id}/decision answers: "
+    "tests/cli/test_findings_cli.py",
+    "findings review": "prints FindingOut, as POST /findings/{id}/review answers: "
+    "tests/cli/test_findings_cli.py",
+    "findings record": "prints FindingOut, as POST /findings answers: tests/cli/test_findings_cli.py",
     "hold release-approve": "prints HoldOut, as POST /holds/{id}/release-approval answers; needs "
     "a second person allowed to approve: tests/cli/test_disposal_cli.py runs it",
     "disposal candidates": "prints [CandidateOut], as GET /disposal/candidates answers; needs "
