@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lawcam.db.base import Base, UTCDateTime, columns_of
@@ -16,6 +16,8 @@ from lawcam.db.base import Base, UTCDateTime, columns_of
 
 class Finding(Base):
     __tablename__ = "finding"
+    # An incremental sweep reads the findings about the subjects that changed (migration 0014).
+    __table_args__ = (Index("ix_finding_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

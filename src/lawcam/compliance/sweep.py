@@ -76,9 +76,7 @@ def sweep(
     known = _known(session, run, seen)
     report = SweepReport(checked=len(seen), full=not run.restricted, through=through)
     due = timedelta(days=statement_days)
-    for key, candidate in seen.items():
-        if key not in known:
-            report.new.append(store(session, actor, candidate, due))
+    report.new = _store_all(session, actor, [c for k, c in seen.items() if k not in known], due)
     gone = [fid for key, (fid, status) in known.items() if status == PENDING and key not in seen]
     for finding in _findings(session, gone):
         report.cured.append(_cured(session, actor, finding))
@@ -170,18 +168,34 @@ def _findings(session: Session, ids: list[int]) -> list[Finding]:
 
 def store(session: Session, actor: Actor, candidate: Candidate, due: timedelta) -> Finding:
     """A candidate stored as a finding to be verified, audited; ``due``: the statement window."""
-    info, now = candidate.rule.info, utcnow()
-    finding = Finding(
+    return _store_all(session, actor, [candidate], due)[0]
+
+
+def _store_all(
+    session: Session, actor: Actor, candidates: list[Candidate], due: timedelta
+) -> list[Finding]:
+    """Candidates stored as findings in one INSERT (a first sweep stores thousands), then
+    each audited."""
+    now = utcnow()
+    made = [_finding(actor, c, due, now) for c in candidates]
+    session.add_all(made)
+    session.flush()
+    for finding in made:
+        record(
+            session, actor, FindingEvent.FOUND, ("finding", finding.id), after=finding.snapshot()
+        )
+    return made
+
+
+def _finding(actor: Actor, candidate: Candidate, due: timedelta, now: datetime) -> Finding:
+    info = candidate.rule.info
+    return Finding(
         key=candidate.key, rule=str(candidate.rule), article=info.article, severity=str(info.severity),
         person_id=candidate.person_id, unit_id=candidate.unit_id, subject_type=candidate.subject_type,
         subject_id=candidate.subject_id, summary=candidate.summary[:1000], evidence=candidate.evidence,
         status=PENDING, found_at=now, found_by=actor.label,
         statement_due=now + due if candidate.person_id is not None else None,
     )  # fmt: skip
-    session.add(finding)
-    session.flush()
-    record(session, actor, FindingEvent.FOUND, ("finding", finding.id), after=finding.snapshot())
-    return finding
 
 
 def _cured(session: Session, actor: Actor, finding: Finding) -> Finding:
