@@ -22,14 +22,16 @@ from lawcam.schemas.disposal import ExpiringOut, StorageOut
 from lawcam.timeutil import today_shanghai
 from lawcam.web.deps import AuthDep, CommittingRoute, CurrentActor, SessionDep, SettingsDep
 from lawcam.web.forms import render
+from lawcam.web.responses import errors
 
 api = APIRouter(prefix="/api/v1", tags=["retention"], route_class=CommittingRoute)
 pages = APIRouter(include_in_schema=False)
 
+# A unit asked for that does not exist or is not the reader's: 404 (declared on the routes).
 UnitQuery = Annotated[Id | None, Query(description="单位编号（不填为我可查看的全部单位）")]
 
 
-@api.get("/retention/expiring", response_model=ExpiringOut)
+@api.get("/retention/expiring", response_model=ExpiringOut, responses=errors(404))
 def expiring(
     actor: CurrentActor, session: SessionDep, settings: SettingsDep, unit_id: UnitQuery = None
 ) -> ExpiringOut:
@@ -40,7 +42,7 @@ def expiring(
     return ExpiringOut.of(found)
 
 
-@api.get("/retention/storage", response_model=StorageOut)
+@api.get("/retention/storage", response_model=StorageOut, responses=errors(404))
 def storage(actor: CurrentActor, session: SessionDep, unit_id: UnitQuery = None) -> StorageOut:
     """Storage used now by unit, and projected month by month for a year."""
     return StorageOut.of(reports.storage(session=session, actor=actor, unit_id=unit_id))
