@@ -299,7 +299,7 @@ def officer_board(*, session: Session, actor: Actor, now: datetime) -> OfficerBo
     ):
         status = FindingStatus(f.status).label
         board.findings.append(
-            Line(f"{Rule(f.rule).label}（{status}）：{f.summary}", f"/findings/{f.id}")
+            Line(f"{Rule(f.rule).label}（{status}）：{_short(f.summary)}", f"/findings/{f.id}")
         )
     gaps = (
         select(Activity.id, Activity.place, Activity.arrived_at, Interruption.seq)
@@ -355,7 +355,9 @@ def unit_board(
     for f in session.scalars(
         select(Finding).where(pending, heard).order_by(Finding.found_at).limit(LIST_LIMIT)
     ):
-        board.decisions.append(Line(f"{Rule(f.rule).label}：{f.summary}", f"/findings/{f.id}"))
+        board.decisions.append(
+            Line(f"{Rule(f.rule).label}：{_short(f.summary)}", f"/findings/{f.id}")
+        )
     months = months_to(now)
     board.months = series(unit_rates(session, scope, months, now, repair_days), months, None)
     return board
@@ -389,7 +391,7 @@ def audit_board(*, session: Session, actor: Actor, now: datetime) -> AuditBoard:
     ):  # fmt: skip
         board.refusals.append(
             Line(
-                f"{at.astimezone(SHANGHAI):%m-%d %H:%M} {who}：调阅 {subject} 被拒绝",
+                f"{at.astimezone(SHANGHAI):%m-%d %H:%M} {who}：调阅资料 #{subject} 被拒绝",
                 f"/audit/proof?leaf={seq}",
             )
         )
@@ -398,7 +400,9 @@ def audit_board(*, session: Session, actor: Actor, now: datetime) -> AuditBoard:
     for f in session.scalars(
         select(Finding).where(tampered).order_by(Finding.found_at.desc()).limit(LIST_LIMIT)
     ):
-        board.findings.append(Line(f"{Rule(f.rule).label}：{f.summary}", f"/findings/{f.id}"))
+        board.findings.append(
+            Line(f"{Rule(f.rule).label}：{_short(f.summary)}", f"/findings/{f.id}")
+        )
     return board
 
 
@@ -424,6 +428,10 @@ def boards_for(actor: Actor) -> set[str]:
     if actor.roles & SECURITY:
         shown.add("audit")
     return shown
+
+
+def _short(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _count(session: Session, stmt: Any) -> int:

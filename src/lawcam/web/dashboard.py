@@ -46,9 +46,7 @@ def build(session: Session, actor: Actor, settings: Settings, now: datetime) -> 
         board.unit = dashboards.unit_board(session=session, actor=actor, now=now, repair_days=days)
         labels = [r.month for r in board.unit.months]
         board.unit_charts = [
-            svgcharts.bars(
-                f"{board.unit.unit}{label}", labels, [r.value(name) for r in board.unit.months]
-            )
+            svgcharts.bars(label, labels, [r.value(name) for r in board.unit.months])
             for name, label in RATE_LABELS.items()
         ]
     if "office" in shown:

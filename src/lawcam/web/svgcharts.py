@@ -18,9 +18,9 @@ def percent(value: float | None) -> str:
 
 def bars(title: str, labels: Sequence[str], values: Sequence[float | None]) -> Markup:
     """One rate, one bar per month (labels like 2026-12 shown as 12月)."""
-    width, height, left, bottom, top = 360, 150, 34, 22, 22
+    width, height, left, bottom, top = 296, 150, 34, 22, 22
     plot_h = height - bottom - top
-    step = (width - left - 6) / max(len(values), 1)
+    step = (width - left - 20) / max(len(values), 1)  # a margin to the next chart
     parts = [_head(title, width, height), _axis(left, width, top, plot_h)]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = left + i * step + step * 0.15
@@ -37,11 +37,11 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float | None]) -> M
                 f'height="{h:.1f}" fill="{COLOURS[0]}"><title>{tip}</title></rect>'
             )
         parts.append(
-            f'<text x="{x + step * 0.35:.1f}" y="{height - 6}" text-anchor="middle">'
-            f"{escape(_month(label))}</text>"
+            f'<text x="{x + step * 0.35:.1f}" y="{height - 6}" text-anchor="middle" '
+            f'font-size="9">{escape(_month(label, short=True))}</text>'
         )
     last = next((v for v in reversed(values) if v is not None), None)
-    parts.append(f'<text x="{width - 4}" y="14" text-anchor="end">最近：{percent(last)}</text>')
+    parts.append(f'<text x="{width - 16}" y="14" text-anchor="end">最近：{percent(last)}</text>')
     return _svg(parts)
 
 
@@ -87,23 +87,23 @@ def lines(title: str, labels: Sequence[str], named: dict[str, Sequence[float | N
 
 def unit_bars(title: str, units: Sequence[str], named: dict[str, Sequence[float | None]]) -> Markup:
     """Units side by side: for each unit a group of horizontal bars, one per rate."""
-    label_w, bar_h, gap, top = 110, 9, 10, 34
+    label_w, bar_h, gap, top = 190, 9, 10, 44
     per_unit = bar_h * len(named) + gap
-    width, height = 560, top + per_unit * len(units) + 6
+    width, height = 620, top + per_unit * len(units) + 6
     plot_w = width - label_w - 50
     parts = [_head(title, width, height)]
     for n, name in enumerate(named):
         colour = COLOURS[n % len(COLOURS)]
-        lx = label_w + n * 110
+        lx = 2 + n * 120
         parts.append(
-            f'<rect x="{lx}" y="8" width="12" height="8" fill="{colour}"/>'
-            f'<text x="{lx + 16}" y="16">{escape(name)}</text>'
+            f'<rect x="{lx}" y="24" width="12" height="8" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="32">{escape(name)}</text>'
         )
     for u, unit in enumerate(units):
         y0 = top + u * per_unit
         parts.append(
             f'<text x="{label_w - 6}" y="{y0 + per_unit / 2:.1f}" text-anchor="end">'
-            f"{escape(unit)}</text>"
+            f"<title>{escape(unit)}</title>{escape(_cut(unit, 15))}</text>"
         )
         for n, (name, values) in enumerate(named.items()):
             value, y = values[u], y0 + n * bar_h
@@ -145,6 +145,12 @@ def _axis(left: int, width: int, top: int, plot_h: int) -> str:
     return "".join(out)
 
 
-def _month(label: str) -> str:
-    """2026-12 → 12月 (the year shows in the tooltip)."""
-    return f"{int(label[5:7])}月" if len(label) == 7 and label[4] == "-" else label
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _month(label: str, *, short: bool = False) -> str:
+    """2026-12 → 12月, or 12 where bars are narrow (the year shows in the tooltip)."""
+    if len(label) != 7 or label[4] != "-":
+        return label
+    return f"{int(label[5:7])}" + ("" if short else "月")

@@ -151,4 +151,4 @@ def test_months_are_beijing_calendar_months_and_the_charts_escape_their_labels()
     assert months[-1].start == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
     svg = str(svgcharts.bars("覆盖率<b>", ["2026-11", "2026-12"], [0.5, None]))
     assert svg.startswith("<svg") and "&lt;b&gt;" in svg and "<b>" not in svg
-    assert "11月" in svg and "50%" in svg and "—" in svg
+    assert ">11</text>" in svg and "2026-11" in svg and "50%" in svg and "—" in svg
