@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lawcam.web.routers.compliance import api, pages
+from lawcam.web.routers.compliance import api, exports, pages
 
 API = (api.router,)
-PAGES = (pages.router,)
+PAGES = (pages.router, exports.router)
