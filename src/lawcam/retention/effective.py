@@ -31,6 +31,9 @@ CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter 
 Among = Callable[[QueryableAttribute[Any]], ColumnElement[bool]]
 
 
+CaseRow = tuple[int, int, str, date | None, int]  # recording, case id, number, archived, years
+
+
 def _within(ids: Sequence[int]) -> Among:
     return lambda column: column.in_(ids)
 
@@ -101,15 +104,24 @@ def derive(session: Session, recording_ids: Iterable[int]) -> dict[int, Retentio
 
 def scan(session: Session, window: int = 20_000) -> Iterator[Retention]:
     """Every recording whose retention is more than its promise, in id windows: one read of
-    the extensions, the links and the holds of each window."""
+    the extensions, the direct links and the holds of each window. The links through
+    activities are read once, from the cases' side: an activity's links are many (nearly every
+    recording has one), the activities linked to a case few, and a window of the activities'
+    links would read them all (bench/retention.py)."""
     top = session.scalar(select(Recording.id).order_by(Recording.id.desc()).limit(1)) or 0
+    through: dict[int, list[CaseRow]] = defaultdict(list)
+    for row in session.execute(_through_activities(None)):
+        through[(row[0] - 1) // window].append(row)
     for low in range(1, top + 1, window):
-        yield from _derive(session, _between(low, low + window - 1), True).values()
+        rows = through.pop((low - 1) // window, [])
+        yield from _derive(session, _between(low, low + window - 1), True, rows).values()
 
 
-def _derive(session: Session, among: Among, only_more: bool = False) -> dict[int, Retention]:
+def _derive(
+    session: Session, among: Among, only_more: bool = False, through: list[CaseRow] | None = None
+) -> dict[int, Retention]:
     ledger = _ledger(session, among)
-    cases = _cases(session, among)
+    cases = _cases(session, among, through)
     holds = _holds(session, among)
     wanted = set(ledger) | set(cases) | set(holds)
     stmt = select(Recording.id, Recording.unit_id, Recording.retain_until)
@@ -154,13 +166,17 @@ def _ledger(session: Session, among: Among) -> dict[int, list[date]]:
     return found
 
 
-def _cases(session: Session, among: Among) -> dict[int, dict[int, CaseFact]]:
+def _cases(
+    session: Session, among: Among, through: list[CaseRow] | None
+) -> dict[int, dict[int, CaseFact]]:
     """Each recording's cases by id, in the order first met (linked directly and through an
-    activity: once)."""
+    activity: once). ``through``: the rows through activities, already read (``scan``)."""
     found: dict[int, dict[int, CaseFact]] = defaultdict(dict)
     facts: dict[int, CaseFact] = {}
-    for stmt in (_direct(among), _through_activities(among)):
-        for rid, case_id, number, archived_on, years in session.execute(stmt):
+    direct = session.execute(_direct(among))
+    indirect = session.execute(_through_activities(among)) if through is None else through
+    for rows in (direct, indirect):
+        for rid, case_id, number, archived_on, years in rows:
             fact = facts.get(case_id)
             if fact is None:
                 fact = facts[case_id] = CaseFact(case_id, number, archived_on, years)
@@ -185,19 +201,17 @@ def _direct(among: Among) -> Select[int, int, str, date | None, int]:
     return cast("Select[int, int, str, date | None, int]", stmt)  # IN / BETWEEN: never NULL
 
 
-def _through_activities(among: Among) -> Select[int, int, str, date | None, int]:
+def _through_activities(among: Among | None) -> Select[int, int, str, date | None, int]:
     """Every recording of a linked activity, as the activity's links stand now: a recording
-    attached to the activity after the case was linked serves the case too."""
-    return (
+    attached to the activity after the case was linked serves the case too (``among`` None:
+    of every linked activity)."""
+    stmt = (
         select(ActivityLink.recording_id, *_CASE_COLUMNS)
         .join(CaseLink, CaseLink.activity_id == ActivityLink.activity_id)
         .join(PenaltyCase, PenaltyCase.id == CaseLink.case_id)
-        .where(
-            among(ActivityLink.recording_id),
-            CaseLink.unlinked_at.is_(None),
-            ActivityLink.detached_at.is_(None),
-        )
+        .where(CaseLink.unlinked_at.is_(None), ActivityLink.detached_at.is_(None))
     )
+    return stmt if among is None else stmt.where(among(ActivityLink.recording_id))
 
 
 def _holds(session: Session, among: Among) -> dict[int, list[int]]:
