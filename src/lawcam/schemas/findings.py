@@ -4,6 +4,7 @@ and the review's requests. The CLI prints the same shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,7 +126,7 @@ class FindingOut(FindingBrief):
         cls,
         finding: Finding,
         people: dict[int, Person],
-        documents: list[tuple[Document, str]] = (),  # type: ignore[assignment]
+        documents: Sequence[tuple[Document, str]] = (),
     ) -> FindingOut:
         brief = FindingBrief.of(finding, people)
         rule, status = Rule(finding.rule), FindingStatus(finding.status)
