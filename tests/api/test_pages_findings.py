@@ -101,3 +101,35 @@ def test_bad_input_on_the_record_form_writes_nothing(
     assert nobody.status_code == 422 and "人员不存在" in nobody.text
     assert findings(database) == before
     assert "投诉" in wrong.text  # the form comes back as it was filled in
+
+
+def test_documents_added_on_the_page_a_bad_scan_keeps_no_statement_and_a_sweep_by_hand(
+    settings: Settings, database: Database, office: Office
+) -> None:
+    head, head_token = browser(settings, database, office.user("unit_head"))
+    officer, officer_token = browser(settings, database, office.user("officer"))
+    engineer, engineer_token = browser(settings, database, office.user("engineering"))
+    made = head.post("/findings/new", data={"csrf_token": head_token, "person": OFFICER_BADGE,
+                     "clause": "六", "summary": "信访反映"}, follow_redirects=False)  # fmt: skip
+    url = made.headers["location"]
+    added = head.post(f"{url}/documents", data={"csrf_token": head_token},
+                      files=[("attachment", ("信访件.pdf", PDF, "application/pdf"))],
+                      follow_redirects=False)  # fmt: skip
+    assert added.status_code == 303
+    page = officer.get(url).text
+    assert "信访件.pdf" in page and "证据材料" in page
+    link = page.split('href="/api/v1/findings/', 1)[1].split('"', 1)[0]
+    assert officer.get(f"/api/v1/findings/{link}").content == PDF  # the person concerned reads it
+    none = head.post(f"{url}/documents", data={"csrf_token": head_token})
+    assert none.status_code == 422 and "请选择要添加的材料" in none.text
+    bad = officer.post(f"{url}/statement", data={"csrf_token": officer_token, "text": "见附件"},
+                       files=[("attachment", ("说明.pdf", b"GIF89a", "application/pdf"))])  # fmt: skip
+    assert bad.status_code == 422 and "附件只能是" in bad.text
+    with database.read() as session:
+        finding = session.get(Finding, int(url.rsplit("/", 1)[-1]))
+        assert finding is not None and finding.statement_at is None  # nothing half-written
+    swept = engineer.post("/findings/sweep", data={"csrf_token": engineer_token},
+                          follow_redirects=False)  # fmt: skip
+    assert swept.status_code == 303
+    assert "巡检完成：新发现 0 条" in engineer.get("/findings").text
+    assert head.post("/findings/sweep", data={"csrf_token": head_token}).status_code == 403
