@@ -583,6 +583,10 @@ def seed_history(
 
     for moment, run in retention.steps(database, store, settings, days):
         story.at(moment, run)
+    from lawcam.demo import findings  # enforcement faults found and reviewed (第十八条)
+
+    for moment, run in findings.steps(database, store, settings, days):
+        story.at(moment, run)
     story.play()
     documents = [r.as_dict() for r in story.reports]
     evidence = {
@@ -595,6 +599,7 @@ def seed_history(
         "evidence": evidence,
         "activities": activities.summary(database, made),
         "access": access.summary(database),
+        "findings": findings.summary(database),
     }
 
 
