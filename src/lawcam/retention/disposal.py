@@ -48,6 +48,7 @@ def candidates(
     *, session: Session, actor: Actor, unit_id: int, today: date | None = None
 ) -> list[Retention]:
     """Recordings of the unit whose effective retention has passed (a read; the dry run)."""
+    actor.require(Action.DISPOSAL_PROPOSE)
     _check_unit(session, actor, unit_id, Action.DISPOSAL_PROPOSE)
     day = today or today_shanghai()
     stmt = (
@@ -112,6 +113,8 @@ def _chosen(
 ) -> list[Retention]:
     if ids is None:
         found = candidates(session=session, actor=actor, unit_id=unit_id, today=day)
+        pending = in_open_batches(session, [r.recording_id for r in found])
+        found = [r for r in found if r.recording_id not in pending]
         if not found:
             raise InvalidInput("该单位没有保存期限已届满、可以销毁的资料。", field="recording_ids")
         return found
@@ -120,7 +123,10 @@ def _chosen(
     if not wanted or len(wanted) > MAX_BATCH:
         raise InvalidInput(f"请指定 1 至 {MAX_BATCH} 条资料。", field="recording_ids")
     derived = derive(session, wanted)
-    problems = [_problem(session, rid, derived.get(rid), unit_id, day) for rid in wanted]
+    pending = in_open_batches(session, wanted)
+    problems = [
+        _problem(session, rid, derived.get(rid), unit_id, day, pending.get(rid)) for rid in wanted
+    ]
     refused = [p for p in problems if p]
     if refused:
         raise Conflict(
@@ -130,14 +136,43 @@ def _chosen(
 
 
 def _problem(
-    session: Session, rid: int, retention: Retention | None, unit_id: int, day: date
+    session: Session,
+    rid: int,
+    retention: Retention | None,
+    unit_id: int,
+    day: date,
+    batch: DisposalBatch | None,
 ) -> str | None:
     if retention is None or retention.unit_id != unit_id:
         return f"资料 #{rid} 不存在或不属于该单位"
     if queries.disposition_of(session, rid) is not None:
         return f"资料 #{rid} 已销毁"
+    if batch is not None:
+        return f"资料 #{rid} 已在销毁批次 #{batch.id} 中（{DisposalStatus(batch.status).label}）"
     kept = why_kept(retention, day)
     return None if kept is None else f"资料 #{rid}：{kept}"
+
+
+OPEN = (DisposalStatus.PROPOSED, DisposalStatus.HEAD_APPROVED, DisposalStatus.APPROVED)
+
+
+def in_open_batches(session: Session, recording_ids: Sequence[int]) -> dict[int, DisposalBatch]:
+    """The batch not yet decided against or run that already holds each recording: one
+    recording is proposed once at a time."""
+    found: dict[int, DisposalBatch] = {}
+    ids = list(recording_ids)
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(DisposalItem.recording_id, DisposalBatch)
+            .join(DisposalBatch, DisposalBatch.id == DisposalItem.batch_id)
+            .where(
+                DisposalItem.recording_id.in_(ids[start : start + 500]),
+                DisposalItem.outcome == "",
+                DisposalBatch.status.in_([str(s) for s in OPEN]),
+            )
+        )
+        found.update({rid: batch for rid, batch in session.execute(stmt)})
+    return found
 
 
 def approve(*, session: Session, actor: Actor, batch: DisposalBatch) -> None:

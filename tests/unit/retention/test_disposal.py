@@ -223,3 +223,14 @@ def test_an_original_put_back_after_its_disposal_is_named(scene: Scene, tmp_path
     path.write_bytes(kept)
     path.chmod(0o444)
     assert verify(scene) == [f"disposed_object_present recording:{rid}"]
+
+
+def test_a_recording_is_proposed_once_at_a_time(scene: Scene, tmp_path: Path) -> None:
+    old = scene.dock(tmp_path, count=2, at=LONG_AGO)
+    first = scene.propose([old[0]])
+    with pytest.raises(Conflict, match=f"已在销毁批次 #{first} 中"):
+        scene.propose([old[0]])
+    second = scene.propose()  # every candidate: the one already proposed is left out
+    with scene.database.read() as session:
+        batch = session.get(DisposalBatch, second)
+        assert batch is not None and [i.recording_id for i in batch.items] == [old[1]]

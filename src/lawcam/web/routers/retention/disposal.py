@@ -171,27 +171,12 @@ def _list_page(
             dry = _dry_run(session, actor, unit_id)
         except LawcamError as exc:
             context = {**form_error(exc), **context}
-    queued = _queued(batches)
+    queued = disposal.in_open_batches(session, [c.retention.recording_id for c in dry])
     chosen = [c.retention.recording_id for c in dry if c.retention.recording_id not in queued]
     context.setdefault("form", {"reason": "", "chosen": chosen})
     return render(request, "disposal.html", auth, batches=batches, waiting=waiting,
                   proposer=proposer, units=units, unit_id=unit_id, dry=dry, queued=queued,
                   **LABELS, **context)  # fmt: skip
-
-
-OPEN = (DisposalStatus.PROPOSED, DisposalStatus.HEAD_APPROVED, DisposalStatus.APPROVED)
-
-
-def _queued(batches: list[DisposalBatch]) -> dict[int, DisposalBatch]:
-    """Recordings already in a batch not yet decided or run: the dry run says so and leaves
-    them unticked (proposing one again would put it in two batches)."""
-    return {
-        item.recording_id: batch
-        for batch in batches
-        if batch.status in OPEN
-        for item in batch.items
-        if not item.outcome
-    }
 
 
 @pages.get("/disposal", response_class=HTMLResponse)
