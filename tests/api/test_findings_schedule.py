@@ -65,3 +65,37 @@ def test_no_schedule_when_switched_off(settings: Settings, database: Database) -
     settings.findings_sweep_minutes = 0
     with TestClient(create_app(settings, database)):
         assert _threads() == []
+
+
+def test_two_nodes_sweeping_at_once_find_each_cause_once(
+    settings: Settings,
+    database: Database,
+    office: Office,
+    console: Actor,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two servers' schedules fire together: each cause is found once (on PostgreSQL the second
+    sweep waits for the first's advisory lock and then finds nothing new; the unique key holds
+    whatever the order)."""
+    with database.unit_of_work() as session:
+        arrived = utcnow() - timedelta(days=3)
+        activities.add_activity(
+            session=session, actor=console, settings=settings,
+            data=activities.data_named(
+                session, unit="执法二处", officers=["T9001", "T9002"], kind=ActivityKind.INSPECTION,
+                place="双节点路 2 号", arrived_at=arrived, ended_at=arrived + timedelta(hours=1),
+            ),
+        )  # fmt: skip
+    settings.findings_sweep_minutes = 0
+    nodes = [create_app(settings, database), create_app(settings, database)]
+    made: list[int] = []
+    threads = [threading.Thread(target=lambda a=a: made.append(findings_sweeps.sweep_now(a)))
+               for a in nodes]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made) == [0, 2]  # one officer each: two findings, found once
+    assert not [r for r in caplog.records if r.name == "lawcam.findings"]  # neither failed
+    with database.read() as session:
+        assert len(session.scalars(select(Finding)).all()) == 2
