@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, null, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.access.types import AccessEvent
@@ -58,17 +58,55 @@ class Month:
 
 @dataclass
 class Rates:
+    """One month's rates of a unit (or of several, added up: ``combine``)."""
+
     month: str
     activities: int = 0
-    coverage: float | None = None
-    on_time: float | None = None
+    coverage_sum: float = 0.0  # the activities' coverage added up
+    recorded: int = 0  # activities with recordings
+    recorded_on_time: int = 0
     checkouts: int = 0
-    checks_passed: float | None = None
-    ratio_met: float | None = None
+    passed: int = 0
+    devices_counted: int | None = None  # towards the ratio (capped at the required), this month
+    devices_required: int | None = None
+
+    @property
+    def coverage(self) -> float | None:
+        return self.coverage_sum / self.activities if self.activities else None
+
+    @property
+    def on_time(self) -> float | None:
+        return self.recorded_on_time / self.recorded if self.recorded else None
+
+    @property
+    def checks_passed(self) -> float | None:
+        return self.passed / self.checkouts if self.checkouts else None
+
+    @property
+    def ratio_met(self) -> float | None:
+        if self.devices_required is None or self.devices_counted is None:
+            return None
+        return self.devices_counted / self.devices_required if self.devices_required else 1.0
 
     def value(self, name: str) -> float | None:
         found: float | None = getattr(self, name)
         return found
+
+
+def combine(month: str, parts: Sequence[Rates]) -> Rates:
+    """Several units' rates of one month as one (sums, so each activity weighs the same)."""
+    total = Rates(month)
+    for r in parts:
+        total.activities += r.activities
+        total.coverage_sum += r.coverage_sum
+        total.recorded += r.recorded
+        total.recorded_on_time += r.recorded_on_time
+        total.checkouts += r.checkouts
+        total.passed += r.passed
+        if r.devices_required is not None and r.devices_counted is not None:
+            total.devices_required = (total.devices_required or 0) + r.devices_required
+            total.devices_counted = (total.devices_counted or 0) + r.devices_counted
+    return total
 
 
 RATE_LABELS = {
@@ -170,39 +208,37 @@ def _in(column: Any, months: Sequence[Month]) -> ColumnElement[bool]:
 
 def unit_rates(
     session: Session, units: Collection[int] | None, months: Sequence[Month], now: datetime,
-    repair_days: int, *, by_unit: bool = False,
-) -> dict[tuple[int | None, int], Rates]:  # fmt: skip
-    """Rates keyed by (unit id, or None when not by unit; month index). ``units`` None: all."""
-    found: dict[tuple[int | None, int], Rates] = {}
+    repair_days: int,
+) -> dict[tuple[int, int], Rates]:  # fmt: skip
+    """Each unit's rates by (unit id, month index); ``units`` None: every unit. One aggregate
+    query for the activities, one for the checkouts, and the devices for the ratio."""
+    found: dict[tuple[int, int], Rates] = {}
 
-    def at(unit_id: int | None, index: int) -> Rates:
-        key = (unit_id if by_unit else None, index)
-        return found.setdefault(key, Rates(months[index].label))
+    def at(unit_id: int, index: int) -> Rates:
+        return found.setdefault((unit_id, index), Rates(months[index].label))
 
-    for unit_id, index, n, mean, recorded, on_time in _activity_rates(
-        session, units, months, by_unit
-    ):
+    for unit_id, index, n, covered, recorded, on_time in _activity_rates(session, units, months):
         rates = at(unit_id, index)
-        rates.activities, rates.coverage = int(n), float(mean or 0.0)
-        rates.on_time = int(on_time) / int(recorded) if recorded else None
-    for unit_id, index, n, passed in _checkout_rates(session, units, months, by_unit):
+        rates.activities, rates.coverage_sum = int(n), float(covered or 0.0)
+        rates.recorded, rates.recorded_on_time = int(recorded or 0), int(on_time or 0)
+    for unit_id, index, n, passed in _checkout_rates(session, units, months):
         rates = at(unit_id, index)
-        rates.checkouts, rates.checks_passed = int(n), int(passed) / int(n) if n else None
+        rates.checkouts, rates.passed = int(n), int(passed or 0)
     current = len(months) - 1
     if months[current].start <= now < months[current].end:
-        for unit_id, met in _ratio_met(session, units, now, repair_days, by_unit).items():
-            at(unit_id, current).ratio_met = met
+        for unit_id, (counted, required) in _ratio_met(session, units, now, repair_days).items():
+            rates = at(unit_id, current)
+            rates.devices_counted, rates.devices_required = counted, required
     return found
 
 
 def _activity_rates(
-    session: Session, units: Collection[int] | None, months: Sequence[Month], by_unit: bool
+    session: Session, units: Collection[int] | None, months: Sequence[Month]
 ) -> list[Any]:
     recorded = case((Activity.no_recording.is_(False), 1), else_=0)
     on_time = case(((Activity.no_recording.is_(False)) & (Activity.late_uploads == 0), 1), else_=0)
     rows = select(
-        (Activity.unit_id if by_unit else null()).label("unit"),
-        _bucket(Activity.arrived_at, months).label("m"),
+        Activity.unit_id.label("unit"), _bucket(Activity.arrived_at, months).label("m"),
         Activity.coverage.label("coverage"), recorded.label("recorded"), on_time.label("on_time"),
     ).where(_in(Activity.arrived_at, months))  # fmt: skip
     if units is not None:
@@ -210,18 +246,18 @@ def _activity_rates(
     inner = rows.subquery()
     return _grouped(
         session, inner,
-        func.count(), func.avg(inner.c.coverage), func.sum(inner.c.recorded),
+        func.count(), func.sum(inner.c.coverage), func.sum(inner.c.recorded),
         func.sum(inner.c.on_time),
     )  # fmt: skip
 
 
 def _checkout_rates(
-    session: Session, units: Collection[int] | None, months: Sequence[Month], by_unit: bool
+    session: Session, units: Collection[int] | None, months: Sequence[Month]
 ) -> list[Any]:
     passed = case((func.json_array_length(CustodyPeriod.check_failures) == 0, 1), else_=0)
     rows = (
         select(
-            (Device.unit_id if by_unit else null()).label("unit"),
+            Device.unit_id.label("unit"),
             _bucket(CustodyPeriod.issued_at, months).label("m"),
             passed.label("passed"),
         )
@@ -242,9 +278,8 @@ def _grouped(session: Session, inner: Any, *aggregates: Any) -> list[Any]:
 
 
 def _ratio_met(
-    session: Session, units: Collection[int] | None, now: datetime, repair_days: int,
-    by_unit: bool,
-) -> dict[int | None, float | None]:  # fmt: skip
+    session: Session, units: Collection[int] | None, now: datetime, repair_days: int
+) -> dict[int, tuple[int, int]]:
     """Devices counted over devices required (第六条), as the ratio report counts them; the
     devices are few (hundreds), unlike activities and recordings."""
     unit_stmt = select(Unit).where(Unit.is_active.is_(True))
@@ -267,21 +302,25 @@ def _ratio_met(
     for device in devices:
         if counts_for_ratio(device, now, repair_days):
             counted[device.unit_id] = counted.get(device.unit_id, 0) + 1
-    sums: dict[int | None, list[int]] = {}
+    found: dict[int, tuple[int, int]] = {}
     for unit in chosen:
         required = required_devices(unit.unit_class, int(officers.get(unit.id, 0)), unit.target)
-        if required is None:
-            continue
-        key = unit.id if by_unit else None
-        pair = sums.setdefault(key, [0, 0])
-        pair[0] += min(counted.get(unit.id, 0), required)
-        pair[1] += required
-    return {k: (c / r if r else 1.0) for k, (c, r) in sums.items()}
+        if required is not None:  # a unit with no class or target: no ratio to meet
+            found[unit.id] = (min(counted.get(unit.id, 0), required), required)
+    return found
 
 
-def series(found: dict[tuple[int | None, int], Rates], months: Sequence[Month], unit: int | None)\
-        -> list[Rates]:  # fmt: skip
-    return [found.get((unit, i)) or Rates(m.label) for i, m in enumerate(months)]
+def series(
+    found: dict[tuple[int, int], Rates], months: Sequence[Month], units: Collection[int] | None
+) -> list[Rates]:
+    """Month by month, the units' rates added up (``units`` None: all found)."""
+    return [
+        combine(
+            m.label,
+            [r for (u, i), r in found.items() if i == index and (units is None or u in units)],
+        )
+        for index, m in enumerate(months)
+    ]
 
 
 # Boards ---------------------------------------------------------------------------------------
@@ -369,11 +408,14 @@ def office_board(*, session: Session, actor: Actor, now: datetime, repair_days: 
         return OfficeBoard()
     months = months_to(now)
     units = list(session.scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.id)))
-    two = months[-2:]
-    per_unit = unit_rates(session, None, two, now, repair_days, by_unit=True)
-    rows = [UnitRow(u.id, u.name, *reversed(series(per_unit, two, u.id))) for u in units]
-    trend = series(unit_rates(session, None, months, now, repair_days), months, None)
-    return OfficeBoard(rows, trend)
+    found = unit_rates(session, None, months, now, repair_days)  # one pass for both
+    this, last = len(months) - 1, len(months) - 2
+
+    def of(unit_id: int, index: int) -> Rates:
+        return found.get((unit_id, index)) or Rates(months[index].label)
+
+    rows = [UnitRow(u.id, u.name, of(u.id, this), of(u.id, last)) for u in units]
+    return OfficeBoard(rows, series(found, months, None))
 
 
 def audit_board(*, session: Session, actor: Actor, now: datetime) -> AuditBoard:
