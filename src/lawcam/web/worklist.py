@@ -23,6 +23,7 @@ from lawcam.custody.types import FaultStatus
 from lawcam.equipment import worklist as equipment
 from lawcam.evidence import worklist as evidence
 from lawcam.org import worklist as org
+from lawcam.retention import worklist as retention
 from lawcam.timeutil import SHANGHAI, local, shanghai_day_start
 
 # How far back an officer's returned custody periods are looked at for recordings not yet
@@ -212,6 +213,26 @@ def _findings_to_decide(c: Context) -> Count:
     return Count("待我决定的执法过错", n, "/findings#waiting", alert=True)
 
 
+def _unlinks(c: Context) -> Count:
+    n = retention.unlinks_to_approve(c.session, c.actor)
+    return Count("待我批准解除的案件关联", n, "/cases", alert=True)
+
+
+def _hold_releases(c: Context) -> Count:
+    n = retention.hold_releases_to_approve(c.session, c.actor)
+    return Count("待我批准解除的保全", n, "/holds", alert=True)
+
+
+def _batches_to_approve(c: Context) -> Count:
+    n = retention.batches_to_approve(c.session, c.actor)
+    return Count("待我审批的销毁批次", n, "/disposal", alert=True)
+
+
+def _batches_to_run(c: Context) -> Count:
+    n = retention.batches_to_run(c.session, c.actor)
+    return Count("已批准待执行的销毁批次", n, "/disposal", alert=True)
+
+
 WORK: dict[str, Callable[[Context], Count]] = {
     "holding": _holding,
     "awaiting_upload": _awaiting,
@@ -237,4 +258,8 @@ WORK: dict[str, Callable[[Context], Count]] = {
     "samples_to_review": _samples_to_review,
     "my_findings": _my_findings,
     "findings_to_decide": _findings_to_decide,
+    "unlinks_to_approve": _unlinks,
+    "hold_releases_to_approve": _hold_releases,
+    "batches_to_approve": _batches_to_approve,
+    "batches_to_run": _batches_to_run,
 }
