@@ -93,7 +93,7 @@ class Action(StrEnum):
     # 第十三条 (R13.1): draw recordings at random for conduct review and record the results;
     # the content is seen only under the review grant the draw gives.
     SAMPLE_DRAW = "sample:draw"
-    # 第十四条第三款 (R14.3): penalty cases and the recordings and activities that serve them;
+    # 第十四条第（三）项 (R14.3): penalty cases and the recordings and activities that serve them;
     # unlinking before archiving needs the unit head's approval.
     CASE_VIEW = "case:view"
     CASE_MANAGE = "case:manage"

@@ -1,4 +1,4 @@
-"""The penalty-case API (第十四条第三款, R14.3): register a case, find it by its number (Chinese,
+"""The penalty-case API (第十四条第（三）项, R14.3): register a case, find it by its number (Chinese,
 〔〕, even a slash) in the URL, link a recording and an activity, record its dates, change its
 term, archive it; unlink asked and approved by the unit head. Bad input — a recording out of
 scope, an archive date before the opening, a term not in the list, unlinking after archiving,

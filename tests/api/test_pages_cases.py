@@ -1,4 +1,4 @@
-"""The pages of penalty cases and holds (第十四条第三款, R14.3): the case list and its register
+"""The pages of penalty cases and holds (第十四条第（三）项, R14.3): the case list and its register
 form, a case's page (facts, dates, term, archive, links with their recordings' effective
 retention, unlinking asked and approved), the 关联案件 section of the recording and activity
 pages, and the 保全 page. A refusal shows the form again with the Chinese message and what was

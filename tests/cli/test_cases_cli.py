@@ -1,4 +1,4 @@
-"""``lawcam case`` (第十四条第三款, R14.3) and ``recording show``'s effective ``retain_until`` (the
+"""``lawcam case`` (第十四条第（三）项, R14.3) and ``recording show``'s effective ``retain_until`` (the
 wave-2 contract of DESIGN.md): a case registered, a recording and an activity linked, its dates
 and archive recorded; the linked recordings held while the case is open (null), then kept for
 the archive date + the term, 永久 for ever; unlinking asked with a reason and approved by the

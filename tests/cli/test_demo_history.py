@@ -204,7 +204,7 @@ def test_every_state_of_access_by_approval_is_present(demo: tuple[Cli, str]) -> 
 @pytest.mark.req("R14.2")
 @pytest.mark.req("R15.1")
 def test_every_state_of_cases_holds_and_disposal_is_present(demo: tuple[Cli, str]) -> None:
-    """第十四条第二款、第三款 in the demo: an open case with its activity and recordings (one
+    """第十四条第（二）项、第（三）项 in the demo: an open case with its activity and recordings (one
     unlink waiting on the unit head), cases archived for 30 years and 永久 keeping their
     recordings, a hold and one whose release waits, and disposal batches run, approved (to run)
     and waiting on engineering supervision — each as the demo logins find it."""

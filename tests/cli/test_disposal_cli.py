@@ -1,4 +1,4 @@
-"""``lawcam hold``, ``lawcam disposal`` and ``lawcam retention`` (第十四条第二款, R14.3, R14.2):
+"""``lawcam hold``, ``lawcam disposal`` and ``lawcam retention`` (第十四条第（二）项, R14.3, R14.2):
 recordings docked in 2023 are past their two years; one held, one in an open case stay. The
 dry run shows exactly what would go and writes nothing; the unit's device administrator
 proposes, the unit head and then engineering supervision approve (never the proposer, never

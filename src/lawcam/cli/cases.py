@@ -1,5 +1,5 @@
 """``lawcam case …``: administrative penalty cases (行政处罚案件) and the material that serves them
-(第十四条第三款, R14.3) — register a case, link recordings and activities with a reason, record
+(第十四条第（三）项, R14.3) — register a case, link recordings and activities with a reason, record
 its dates, change its term, archive it; unlinking only before archiving, asked with a reason
 and approved by the unit head. ``--by`` names the person acting; without it the console acts
 (it registers cases, links material and records dates, but approves nothing). ``--json``
@@ -37,7 +37,7 @@ from lawcam.timeutil import parse_day, today_shanghai
 
 app = typer.Typer(
     help="行政处罚案件：登记案件，关联音像资料和执法活动，记录决定、结案、归档日期；"
-    "作为证据的资料随案卷保存期限保存（第十四条第三款）。",
+    "作为证据的资料随案卷保存期限保存（第十四条第（三）项）。",
     no_args_is_help=True,
 )
 

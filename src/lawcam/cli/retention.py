@@ -1,5 +1,5 @@
 """``lawcam hold``, ``lawcam disposal`` and ``lawcam retention``: legal holds (保全), disposal
-after retention (第十四条第二款, R14.2, R15.1) and the effective retention kept for the reports.
+after retention (第十四条第（二）项, R14.2, R15.1) and the effective retention kept for the reports.
 
 Holds and disposal are acts of a person (``--by``): the console neither holds nor disposes. A
 disposal batch is proposed by the unit's device administrator, approved by the unit head and

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from lawcam.access.models import SampleItem
@@ -88,7 +88,7 @@ def due(session: Session, since: Limits, now: Limits) -> set[int]:
         Activity.ended_at >= since.now - timedelta(days=since.explain_days),
         Activity.ended_at < now.now - timedelta(days=now.explain_days),
     )
-    return set(session.scalars(deadline)) | set(session.scalars(explain))
+    return set(session.scalars(union_all(deadline, explain)))
 
 
 def restricted(session: Session, limits: Limits, found: Touched, due_ids: set[int]) -> Limits:

@@ -70,7 +70,8 @@ def sweep(
     actor.require(Action.FINDING_SWEEP)
     _one_at_a_time(session)
     # Read before the checks: an entry committed while they run is read again next time.
-    through = int(session.scalar(select(func.max(AuditEvent.seq))) or -1)
+    last = session.scalar(select(func.max(AuditEvent.seq)))
+    through = -1 if last is None else int(last)
     run = limits if full or limits.restricted else _incremental(session, limits, checks, through)
     seen = _collect(session, run, checks, progress)
     known = _known(session, run, seen)

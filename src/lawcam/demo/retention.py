@@ -1,4 +1,4 @@
-"""Penalty cases, legal holds and disposal in the demo (第十四条第二款、第三款, 第十五条), played
+"""Penalty cases, legal holds and disposal in the demo (第十四条第（二）项、第（三）项, 第十五条), played
 through ``lawcam.retention``'s services at their moments, like the other stories:
 
 - cards of the centre's older recorder docked years ago (``clock_at`` in 2024 and 2025: their

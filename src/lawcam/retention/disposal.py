@@ -1,4 +1,4 @@
-"""Disposal after retention (第十四条第二款, R14.2, R15.1): never automatic, never early.
+"""Disposal after retention (第十四条第（二）项, R14.2, R15.1): never automatic, never early.
 
 A unit's device administrator proposes a batch of recordings whose effective retention has
 passed, in no open case and under no hold (a dry run shows exactly which, and the same words say

@@ -1,4 +1,4 @@
-"""Penalty cases and their material (第十四条第三款, R14.3): register a case, link recordings and
+"""Penalty cases and their material (第十四条第（三）项, R14.3): register a case, link recordings and
 activities with a reason, record its dates, archive it; unlinking only before archiving, asked
 with a reason and approved by the unit head. Every change is audited in the caller's
 transaction, and every change that touches retention is enforced on the store before the

@@ -1,4 +1,4 @@
-"""API shapes for disposal after retention (第十四条第二款) and the retention report."""
+"""API shapes for disposal after retention (第十四条第（二）项) and the retention report."""
 
 from __future__ import annotations
 

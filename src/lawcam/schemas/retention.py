@@ -1,4 +1,4 @@
-"""API shapes for penalty cases (案件) and legal holds (保全) (第十四条第三款, R14.3). A recording's
+"""API shapes for penalty cases (案件) and legal holds (保全) (第十四条第（三）项, R14.3). A recording's
 effective ``retain_until`` is null while it is kept without end (an open or unarchived case, a
 永久 case, a hold)."""
 

@@ -1,4 +1,4 @@
-"""Penalty cases and effective retention (第十四条第三款, R14.3; R14.2, R15.1): a linked recording
+"""Penalty cases and effective retention (第十四条第（三）项, R14.3; R14.2, R15.1): a linked recording
 is held while its case is open, kept for the archive date + the term once archived (永久: for
 ever), unlinking needs the unit head's approval and only before archiving, holds keep beyond any
 date; every path that touches retention leaves it no shorter than was promised. On SQLite and

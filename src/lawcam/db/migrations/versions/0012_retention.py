@@ -4,7 +4,7 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07
 
-第十四条第二款、第三款 (R14.2, R14.3), 第十五条 (R15.1): a case links recordings and activities;
+第十四条第（二）项、第（三）项 (R14.2, R14.3), 第十五条 (R15.1): a case links recordings and activities;
 a hold keeps a recording beyond any date; ``retention_state`` keeps the effective retention of
 recordings whose retention is more than the ingest promise; a disposal batch is proposed and
 approved twice; a disposition (tombstone) is written once, and the database refuses to change it.

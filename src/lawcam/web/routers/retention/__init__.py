@@ -1,4 +1,4 @@
-"""Retention's web room (第十四条第二款、第三款): penalty cases and their material, legal holds,
+"""Retention's web room (第十四条第（二）项、第（三）项): penalty cases and their material, legal holds,
 disposal batches, and the reports of what expires and what storage holds."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Penalty cases (案件, 第十四条第三款): the JSON API and the Chinese pages — the list and the
+"""Penalty cases (案件, 第十四条第（三）项): the JSON API and the Chinese pages — the list and the
 register form, a case's page with its dates, term, archive, linked activities and recordings
 with their effective retention, unlinking (asked, then approved by the unit head), and the link
 form the recording and activity pages post to. Thin: parse → domain → render.

@@ -1,4 +1,4 @@
-"""Disposal after retention (第十四条第二款, R14.2): the JSON API and the Chinese pages — the dry
+"""Disposal after retention (第十四条第（二）项, R14.2): the JSON API and the Chinese pages — the dry
 run of a unit and the proposal form, the batches (those waiting for me first), one batch with
 its items, approvals and outcomes. Thin: parse → domain → shape or render.
 
