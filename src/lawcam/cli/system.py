@@ -179,7 +179,7 @@ def demo(
                 logins = seed(session=session, actor=console, settings=settings)
             else:
                 logins = demo_logins(session=session, actor=console)
-        evidence = activities = access = None
+        evidence = activities = access = kept = faults = None
         if seeded:  # after the seed commits: ingest runs one transaction per file
             store = open_store(settings.resolved_storage_url)
             history = seed_history(
@@ -188,6 +188,8 @@ def demo(
             evidence = history["evidence"]
             activities = history["activities"]  # evening inspections: each state of 第十条
             access = history["access"]  # requests in each state of 第十五条
+            kept = history["retention"]  # cases, holds and disposal (第十四条)
+            faults = history["findings"]  # findings of every rule, in each review state
             # The web workstation, now: one browser upload done, one left half sent (上传资料).
             seed_web_uploads(database=database, store=store, settings=settings)
             with database.unit_of_work() as session:  # the auditor's page opens on a signed head
@@ -210,6 +212,8 @@ def demo(
                     "evidence": evidence,
                     "activities": activities,
                     "access": access,
+                    "retention": kept,
+                    "findings": faults,
                     "logins": [
                         {
                             "username": x.username,
@@ -250,6 +254,22 @@ def demo(
                 say(
                     f"  执法规范抽查：{access['samples']} 次，抽取 {access['sampled']} 条，"
                     f"已评查 {access['reviewed']} 条（第十三条）"
+                )
+            if kept:
+                say(
+                    f"  案件与保存期限：案件 {kept['cases']} 件（已归档 {kept['archived']}），"
+                    f"保全 {kept['holds']} 项（待批准解除 {kept['release_asked']}），"
+                    f"销毁批次 {kept['batches']} 个（已执行 {kept['batches_done']}，"
+                    f"待执行 {kept['batches_approved']}；第十四条第（二）项、第（三）项）"
+                )
+            if faults:
+                statuses = faults["statuses"]
+                say(
+                    f"  执法过错：{sum(statuses.values())} 项，涵盖 "
+                    f"{sum(1 for n in faults['rules'].values() if n)} 种规则（待核实 "
+                    f"{statuses['pending']}，已认定 {statuses['confirmed']}，不予认定 "
+                    f"{statuses['dismissed']}，复核改变 {statuses['overturned']}，已纠正 "
+                    f"{statuses['cured']}；第十八条）"
                 )
             table(
                 "演示账号",

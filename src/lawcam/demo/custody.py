@@ -599,6 +599,7 @@ def seed_history(
         "evidence": evidence,
         "activities": activities.summary(database, made),
         "access": access.summary(database),
+        "retention": retention.summary(database),
         "findings": findings.summary(database),
     }
 
