@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from reportlab.lib.colors import Color, black
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from lawcam.timeutil import local, utcnow
 
 LISTED = 500  # findings listed one by one; the counts cover all
 INDENT = MARGIN + 14
+GREY = Color(0.35, 0.35, 0.35)
 
 
 def compliance_month_pdf(
@@ -65,6 +67,18 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+def _table(sheet: _Sheet, rows: list[list[str]], xs: list[float], size: float = 9) -> None:
+    """Rows of cells at fixed offsets from the margin (points); the first (the heads) in grey."""
+    for index, cells in enumerate(rows):
+        sheet.room(size * 1.6)
+        sheet.y -= size * 1.5
+        sheet.canvas.setFillColor(GREY if index == 0 else black)
+        sheet.canvas.setFont(sheet.font, size)
+        for x, cell in zip(xs, cells, strict=True):
+            sheet.canvas.drawString(MARGIN + x, sheet.y, cell)
+    sheet.canvas.setFillColor(black)
+
+
 def _month_text(month: Month) -> str:
     return f"{month.label[:4]} 年 {int(month.label[5:])} 月"
 
@@ -79,13 +93,13 @@ def _rates(sheet: _Sheet, rates: list[Rates]) -> None:
     sheet.row("配备达标率", f"{percent(this.ratio_met)}（计入设备数与应配台数之比，仅有当月值）")
     sheet.gap()
     sheet.text("二、近 12 个月", 12)
-    sheet.text("月份　　　活动　覆盖率　按时上传　领用检查　配备达标", 9)
-    for r in reversed(rates):
-        sheet.text(
-            f"{r.month}　{r.activities:>6}　{percent(r.coverage):>6}　{percent(r.on_time):>8}"
-            f"　{percent(r.checks_passed):>8}　{percent(r.ratio_met):>8}",
-            9,
-        )
+    rows = [["月份", "执法活动", "录像覆盖率", "按时上传率", "领用检查通过率", "配备达标率"]]
+    rows += [
+        [r.month, str(r.activities), percent(r.coverage), percent(r.on_time),
+         percent(r.checks_passed), percent(r.ratio_met)]
+        for r in reversed(rates)
+    ]  # fmt: skip
+    _table(sheet, rows, [0, 60, 120, 190, 260, 350])
     sheet.gap()
 
 
@@ -95,9 +109,12 @@ def _counts(sheet: _Sheet, findings: list[Finding]) -> None:
     for f in findings:
         row = by_rule.setdefault(f.rule, {})
         row[f.status] = row.get(f.status, 0) + 1
+    rows = [["过错类型", "件数", "其中"]]
     for rule, statuses in sorted(by_rule.items()):
         parts = "，".join(f"{FindingStatus(s).label} {n}" for s, n in sorted(statuses.items()))
-        sheet.row(Rule(rule).label, f"{sum(statuses.values())} 件（{parts}）")
+        rows.append([Rule(rule).label, str(sum(statuses.values())), parts])
+    if by_rule:
+        _table(sheet, rows, [0, 120, 160], size=10)
     if not findings:
         sheet.text("本月未发现执法过错。", 10)
     sheet.gap()
