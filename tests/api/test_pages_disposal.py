@@ -105,6 +105,12 @@ def test_propose_approve_twice_and_run_on_the_pages(
         assert scene.recording(rid).sha256[:16] in done
     assert f'action="/disposal/{batch_id}/run"' not in done
     assert rows(admin.get("/disposal").text, "data-recording") == old[2:]
+    gone = admin.get(f"/recordings/{old[0]}").text  # its page says so and offers nothing more
+    assert 'id="disposed"' in gone and f"销毁批次 #{batch_id}" in gone and "已销毁" in gone
+    assert "/access?recording=" not in gone and "保全本资料" not in gone
+    assert 'action="/case-links"' not in gone
+    kept = admin.get(f"/recordings/{old[2]}").text
+    assert 'id="disposed"' not in kept and "保全本资料" in kept
 
 
 def test_bad_input_gives_the_form_again_in_chinese_and_changes_nothing(

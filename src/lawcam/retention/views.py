@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lawcam.activities.models import ActivityLink
 from lawcam.authz import Action, Actor
+from lawcam.evidence.models import Disposition
 from lawcam.retention import queries
 from lawcam.retention.effective import Retention, derive
 from lawcam.retention.models import CaseLink, LegalHold, PenaltyCase
@@ -69,6 +70,7 @@ class RecordingRetention:
     retention: Retention
     cases: list[Served]
     holds: list[LegalHold]
+    disposition: Disposition | None = None  # the tombstone, once its original was disposed of
 
 
 def recording_retention(session: Session, actor: Actor, recording_id: int) -> RecordingRetention:
@@ -86,7 +88,10 @@ def recording_retention(session: Session, actor: Actor, recording_id: int) -> Re
         .order_by(PenaltyCase.id)
     )
     served = _rows(session, direct) + _rows(session, through)
-    return RecordingRetention(retention, served, _holds(session, actor, [recording_id]))
+    holds = _holds(session, actor, [recording_id])
+    return RecordingRetention(
+        retention, served, holds, queries.disposition_of(session, recording_id)
+    )
 
 
 def activity_cases(session: Session, activity_id: int) -> list[Served]:
