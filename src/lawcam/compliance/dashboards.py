@@ -179,7 +179,7 @@ def months_to(now: datetime, count: int = MONTHS) -> list[Month]:
 
 
 def month_of(text: str) -> Month:
-    """``YYYY-MM`` as a Month; InvalidInput-free: a bad text is NotFound (it names no report)."""
+    """``YYYY-MM`` as a Month; a bad text is NotFound (the address names no report)."""
     try:
         first = datetime.strptime(text, "%Y-%m").date()
     except ValueError as error:
@@ -385,6 +385,8 @@ def unit_board(
         Finding.unit_id.in_(scope) & (Finding.status == str(FindingStatus.PENDING))
         & visible(session, actor)
     )  # fmt: skip
+    if actor.person_id is not None:  # nobody decides a finding about themselves
+        pending = pending & (Finding.person_id.is_(None) | (Finding.person_id != actor.person_id))
     heard = Finding.statement_at.is_not(None) | (Finding.statement_due < now)
     heard = heard | Finding.statement_due.is_(None)
     row = session.execute(

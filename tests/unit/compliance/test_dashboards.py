@@ -20,6 +20,7 @@ from lawcam.authz import Actor, Role
 from lawcam.compliance import dashboards
 from lawcam.compliance import service as compliance
 from lawcam.compliance.dashboards import Rates, months_to
+from lawcam.compliance.service import ManualFinding
 from lawcam.config import Settings
 from lawcam.custody import service as custody
 from lawcam.custody.types import CheckLimits, CheckoutIn, Condition, PreUseCheck
@@ -132,6 +133,15 @@ def test_nobody_sees_another_boards_numbers(
         label="一处负责人", source="web", person_id=office.people["unit_head"],
         unit_id=office.units["执法一处"], roles=frozenset({Role.UNIT_HEAD}),
     )  # fmt: skip
+    engineering = Actor(
+        label="工程监管", source="web", person_id=office.people["engineering"],
+        unit_id=office.units["工程监管处"], roles=frozenset({Role.ENGINEERING}),
+    )  # fmt: skip
+    with database.unit_of_work() as session:  # about 执法一处's head: not theirs to decide
+        compliance.record_manual(
+            session=session, actor=engineering, statement_days=0,
+            data=ManualFinding(office.people["unit_head"], "二", "投诉：执法时态度粗暴"),
+        )  # fmt: skip
     with database.read() as session:
         head = dashboards.unit_board(session=session, actor=stranger, now=now, repair_days=30)
         assert head.waiting == 0 and all(r.activities == 0 for r in head.months)
