@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -66,6 +67,15 @@ class Candidate:
     person_id: int | None = None
     unit_id: int | None = None
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # The summary and evidence, written only when the candidate is stored: a full sweep sees
+    # tens of thousands it already knows, and their dates cost more to write than to read.
+    describe: Describe | None = None
+
+    def described(self) -> Candidate:
+        if self.describe is not None:
+            self.summary, self.evidence = self.describe()
+            self.describe = None
+        return self
 
     @property
     def key(self) -> str:
@@ -74,6 +84,8 @@ class Candidate:
 
 
 Check = Callable[[Session, Limits], Iterator[Candidate]]
+Described = tuple[str, list[dict[str, Any]]]  # a summary and the evidence
+Describe = Callable[[], Described]
 S = TypeVar("S")  # a Select
 
 
@@ -101,6 +113,29 @@ def _activity_evidence(activity_id: int, place: str, arrived_at: datetime) -> di
     }
 
 
+def _about_activity(said: str, aid: int, place: str, arrived: datetime) -> Described:
+    return said, [_activity_evidence(aid, place, arrived)]
+
+
+def _about_gap(
+    days: int, seq: int, start: datetime, end: datetime, aid: int, place: str, arrived: datetime
+) -> Described:
+    said = (
+        f"执法活动 #{aid} 的第 {seq} 处中断（{local(start)} 起 "
+        f"{round((end - start).total_seconds())} 秒）超过 {days} 天仍未说明。"
+    )
+    return said, [_activity_evidence(aid, place, arrived)]
+
+
+def _about_late(
+    rid: int, ingested: datetime, deadline: datetime, aid: int, place: str, arrived: datetime
+) -> Described:
+    hours = round((ingested - deadline).total_seconds() / 3600, 1)
+    said = f"资料 #{rid} 于 {local(ingested)} 上传，超过执法活动 #{aid} 的上传期限 {hours} 小时。"
+    evidence = [{"kind": "recording", "id": rid, "label": f"资料 #{rid}"}]
+    return said, [*evidence, _activity_evidence(aid, place, arrived)]
+
+
 def _with_officers(stmt: Any) -> Any:
     """Each activity row once per officer (none: no row), in a stable order."""
     return (
@@ -122,10 +157,10 @@ def _check_no_recording(session: Session, limits: Limits) -> Iterator[Candidate]
         for aid, place, arrived, unit_id, person_id in session.execute(
             _with_officers(within(stmt, Activity.id, chunk))
         ):
+            said = f"执法活动 #{aid}（{place}）上传期限已过，没有任何录音录像。"
             yield Candidate(
-                Rule.NO_RECORDING, "activity", str(aid),
-                f"执法活动 #{aid}（{place}）上传期限已过，没有任何录音录像。",
-                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
+                Rule.NO_RECORDING, "activity", str(aid), "", person_id, unit_id,
+                describe=partial(_about_activity, said, aid, place, arrived),
             )  # fmt: skip
 
 
@@ -155,10 +190,9 @@ def _check_interruption_unexplained(session: Session, limits: Limits) -> Iterato
             if person_id is None:
                 continue
             yield Candidate(
-                Rule.INTERRUPTION_UNEXPLAINED, "interruption", f"{aid}-{seq}",
-                f"执法活动 #{aid} 的第 {seq} 处中断（{local(start)} 起 "
-                f"{round((end - start).total_seconds())} 秒）超过 {limits.explain_days} 天仍未说明。",
-                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
+                Rule.INTERRUPTION_UNEXPLAINED, "interruption", f"{aid}-{seq}", "",
+                person_id, unit_id,
+                describe=partial(_about_gap, limits.explain_days, seq, start, end, aid, place, arrived),
             )  # fmt: skip
 
 
@@ -180,13 +214,9 @@ def _check_late_upload(session: Session, limits: Limits) -> Iterator[Candidate]:
         for rid, ingested, officer_id, unit_id, deadline, aid, place, arrived in session.execute(
             within(stmt, ActivityLink.recording_id, chunk)
         ):
-            hours = round((ingested - deadline).total_seconds() / 3600, 1)
             yield Candidate(
-                Rule.LATE_UPLOAD, "recording", str(rid),
-                f"资料 #{rid} 于 {local(ingested)} 上传，超过执法活动 #{aid} 的上传期限 {hours} 小时。",
-                officer_id, unit_id,
-                [{"kind": "recording", "id": rid, "label": f"资料 #{rid}"},
-                 _activity_evidence(aid, place, arrived)],
+                Rule.LATE_UPLOAD, "recording", str(rid), "", officer_id, unit_id,
+                describe=partial(_about_late, rid, ingested, deadline, aid, place, arrived),
             )  # fmt: skip
 
 
@@ -197,10 +227,10 @@ def _check_not_announced(session: Session, limits: Limits) -> Iterator[Candidate
         for aid, place, arrived, unit_id, person_id in session.execute(
             _with_officers(within(stmt, Activity.id, chunk))
         ):
+            said = f"执法活动 #{aid}（{place}）录音录像时未告知当事人。"
             yield Candidate(
-                Rule.NOT_ANNOUNCED, "activity", str(aid),
-                f"执法活动 #{aid}（{place}）录音录像时未告知当事人。",
-                person_id, unit_id, [_activity_evidence(aid, place, arrived)],
+                Rule.NOT_ANNOUNCED, "activity", str(aid), "", person_id, unit_id,
+                describe=partial(_about_activity, said, aid, place, arrived),
             )  # fmt: skip
 
 

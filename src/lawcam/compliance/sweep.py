@@ -178,7 +178,7 @@ def _store_all(
     """Candidates stored as findings in one INSERT (a first sweep stores thousands), then
     each audited."""
     now = utcnow()
-    made = [_finding(actor, c, due, now) for c in candidates]
+    made = [_finding(actor, c.described(), due, now) for c in candidates]
     session.add_all(made)
     session.flush()
     for finding in made:
