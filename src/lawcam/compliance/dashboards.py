@@ -1,6 +1,6 @@
 """What each role's home page shows of compliance (第十八条、第十三条): read-only and bounded.
 
-Every rate is counted by the database (GROUP BY a month bucket over an indexed time range), never
+Every rate is counted by the database (per month, GROUP BY unit over an indexed time range), never
 row by row in Python, so a dashboard costs a few aggregate queries whatever the size of the
 office. Months are calendar months in Beijing time.
 
@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam.access.types import AccessEvent
@@ -192,17 +192,6 @@ def _month_add(first: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _bucket(column: Any, months: Sequence[Month]) -> ColumnElement[Any]:
-    """The index of the month a time falls in: portable SQL (no date functions), and the
-    range filter beside it keeps the time index usable."""
-    return case(*((column < m.end, i) for i, m in enumerate(months)), else_=None)
-
-
-def _in(column: Any, months: Sequence[Month]) -> ColumnElement[bool]:
-    within: ColumnElement[bool] = (column >= months[0].start) & (column < months[-1].end)
-    return within
-
-
 # Rates ----------------------------------------------------------------------------------------
 
 
@@ -237,44 +226,36 @@ def _activity_rates(
 ) -> list[Any]:
     recorded = case((Activity.no_recording.is_(False), 1), else_=0)
     on_time = case(((Activity.no_recording.is_(False)) & (Activity.late_uploads == 0), 1), else_=0)
-    rows = select(
-        Activity.unit_id.label("unit"), _bucket(Activity.arrived_at, months).label("m"),
-        Activity.coverage.label("coverage"), recorded.label("recorded"), on_time.label("on_time"),
-    ).where(_in(Activity.arrived_at, months))  # fmt: skip
-    if units is not None:
-        rows = rows.where(Activity.unit_id.in_(list(units)))
-    inner = rows.subquery()
-    return _grouped(
-        session, inner,
-        func.count(), func.sum(inner.c.coverage), func.sum(inner.c.recorded),
-        func.sum(inner.c.on_time),
+    stmt = select(
+        Activity.unit_id, func.count(Activity.id), func.sum(Activity.coverage),
+        func.sum(recorded), func.sum(on_time),
     )  # fmt: skip
+    if units is not None:
+        stmt = stmt.where(Activity.unit_id.in_(list(units)))
+    return _monthly(session, stmt, Activity.arrived_at, Activity.unit_id, months)
 
 
 def _checkout_rates(
     session: Session, units: Collection[int] | None, months: Sequence[Month]
 ) -> list[Any]:
     passed = case((func.json_array_length(CustodyPeriod.check_failures) == 0, 1), else_=0)
-    rows = (
-        select(
-            Device.unit_id.label("unit"),
-            _bucket(CustodyPeriod.issued_at, months).label("m"),
-            passed.label("passed"),
-        )
-        .join(Device, Device.id == CustodyPeriod.device_id)
-        .where(_in(CustodyPeriod.issued_at, months))
+    stmt = select(Device.unit_id, func.count(CustodyPeriod.id), func.sum(passed)).join(
+        Device, Device.id == CustodyPeriod.device_id
     )
     if units is not None:
-        rows = rows.where(Device.unit_id.in_(list(units)))
-    inner = rows.subquery()
-    return _grouped(session, inner, func.count(), func.sum(inner.c.passed))
+        stmt = stmt.where(Device.unit_id.in_(list(units)))
+    return _monthly(session, stmt, CustodyPeriod.issued_at, Device.unit_id, months)
 
 
-def _grouped(session: Session, inner: Any, *aggregates: Any) -> list[Any]:
-    """Grouped outside the subquery that names the month: PostgreSQL would not match a CASE
-    repeated in GROUP BY (its bound parameters differ)."""
-    stmt = select(inner.c.unit, inner.c.m, *aggregates).group_by(inner.c.unit, inner.c.m)
-    return list(session.execute(stmt))
+def _monthly(session: Session, stmt: Any, at: Any, unit: Any, months: Sequence[Month]) -> list[Any]:
+    """(unit, month index, *aggregates): one range query per month, grouped by unit. Measured
+    on SQLite at 10^5 activities, twelve month-long ranges cost less than one year-long range
+    grouped by a month CASE (the CASE per row and the larger sort)."""
+    found = []
+    for index, month in enumerate(months):
+        ranged = stmt.where(at >= month.start, at < month.end).group_by(unit)
+        found += [(row[0], index, *row[1:]) for row in session.execute(ranged)]
+    return found
 
 
 def _ratio_met(
@@ -429,9 +410,11 @@ def audit_board(*, session: Session, actor: Actor, now: datetime) -> AuditBoard:
         AuditEvent.occurred_at >= now - timedelta(days=RECENT_DAYS)
     )
     board.refused = _count(session, select(func.count(AuditEvent.id)).where(refused))
+    # “seq + 0”: ordered by the bare seq, SQLite walks its unique index backwards through every
+    # entry looking for refusals (seconds at 10^6 entries); so, the tag's index, then a sort.
     for seq, at, who, subject in session.execute(
         select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_label, AuditEvent.subject_id)
-        .where(refused).order_by(AuditEvent.seq.desc()).limit(LIST_LIMIT)
+        .where(refused).order_by((AuditEvent.seq + 0).desc()).limit(LIST_LIMIT)
     ):  # fmt: skip
         board.refusals.append(
             Line(
