@@ -41,3 +41,14 @@ class Conflict(LawcamError):
 class InvalidInput(LawcamError):
     code = "invalid_input"
     http_status = 422
+
+
+def required_text(value: str | None, what: str, limit: int, field: str | None = None) -> str:
+    """The text a person must give (a reason, a statement), stripped; refused in Chinese when
+    empty or longer than ``limit`` — never cut short, so nothing typed is silently lost."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"请填写{what}。", field=field or what)
+    if len(text) > limit:
+        raise InvalidInput(f"{what}过长（最多 {limit} 字）。", field=field or what)
+    return text

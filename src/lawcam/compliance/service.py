@@ -28,7 +28,7 @@ from lawcam.config import Settings
 from lawcam.documents.models import Document
 from lawcam.documents.service import file_document
 from lawcam.documents.types import Purpose, sniff
-from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound, required_text
 from lawcam.evidence.models import Recording
 from lawcam.org.models import Person
 from lawcam.storage import BlobStore
@@ -72,7 +72,7 @@ def statement(*, session: Session, actor: Actor, finding: Finding, text: str) ->
     _lock(session, finding)
     if actor.person_id is None or actor.person_id != finding.person_id:
         raise Forbidden("只有当事人本人可以陈述申辩。", action="finding:statement")
-    said = _text(text, "陈述申辩的内容", 4000)
+    said = required_text(text, "陈述申辩的内容", 4000)
     _pending(finding, "陈述申辩")
     if finding.statement_due is not None and utcnow() > finding.statement_due:
         raise Conflict(
@@ -94,7 +94,7 @@ class Decision:
 
 def decide(*, session: Session, actor: Actor, finding: Finding, decision: Decision) -> None:
     actor.require(Action.FINDING_DECIDE)
-    why = _text(decision.reason, "决定理由", 2000)
+    why = required_text(decision.reason, "决定理由", 2000)
     _lock(session, finding)
     _not_about_self(actor, finding, "决定")
     _pending(finding, "作出决定")
@@ -123,7 +123,7 @@ def review(
 ) -> None:
     """Engineering supervision reviews a decision once: upheld, or overturned with reasons."""
     actor.require(Action.FINDING_REVIEW)
-    why = _text(reason, "复核意见", 2000)
+    why = required_text(reason, "复核意见", 2000)
     _lock(session, finding)
     _not_about_self(actor, finding, "复核")
     if finding.status not in (FindingStatus.CONFIRMED, FindingStatus.DISMISSED):
@@ -156,7 +156,7 @@ def record_manual(
 ) -> Finding:
     """(二), (六): recorded by a unit head (their units' people) or engineering supervision."""
     actor.require(Action.FINDING_RECORD)
-    said = _text(data.summary, "过错事实", 1000)
+    said = required_text(data.summary, "过错事实", 1000)
     if data.clause not in ("二", "六"):
         raise InvalidInput("人工登记只适用于第十八条第（二）项或第（六）项。", field="clause")
     person = session.get(Person, data.person_id)
@@ -317,12 +317,3 @@ def _audited(
     session: Session, actor: Actor, tag: FindingEvent, finding: Finding, before: dict[str, object]
 ) -> None:
     record(session, actor, tag, ("finding", finding.id), before=before, after=finding.snapshot())
-
-
-def _text(value: str, what: str, limit: int) -> str:
-    said = (value or "").strip()
-    if not said:
-        raise InvalidInput(f"请填写{what}。", field=what)
-    if len(said) > limit:
-        raise InvalidInput(f"{what}过长（最多 {limit} 字）。", field=what)
-    return said

@@ -23,7 +23,7 @@ from lawcam.audit.service import canonical_json, record
 from lawcam.audit.signing import Signer
 from lawcam.authz import Action, Actor, Role
 from lawcam.db import Database
-from lawcam.errors import Conflict, Forbidden, InvalidInput
+from lawcam.errors import Conflict, Forbidden, InvalidInput, required_text
 from lawcam.evidence.models import Disposition, Recording
 from lawcam.evidence.queries import viewing_copy_of
 from lawcam.evidence.types import EvidenceEvent
@@ -88,7 +88,7 @@ def propose(
 ) -> DisposalBatch:
     """A batch of the given recordings (each must be disposable today) or of every candidate."""
     actor.require(Action.DISPOSAL_PROPOSE)
-    why = _reason(reason)
+    why = required_text(reason, "理由", REASON_MAX, "reason")
     day = today or today_shanghai()
     chosen = _chosen(session, actor, unit_id, recording_ids, day)
     batch = DisposalBatch(
@@ -202,7 +202,7 @@ def approve(*, session: Session, actor: Actor, batch: DisposalBatch) -> None:
 
 def reject(*, session: Session, actor: Actor, batch: DisposalBatch, reason: str) -> None:
     actor.require(Action.DISPOSAL_APPROVE)
-    why = _reason(reason)
+    why = required_text(reason, "理由", REASON_MAX, "reason")
     locked(session, batch)
     _not_party(actor, batch)
     if batch.status not in (DisposalStatus.PROPOSED, DisposalStatus.HEAD_APPROVED):
@@ -431,10 +431,3 @@ def _as(actor: Actor, role: Role, label: str, batch: DisposalBatch) -> None:
 def _check_unit(session: Session, actor: Actor, unit_id: int, action: Action) -> None:
     if not queries.unit_allowed(session, actor, unit_id):
         raise Forbidden("该单位不在您的管辖范围内。", action=str(action))
-
-
-def _reason(value: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput("请填写理由。", field="reason")
-    return text[:REASON_MAX]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
-from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound, required_text
 from lawcam.evidence.models import Recording
 from lawcam.retention import queries
 from lawcam.retention.enforce import settle
@@ -35,7 +35,7 @@ def place(
 ) -> list[LegalHold]:
     """One hold per recording, each audited; recordings out of scope are not found."""
     actor.require(Action.HOLD_PLACE)
-    why = _reason(reason, "保全理由")
+    why = required_text(reason, "保全理由", REASON_MAX, "reason")
     ids = sorted(set(recording_ids))
     if not ids or len(ids) > MAX_AT_ONCE:
         raise InvalidInput(f"请指定 1 至 {MAX_AT_ONCE} 条音像资料。", field="recording_ids")
@@ -46,7 +46,7 @@ def place(
 
 def ask_release(*, session: Session, actor: Actor, hold: LegalHold, reason: str) -> None:
     actor.require(Action.HOLD_PLACE)
-    why = _reason(reason, "解除保全的理由")
+    why = required_text(reason, "解除保全的理由", REASON_MAX, "reason")
     locked(session, hold)
     _live(hold)
     if hold.release_requested_at is not None:
@@ -112,10 +112,3 @@ def _recording(session: Session, actor: Actor, recording_id: int) -> Recording:
 def _live(hold: LegalHold) -> None:
     if hold.released_at is not None:
         raise Conflict(f"保全 #{hold.id} 已解除。", code="already_released")
-
-
-def _reason(value: str, what: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"请填写{what}。", field="reason")
-    return text[:REASON_MAX]

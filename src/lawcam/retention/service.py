@@ -17,7 +17,7 @@ from lawcam.activities import queries as activity_queries
 from lawcam.activities.models import ActivityLink
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
-from lawcam.errors import Conflict, Forbidden, InvalidInput
+from lawcam.errors import Conflict, Forbidden, InvalidInput, required_text
 from lawcam.evidence import queries as evidence_queries
 from lawcam.retention import queries
 from lawcam.retention.enforce import settle
@@ -51,7 +51,10 @@ def create_case(
     *, session: Session, actor: Actor, terms: Mapping[str, int], new: NewCase
 ) -> PenaltyCase:
     actor.require(Action.CASE_MANAGE)
-    number, title = _text(new.number, "案件编号", 100), _text(new.title, "案件名称", 500)
+    number, title = (
+        required_text(new.number, "案件编号", 100),
+        required_text(new.title, "案件名称", 500),
+    )
     _check_unit(session, actor, new.unit_id)
     years = _term_years(terms, new.term)
     _not_future(new.opened_on, "立案日期")
@@ -106,7 +109,7 @@ def change_term(
     (and the recordings' retention with it): retention never shrinks."""
     actor.require(Action.CASE_MANAGE)
     locked(session, case)
-    years, why = _term_years(terms, term), _text(reason, "变更理由", REASON_MAX)
+    years, why = _term_years(terms, term), required_text(reason, "变更理由", REASON_MAX)
     if case.archived_on is not None and not _longer(years, case.term_years):
         raise Conflict(
             f"案件 {case.number} 已归档，保存期限只能延长（现为{term_label(case.term_years)}），"
@@ -158,7 +161,7 @@ def link(
     """A recording or an activity (all of its recordings) serves the case; held from now on."""
     actor.require(Action.CASE_MANAGE)
     locked(session, case)
-    why = _text(reason, "关联理由", REASON_MAX)
+    why = required_text(reason, "关联理由", REASON_MAX)
     _not_archived(case, "关联资料")
     if (recording_id is None) == (activity_id is None):
         raise InvalidInput("请指定一条音像资料或一次执法活动（二选一）。", field="recording_id")
@@ -184,7 +187,7 @@ def ask_unlink(
 ) -> None:
     actor.require(Action.CASE_MANAGE)
     locked(session, case)
-    why = _text(reason, "解除关联的理由", REASON_MAX)
+    why = required_text(reason, "解除关联的理由", REASON_MAX)
     _not_archived(case, "解除关联")
     _live(link)
     if link.unlink_requested_at is not None:
@@ -332,12 +335,3 @@ def _in_order(first: date, then: date | None, what: str, after: str) -> None:
 def _not_future(day: date, what: str) -> None:
     if day > today_shanghai():
         raise InvalidInput(f"{what}不能晚于今天。", field="dates")
-
-
-def _text(value: str, what: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"请填写{what}。", field=what)
-    if len(text) > limit:
-        raise InvalidInput(f"{what}过长（最多 {limit} 个字）。", field=what)
-    return text
