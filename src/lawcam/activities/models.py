@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawcam.db.base import Base, UTCDateTime
@@ -17,6 +17,25 @@ class Activity(Base):
     changes, so that lists and findings read them instead of recomputing."""
 
     __tablename__ = "activity"
+    # The compliance dashboards' monthly rates, per unit and across units (migration 0015).
+    __table_args__ = (
+        Index(
+            "ix_activity_unit_month",
+            "unit_id",
+            "arrived_at",
+            "coverage",
+            "no_recording",
+            "late_uploads",
+        ),
+        Index(
+            "ix_activity_month_unit",
+            "arrived_at",
+            "unit_id",
+            "coverage",
+            "no_recording",
+            "late_uploads",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
