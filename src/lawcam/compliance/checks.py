@@ -29,7 +29,10 @@ from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, In
 from lawcam.audit.models import AuditEvent
 from lawcam.compliance.models import Finding
 from lawcam.compliance.types import Rule
-from lawcam.evidence.models import Recording
+from lawcam.custody.models import CustodyPeriod, LossCase
+from lawcam.custody.types import CaseKind
+from lawcam.equipment.models import Device
+from lawcam.evidence.models import IngestRun, Recording
 from lawcam.org.models import Person
 from lawcam.timeutil import local
 
@@ -367,6 +370,55 @@ def _check_conduct(session: Session, limits: Limits) -> Iterator[Candidate]:
             )  # fmt: skip
 
 
+def _check_lost_device(session: Session, limits: Limits) -> Iterator[Candidate]:
+    """(五) A device lost while it held recordings not yet uploaded: nothing was docked from it
+    since its last custodian took it out. Named: that custodian. Lost devices are few, so this
+    check reads them all, restricted or not."""
+    stmt = (
+        select(
+            LossCase.id,
+            LossCase.custodian_id,
+            LossCase.opened_at,
+            Device.id,
+            Device.serial,
+            Device.unit_id,
+        )
+        .join(Device, Device.id == LossCase.device_id)
+        .where(LossCase.kind == str(CaseKind.LOSS))
+    )
+    for case_id, custodian_id, opened_at, device_id, serial, unit_id in session.execute(stmt):
+        period = _last_period(session, device_id, opened_at)
+        if period is None or _docked_since(session, device_id, period[1]):
+            continue
+        yield Candidate(
+            Rule.OBJECT_MISSING, "loss_case", str(case_id),
+            f"设备 {serial} 于 {local(opened_at)} 登记丢失；自 {local(period[1])} 领用后未上传任何资料，"
+            "其中的执法记录可能随设备丢失。",
+            custodian_id or period[0], unit_id,
+            [{"kind": "loss_case", "id": case_id, "label": f"丢失案件 #{case_id}（设备 {serial}）"},
+             {"kind": "device", "id": device_id, "label": f"设备 {serial}"}],
+        )  # fmt: skip
+
+
+def _last_period(session: Session, device_id: int, before: datetime) -> tuple[int, datetime] | None:
+    """The custodian and the start of the device's last custody period begun before ``before``."""
+    stmt = (
+        select(CustodyPeriod.officer_id, CustodyPeriod.issued_at)
+        .where(CustodyPeriod.device_id == device_id, CustodyPeriod.issued_at <= before)
+        .order_by(CustodyPeriod.issued_at.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _docked_since(session: Session, device_id: int, since: datetime) -> bool:
+    stmt = select(IngestRun.id).where(
+        IngestRun.device_id == device_id, IngestRun.started_at >= since
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 CHECKS: tuple[Check, ...] = (
     _check_no_recording,
     _check_interruption_unexplained,
@@ -374,6 +426,7 @@ CHECKS: tuple[Check, ...] = (
     _check_not_announced,
     _check_access_denied,
     _check_conduct,
+    _check_lost_device,
 )
 
 

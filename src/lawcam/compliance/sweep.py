@@ -145,12 +145,13 @@ def _known(
     """The stored findings that may be cured (every swept rule's; restricted: those about the
     subjects looked at) and any stored with a candidate's key: key → (id, status)."""
     columns = (Finding.key, Finding.id, Finding.status)
+    known: dict[str, tuple[int, str]] = {}
     if not limits.restricted:
         stmt = select(*columns).where(Finding.rule.in_([str(r) for r in SWEPT]))
-        return {key: (fid, status) for key, fid, status in session.execute(stmt)}
-    known: dict[str, tuple[int, str]] = {}
-    for condition in scope(session, limits):
+        known.update({key: (fid, status) for key, fid, status in session.execute(stmt)})
+    for condition in scope(session, limits) if limits.restricted else ():
         known.update({k: (i, s) for k, i, s in session.execute(select(*columns).where(condition))})
+    # A candidate of a rule not swept (a lost device's missing recordings) is found by its key.
     missing = sorted(key for key in seen if key not in known)
     for start in range(0, len(missing), 500):
         stmt = select(*columns).where(Finding.key.in_(missing[start : start + 500]))
