@@ -6,7 +6,7 @@ documents. ``--by`` names the person acting at the desk (their own roles apply).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -139,6 +139,16 @@ def _reread(session: Session, who: Actor, finding_id: int) -> FindingOut:
     )
 
 
+def _act(by: str, finding_id: int, change: Callable[[Session, Actor, Finding], None]) -> FindingOut:
+    """One step of the review by the person at the desk (``--by``), in one transaction; the
+    finding as it stands afterwards."""
+    settings = get_settings()
+    with open_database(settings) as database, database.unit_of_work() as session:
+        who = acting(session, by)
+        change(session, who, queries.get_finding(session=session, actor=who, finding_id=finding_id))
+        return _reread(session, who, finding_id)
+
+
 def _print(shown: FindingOut, as_json: bool, message: str = "") -> None:
     if as_json:
         print_json(shown)
@@ -253,13 +263,12 @@ def decide(
 ) -> None:
     if confirm is None:
         raise InvalidInput("请选择 --confirm（认定）或 --dismiss（不予认定）。", field="confirm")
-    settings = get_settings()
-    with open_database(settings) as database, database.unit_of_work() as session:
-        who = acting(session, by)
-        finding = queries.get_finding(session=session, actor=who, finding_id=finding_id)
-        decision = service.Decision(confirm=confirm, reason=reason, measure=measure)
+    decision = service.Decision(confirm=confirm, reason=reason, measure=measure)
+
+    def decided(session: Session, who: Actor, finding: Finding) -> None:
         service.decide(session=session, actor=who, finding=finding, decision=decision)
-        shown = _reread(session, who, finding_id)
+
+    shown = _act(by, finding_id, decided)
     _print(shown, as_json, f"执法过错 #{finding_id}：{shown.status_label}。")
 
 
@@ -276,13 +285,12 @@ def review(
 ) -> None:
     if overturn is None:
         raise InvalidInput("请选择 --uphold（维持）或 --overturn（改变）。", field="overturn")
-    settings = get_settings()
-    with open_database(settings) as database, database.unit_of_work() as session:
-        who = acting(session, by)
-        finding = queries.get_finding(session=session, actor=who, finding_id=finding_id)
-        service.review(session=session, actor=who, finding=finding, overturn=overturn,
+
+    def reviewed(session: Session, who: Actor, finding: Finding) -> None:
+        service.review(session=session, actor=who, finding=finding, overturn=bool(overturn),
                        reason=reason)  # fmt: skip
-        shown = _reread(session, who, finding_id)
+
+    shown = _act(by, finding_id, reviewed)
     verdict = "改变原决定" if overturn else "维持原决定"
     _print(shown, as_json, f"执法过错 #{finding_id} 已复核：{verdict}。")
 
