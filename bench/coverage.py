@@ -39,15 +39,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness import databases, ms, p95
 from sqlalchemy import insert, select, text
 
 from lawcam.activities import recompute
@@ -57,8 +56,7 @@ from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, In
 from lawcam.activities.types import ActivityKind, CoveragePolicy, Span
 from lawcam.authz import Actor, Role, console_actor
 from lawcam.config import Settings
-from lawcam.db import Database, make_engine
-from lawcam.db.migrate import upgrade
+from lawcam.db import Database
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, DeviceStatus, ModelIn
 from lawcam.evidence.models import IngestRun, Recording
@@ -66,7 +64,6 @@ from lawcam.org import accounts
 from lawcam.org import service as org
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
 
-PG_URL = os.environ.get("LAWCAM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Bench-2026!coverage"
 UNITS = 8
 S = timedelta(seconds=1)
@@ -604,51 +601,9 @@ def api_detail(
 # --- running ------------------------------------------------------------------------------------
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
-
-
-def ms(values: list[float]) -> str:
-    return f"median {statistics.median(values) * 1e3:.1f} / p95 {p95(values) * 1e3:.1f} ms"
-
-
-@contextmanager
-def databases(kind: str, workdir: Path) -> Iterator[Database | None]:
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'coverage.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-        return
-    name = f"lawcam_bench_coverage_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # unreachable: say so and go on
-        print(f"PostgreSQL: not reachable ({type(error).__name__}), skipped")
-        yield None
-        return
-    url = PG_URL.rpartition("/")[0] + "/" + name
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     actor = console_actor("bench")
-    with databases(kind, workdir) as database:
+    with databases(kind, workdir, "coverage") as database:
         if database is None:
             return
         home = workdir / f"home-{kind}"

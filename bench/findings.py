@@ -44,19 +44,17 @@ import platform
 import pstats
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness import databases, ms
 from sqlalchemy import func, insert, select, text
 
 from lawcam.access.types import AccessEvent
@@ -72,8 +70,7 @@ from lawcam.compliance.checks import Limits
 from lawcam.compliance.models import Finding
 from lawcam.compliance.sweep import SWEPT, SweepReport, sweep
 from lawcam.config import Settings
-from lawcam.db import Database, make_engine
-from lawcam.db.migrate import upgrade
+from lawcam.db import Database
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, DeviceStatus, ModelIn
 from lawcam.evidence.models import IngestRun, Recording
@@ -82,7 +79,6 @@ from lawcam.org import service as org
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
 from lawcam.timeutil import utcnow
 
-PG_URL = os.environ.get("LAWCAM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 UNITS = 8
 PER_ACTIVITY = 10  # recordings: 9 linked, one outside
 BATCH = 20_000  # rows per executemany / COPY chunk
@@ -514,48 +510,6 @@ def boards(database: Database, settings: Settings, office: Office, times: int) -
 # --- running ------------------------------------------------------------------------------------
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
-
-
-def ms(values: list[float]) -> str:
-    return f"median {statistics.median(values) * 1e3:.1f} / p95 {p95(values) * 1e3:.1f} ms"
-
-
-@contextmanager
-def databases(kind: str, workdir: Path) -> Iterator[Database | None]:
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'findings.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-        return
-    name = f"lawcam_bench_findings_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # unreachable: say so and go on
-        print(f"PostgreSQL: not reachable ({type(error).__name__}), skipped")
-        yield None
-        return
-    url = PG_URL.rpartition("/")[0] + "/" + name
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def profiled(label: str, action: Callable[[], object]) -> None:
     profile = cProfile.Profile()
     profile.runcall(action)
@@ -565,7 +519,7 @@ def profiled(label: str, action: Callable[[], object]) -> None:
 
 def measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     actor = console_actor("bench")
-    with databases(kind, workdir) as database:
+    with databases(kind, workdir, "findings") as database:
         if database is None:
             return
         home = workdir / f"home-{kind}"

@@ -51,20 +51,19 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from harness import databases
 from sqlalchemy import insert, select, text
 
 from lawcam.activities.models import Activity, ActivityLink
 from lawcam.authz import Actor, console_actor
 from lawcam.config import Settings
-from lawcam.db import Database, make_engine
-from lawcam.db.migrate import upgrade
+from lawcam.db import Database
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, DeviceStatus, ModelIn
 from lawcam.evidence.models import Correction, IngestRun, Recording
@@ -87,7 +86,6 @@ from lawcam.timeutil import add_years, lock_until, today_shanghai
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.seaweed starts SeaweedFS as the S3 tests do
 
-PG_URL = os.environ.get("LAWCAM_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 UNITS = 8
 DEVICES = 16
 PER_ACTIVITY = 5
@@ -580,43 +578,9 @@ def check_archived(store: Any, shas: list[str]) -> str:
 # --- running ----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def databases(kind: str, workdir: Path) -> Iterator[Database | None]:
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'retention.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-        return
-    name = f"lawcam_bench_retention_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # unreachable: say so and go on
-        print(f"PostgreSQL: not reachable ({type(error).__name__}), skipped")
-        yield None
-        return
-    url = PG_URL.rpartition("/")[0] + "/" + name
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        database = Database(url)
-        yield database
-        database.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def measure(kind: str, args: argparse.Namespace, workdir: Path, seaweed: Any) -> None:
     actor = console_actor("bench")
-    with databases(kind, workdir) as database:
+    with databases(kind, workdir, "retention") as database:
         if database is None:
             return
         home = workdir / f"home-{kind}"
