@@ -64,7 +64,7 @@ def export_device_register(
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = REGISTER_SHEET
-    _header_row(sheet, REGISTER_HEADERS, REGISTER_WIDTHS)
+    header_row(sheet, REGISTER_HEADERS, REGISTER_WIDTHS)
     for index, device in enumerate(devices, start=2):
         values: tuple[Any, ...] = (
             device.asset_no,
@@ -82,7 +82,7 @@ def export_device_register(
             device.need,
         )
         for column, value in enumerate(values, start=1):
-            cell = _put(sheet, index, column, value)
+            cell = put_cell(sheet, index, column, value)
             if column == 9:
                 cell.number_format = "#,##0.00"
             elif column == 11:
@@ -104,11 +104,11 @@ def export_ratio(
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = RATIO_SHEET
-    _header_row(sheet, RATIO_HEADERS, RATIO_WIDTHS)
+    header_row(sheet, RATIO_HEADERS, RATIO_WIDTHS)
     wrap = Alignment(wrap_text=True, vertical="top")
     for index, row in enumerate([*rows, office], start=2):
         for column, value in enumerate(_ratio_values(row), start=1):
-            cell = _put(sheet, index, column, value)
+            cell = put_cell(sheet, index, column, value)
             if column == len(RATIO_HEADERS):
                 cell.alignment = wrap
             if row is office:
@@ -145,16 +145,16 @@ def write_table(
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = title
-    _header_row(sheet, headers, widths)
+    header_row(sheet, headers, widths)
     count = 0
     for count, values in enumerate(rows, start=1):
         for column, value in enumerate(values, start=1):
-            _put(sheet, count + 1, column, value)
+            put_cell(sheet, count + 1, column, value)
     workbook.save(path)
     return count
 
 
-def _header_row(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> None:
+def header_row(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> None:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for index, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
@@ -164,7 +164,7 @@ def _header_row(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> No
     sheet.freeze_panes = "A2"
 
 
-def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
+def put_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
     """Write one cell; text stays text even when it starts with “=” (no formula injection)."""
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith("="):

@@ -17,7 +17,7 @@ from lawcam.compliance.models import Finding
 from lawcam.compliance.queries import FindingFilter, list_findings
 from lawcam.compliance.types import FindingStatus, Rule, Severity
 from lawcam.org.models import Person, Unit
-from lawcam.reports.exports import _header_row, _put
+from lawcam.reports.exports import header_row, put_cell
 from lawcam.timeutil import local
 
 SHEET = "执法过错"
@@ -39,10 +39,10 @@ def findings_workbook(
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    _header_row(sheet, HEADERS, WIDTHS)
+    header_row(sheet, HEADERS, WIDTHS)
     for row, finding in enumerate(findings, start=2):
         for column, value in enumerate(_values(finding, people, units), start=1):
-            _put(sheet, row, column, value)
+            put_cell(sheet, row, column, value)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue(), len(findings)

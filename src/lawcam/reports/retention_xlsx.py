@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Font
 
-from lawcam.reports.exports import _header_row, _put
+from lawcam.reports.exports import header_row, put_cell
 from lawcam.retention.reports import (
     AHEAD_MONTHS,
     HISTORY_MONTHS,
@@ -72,11 +72,11 @@ def _table(
     rows: Sequence[Sequence[Any]],
     total: Sequence[Any] | None,
 ) -> None:
-    _header_row(sheet, headers, [22, *([18] * (len(headers) - 1))])
+    header_row(sheet, headers, [22, *([18] * (len(headers) - 1))])
     lines = [*rows, total] if total is not None else rows
     for index, values in enumerate(lines, start=2):
         for column, value in enumerate(values, start=1):
-            cell = _put(sheet, index, column, value)
+            cell = put_cell(sheet, index, column, value)
             if isinstance(value, int):
                 cell.number_format = "#,##0"
             elif column == 1 and not isinstance(value, str):
