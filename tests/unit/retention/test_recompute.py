@@ -71,7 +71,9 @@ def test_recompute_settles_a_recording_attached_to_a_linked_activity_later(
     other = scene.case(number="京执罚〔2026〕2号")
     scene.link(other, before)
     activity_id = activity_in_case(scene)
-    [late] = scene.dock(tmp_path)
+    # Recorded well before the activity by the clock on the file (a device clock hours wrong),
+    # so the automatic linking does not take it: attached by hand, after the case link.
+    [late] = scene.dock(tmp_path, at=datetime.now(UTC) - timedelta(hours=10))
     with scene.database.unit_of_work() as session:
         activities.attach(
             session=session, actor=scene.console, settings=scene.settings,
