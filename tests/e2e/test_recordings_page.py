@@ -72,7 +72,7 @@ def test_recordings_page(
 
     page.select_option("select[name=field]", "note")
     page.fill("input[name=value]", "执法对象拒绝签字，现场已告知")
-    page.fill("input[name=reason]", "复核时补充")
+    page.fill("form[action$='/corrections'] input[name=reason]", "复核时补充")
     page.get_by_role("button", name="记录更正").click()
     expect(page).to_have_url(re.compile(rf"/recordings/{evidence.sub}$"))
     expect(page.locator("p.notice")).to_have_text("已记录更正：备注。原始记录保持不变。")
