@@ -34,7 +34,6 @@ import argparse
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import databases, ms, p95
+from harness import databases, load, ms, p95, server_version
 from sqlalchemy import insert, select, text
 
 from lawcam.activities import recompute
@@ -648,20 +647,6 @@ def measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
             f"recordings each): median {statistics.median(took) * 1e3:.1f} ms, p95 "
             f"{p95(took) * 1e3:.1f} ms (goal ≤ 150 ms)"
         )
-
-
-def server_version(database: Database) -> str:
-    if database.dialect == "sqlite":
-        return sqlite3.sqlite_version
-    with database.read() as session:
-        return str(session.scalar(text("SHOW server_version")))
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def options() -> argparse.Namespace:

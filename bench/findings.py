@@ -43,7 +43,6 @@ import os
 import platform
 import pstats
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -54,7 +53,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import databases, ms
+from harness import databases, load, ms, server_version
 from sqlalchemy import func, insert, select, text
 
 from lawcam.access.types import AccessEvent
@@ -573,20 +572,6 @@ def measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
         took_boards = boards(database, settings, office, args.requests)
         for board, values in took_boards.items():
             print(f"  3. dashboard, {board}: {len(values)} reads: {ms(values)} (goal p95 ≤ 200 ms)")
-
-
-def server_version(database: Database) -> str:
-    if database.dialect == "sqlite":
-        return sqlite3.sqlite_version
-    with database.read() as session:
-        return str(session.scalar(text("SHOW server_version")))
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def options() -> argparse.Namespace:

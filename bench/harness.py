@@ -4,6 +4,7 @@ created and dropped around the run, skipped when it cannot be reached) and the p
 from __future__ import annotations
 
 import os
+import sqlite3
 import statistics
 import uuid
 from collections.abc import Iterator
@@ -57,3 +58,18 @@ def _upgraded(url: str) -> Iterator[Database]:
     database = Database(url)
     yield database
     database.dispose()
+
+
+def server_version(database: Database) -> str:
+    if database.dialect == "sqlite":
+        return sqlite3.sqlite_version
+    with database.read() as session:
+        return str(session.scalar(text("SHOW server_version")))
+
+
+def load() -> str:
+    """The load average: the machine is shared, so every figure is printed beside it."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"

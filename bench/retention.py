@@ -43,7 +43,6 @@ import os
 import platform
 import pstats
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -57,7 +56,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import databases
+from harness import databases, server_version
+from harness import load as load_average
 from sqlalchemy import insert, select, text
 
 from lawcam.activities.models import Activity, ActivityLink
@@ -641,20 +641,6 @@ def measure(kind: str, args: argparse.Namespace, workdir: Path, seaweed: Any) ->
 
 def fmt(values: list[float]) -> str:
     return " ".join(f"{v:.2f}" for v in values)
-
-
-def server_version(database: Database) -> str:
-    if database.dialect == "sqlite":
-        return sqlite3.sqlite_version
-    with database.read() as session:
-        return str(session.scalar(text("SHOW server_version")))
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def options() -> argparse.Namespace:
