@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lawcam.timeutil import SHANGHAI
 from tests.cli.conftest import Cli
 
 BASE = (datetime.now(UTC) - timedelta(hours=5)).replace(microsecond=0)
@@ -72,7 +73,8 @@ def test_add_show_and_list_speak_the_contract(office: Cli) -> None:
     assert listed["total"] == 1 and listed["items"][0]["id"] == made["id"]
     assert office.ok("activity", "list", "--unexplained")["total"] == 0
     assert office.ok("activity", "list", "--officer", "J002")["total"] == 1
-    day = (BASE + timedelta(days=1)).astimezone().date().isoformat()
+    # the filter reads Shanghai days, whatever zone this machine keeps
+    day = (BASE + timedelta(days=1)).astimezone(SHANGHAI).date().isoformat()
     assert office.ok("activity", "list", "--from", day, "--to", day)["total"] == 0
 
 
