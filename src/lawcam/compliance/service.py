@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lawcam.audit.integrity import IntegrityProblem
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
-from lawcam.compliance import queries
+from lawcam.compliance import notices, queries
 from lawcam.compliance.checks import Candidate, Limits
 from lawcam.compliance.models import Finding, FindingDocument
 from lawcam.compliance.sweep import SweepReport, store, sweep
@@ -83,6 +83,7 @@ def statement(*, session: Session, actor: Actor, finding: Finding, text: str) ->
     before = finding.snapshot()
     finding.statement, finding.statement_at = said, utcnow()
     _audited(session, actor, FindingEvent.STATEMENT, finding, before)
+    notices.statement_made(session, actor, finding)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def decide(*, session: Session, actor: Actor, finding: Finding, decision: Decisi
     )
     finding.decision_reason, finding.measure = why, measure[:500] if decision.confirm else ""
     _audited(session, actor, FindingEvent.DECIDED, finding, before)
+    notices.decided(session, actor, finding)
 
 
 def review(
@@ -142,6 +144,7 @@ def review(
     if overturn:
         finding.status = str(FindingStatus.OVERTURNED)
     _audited(session, actor, FindingEvent.REVIEWED, finding, before)
+    notices.reviewed(session, actor, finding)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ def record_manual(
     session.add(finding)
     session.flush()
     record(session, actor, FindingEvent.RECORDED, ("finding", finding.id), after=finding.snapshot())
+    notices.new_findings(session, actor, [finding])
     return finding
 
 
@@ -182,8 +186,9 @@ def record_verified(
     *, session: Session, actor: Actor, problems: Iterable[IntegrityProblem]
 ) -> list[Finding]:
     """What a verify run found, each problem a finding of its own (persisted, never cut to a
-    summary), once per problem and subject."""
-    made = []
+    summary), once per problem and subject; stored together, so the security staff get one
+    notice for the run."""
+    new: dict[str, Candidate] = {}
     for problem in problems:
         rule = Rule.OBJECT_MISSING if problem.kind in MISSING_KINDS else Rule.TAMPERING
         candidate = Candidate(
@@ -193,8 +198,8 @@ def record_verified(
             [{"kind": "verify", "id": problem.subject, "label": problem.detail[:300]}],
         )  # fmt: skip
         if session.scalar(select(Finding.id).where(Finding.key == candidate.key)) is None:
-            made.append(store(session, actor, candidate, timedelta(0)))
-    return made
+            new.setdefault(candidate.key, candidate)
+    return store(session, actor, list(new.values()), timedelta(0))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from lawcam.audit.models import AuditEvent
 from lawcam.audit.service import record
 from lawcam.authz import Action, Actor
-from lawcam.compliance import feed
+from lawcam.compliance import feed, notices
 from lawcam.compliance.checks import CHECKS, Candidate, Check, Limits, chunks, scope
 from lawcam.compliance.models import Finding
 from lawcam.compliance.types import FindingEvent, FindingStatus, Rule
@@ -168,9 +168,12 @@ def _findings(session: Session, ids: list[int]) -> list[Finding]:
     return found
 
 
-def store(session: Session, actor: Actor, candidate: Candidate, due: timedelta) -> Finding:
-    """A candidate stored as a finding to be verified, audited; ``due``: the statement window."""
-    return _store_all(session, actor, [candidate], due)[0]
+def store(
+    session: Session, actor: Actor, candidates: list[Candidate], due: timedelta
+) -> list[Finding]:
+    """Candidates stored as findings to be verified, audited, their people told (one notice
+    each); ``due``: the statement window."""
+    return _store_all(session, actor, candidates, due)
 
 
 def _store_all(
@@ -186,6 +189,7 @@ def _store_all(
         record(
             session, actor, FindingEvent.FOUND, ("finding", finding.id), after=finding.snapshot()
         )
+    notices.new_findings(session, actor, made)
     return made
 
 

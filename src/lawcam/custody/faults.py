@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.audit.service import record
-from lawcam.authz import Action, Actor, Role
+from lawcam.authz import Action, Actor
+from lawcam.custody import notices
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, Notification, RepairOrder
 from lawcam.custody.service import managed_device, open_period
 from lawcam.custody.types import (
@@ -22,7 +23,6 @@ from lawcam.equipment import queries as equipment
 from lawcam.equipment.models import Device
 from lawcam.equipment.types import DeviceStatus
 from lawcam.errors import Conflict, Forbidden, InvalidInput, NotFound
-from lawcam.org.models import RoleAssignment
 from lawcam.timeutil import utcnow
 
 AFTER_REPAIR = {
@@ -44,26 +44,9 @@ def _set_status(device: Device, status: DeviceStatus) -> None:
 
 
 def notify_unit_heads(session: Session, actor: Actor, unit_id: int, text: str, link: str) -> int:
-    heads = session.scalars(
-        select(RoleAssignment.person_id).where(
-            RoleAssignment.unit_id == unit_id,
-            RoleAssignment.role == Role.UNIT_HEAD.value,
-            RoleAssignment.revoked_at.is_(None),
-        )
-    ).all()
-    for person_id in heads:
-        note = Notification(person_id=person_id, text=text, link=link, created_at=utcnow())
-        session.add(note)
-        session.flush()
-        record(
-            session,
-            actor,
-            CustodyEvent.NOTIFIED,
-            ("notification", note.id),
-            None,
-            {"person_id": person_id, "text": text},
-        )
-    return len(heads)
+    """The unit's heads told (not the actor, when a head reports it); how many were."""
+    heads = notices.unit_heads(session, unit_id)
+    return len(notices.send(session, actor, [notices.Notice(p, text, link) for p in heads]))
 
 
 def mark_read(*, session: Session, actor: Actor, notification_id: int) -> Notification:
