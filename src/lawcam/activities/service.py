@@ -13,7 +13,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lawcam.activities import queries
+from lawcam.activities import hooks, queries
 from lawcam.activities.models import Activity, ActivityLink, ActivityOfficer, Interruption
 from lawcam.activities.recompute import deadline, recompute, tolerance
 from lawcam.activities.types import (
@@ -298,6 +298,7 @@ def _new_link(
 def _unlink_auto(session: Session, actor: Actor, link: ActivityLink) -> None:
     """An automatic link whose time or officer no longer matches goes; the audit entry keeps
     what it was."""
+    hooks.leaving(session, actor, link.activity_id, link.recording_id)
     before = link.snapshot()
     session.delete(link)
     session.flush()
@@ -370,6 +371,7 @@ def detach(
     link = _existing_link(session, activity.id, recording_id)
     if link is None or link.detached_at is not None:
         raise NotFound("该录像不在本次执法活动中。")
+    hooks.leaving(session, actor, activity.id, recording_id)
     before = link.snapshot()
     link.detached_at, link.detached_by, link.detach_reason = utcnow(), actor.label, reason
     record(

@@ -13,6 +13,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+# Imported for what it registers: a recording leaving an activity linked to a penalty case
+# stays in the case (``activities.hooks``, R14.3), whichever command here moves it.
+import lawcam.retention.service  # noqa: F401
 from lawcam.activities import queries, service
 from lawcam.activities.types import KIND_LABELS, ActivityKind, Cause
 from lawcam.authz import Actor

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
+# Imported for what it registers: a recording leaving an activity linked to a penalty case
+# stays in the case (``activities.hooks``, R14.3), whichever command here moves it.
+import lawcam.retention.service  # noqa: F401
 from lawcam.access import queries as access_queries
 from lawcam.access import service as access_service
 from lawcam.access.types import AccessAction

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lawcam.activities import hooks as activity_hooks
 from lawcam.activities import queries as activity_queries
 from lawcam.activities.models import ActivityLink
 from lawcam.audit.service import record
@@ -180,6 +181,28 @@ def link(
     )  # fmt: skip
     session.refresh(case)
     return made
+
+
+@activity_hooks.on_leaving
+def keep_in_cases(session: Session, actor: Actor, activity_id: int, recording_id: int) -> None:
+    """A recording leaving an activity linked to a case stays in the case by a direct link,
+    audited: its retention does not change (the same case keeps it), and only an unlink the
+    unit head approves ends it. Archived cases too: their term still runs."""
+    stmt = select(CaseLink).where(
+        CaseLink.activity_id == activity_id, CaseLink.unlinked_at.is_(None)
+    )
+    for through in session.scalars(stmt).all():
+        case = through.case
+        locked(session, case)  # not at once with an archive or another link of the case
+        if any(made.recording_id == recording_id for made in queries.live_links(case)):
+            continue
+        made = CaseLink(
+            case_id=case.id, recording_id=recording_id, linked_by=actor.label,
+            linked_at=utcnow(), reason=f"移出执法活动 #{activity_id} 时保留（该活动已关联本案件）",
+        )  # fmt: skip
+        session.add(made)
+        session.flush()
+        record(session, actor, RetentionEvent.LINKED, ("case_link", made.id), after=made.snapshot())
 
 
 def ask_unlink(
