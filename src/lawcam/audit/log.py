@@ -3,7 +3,7 @@ signed tree heads, and inclusion and consistency proofs from O(log n) stored sub
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -58,20 +58,30 @@ def append(session: Session, seq: int, entry: str) -> None:
     """Leaf ``seq`` and the subtrees it completes, in the same transaction as the row. The
     caller holds the log's write lock (``audit.service._next_seq``), so the frontier read here
     is the one this transaction extends."""
+    append_many(session, seq, [entry])
+
+
+def append_many(session: Session, first: int, entries: Sequence[str]) -> None:
+    """Leaves ``first``, ``first + 1``, … for ``entries`` and every subtree they complete, all
+    computed here and inserted in one executemany (``append``'s rules otherwise)."""
+    if not entries:
+        return
     transaction = current_transaction(session)
     cached = session.info.get(_FRONTIER_KEY)
-    if cached is not None and cached[0] is transaction and cached[1] == seq:
+    if cached is not None and cached[0] is transaction and cached[1] == first:
         frontier = cached[2]
     else:
-        nodes = fetcher(session)(merkle.frontier_keys(seq))
-        frontier = [(key[0], nodes[key]) for key in merkle.frontier_keys(seq)]
-    new = merkle.append_leaf(frontier, seq, merkle.leaf_hash(entry.encode("utf-8")))
-    rows = [
-        {"key": MerkleNode.key_of(level, index), "level": level, "idx": index, "hash": h.hex()}
-        for (level, index), h in new
-    ]
+        nodes = fetcher(session)(merkle.frontier_keys(first))
+        frontier = [(key[0], nodes[key]) for key in merkle.frontier_keys(first)]
+    rows = []
+    for seq, entry in enumerate(entries, start=first):
+        new = merkle.append_leaf(frontier, seq, merkle.leaf_hash(entry.encode("utf-8")))
+        rows += [
+            {"key": MerkleNode.key_of(level, index), "level": level, "idx": index, "hash": h.hex()}
+            for (level, index), h in new
+        ]
     session.connection().execute(insert(NODES), rows)
-    session.info[_FRONTIER_KEY] = (transaction, seq + 1, frontier)
+    session.info[_FRONTIER_KEY] = (transaction, first + len(entries), frontier)
 
 
 def log_size(session: Session) -> int:

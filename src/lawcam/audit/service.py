@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +30,16 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One change to record with ``record_many``: what ``record`` takes after the actor."""
+
+    tag: StrEnum | str
+    subject: tuple[str, object]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -36,12 +49,45 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit row in the caller's transaction. It commits with the change or not at all."""
-    tag = str(tag)
-    if not TAG_PATTERN.match(tag):
-        raise ValueError(f"audit tag must be domain:subject:action, got {tag!r}")
-    subject_type, subject_id = subject[0], str(subject[1])
-    seq = _next_seq(session)
+    wanted = Entry(tag, subject, before, after)
+    _check(wanted)
+    event = _event(actor, _next_seq(session), utcnow(), wanted)
+    session.add(event)
+    session.flush()
+    log.append(session, event.seq, event.entry)
+    session.info[AUDITED] = True
+    return event
+
+
+def record_many(session: Session, actor: Actor, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Rows ``record`` would write for each entry in turn (consecutive seqs, the same canonical
+    JSON), in one INSERT and one INSERT of their Merkle nodes: a sweep storing ten findings
+    makes two round trips instead of twenty. Same transaction rules as ``record``."""
+    for wanted in entries:
+        _check(wanted)
+    if not entries:
+        return []
+    # One lock and one max(seq) for the lot: _next_seq takes the log's write lock (held to
+    # commit), so the numbers after the first are this transaction's to count on.
+    first = _next_seq(session, len(entries))
     occurred_at = utcnow()
+    events = [_event(actor, first + i, occurred_at, e) for i, e in enumerate(entries)]
+    session.add_all(events)
+    session.flush()
+    log.append_many(session, first, [event.entry for event in events])
+    session.info[AUDITED] = True
+    return events
+
+
+def _check(wanted: Entry) -> None:
+    if not TAG_PATTERN.match(str(wanted.tag)):
+        raise ValueError(f"audit tag must be domain:subject:action, got {str(wanted.tag)!r}")
+
+
+def _event(actor: Actor, seq: int, occurred_at: datetime, wanted: Entry) -> AuditEvent:
+    """The row and its canonical entry (the bytes leaf ``seq`` of the Merkle tree covers)."""
+    tag, before, after = str(wanted.tag), wanted.before, wanted.after
+    subject_type, subject_id = wanted.subject[0], str(wanted.subject[1])
     entry = {
         "seq": seq,
         "time": occurred_at.isoformat(),
@@ -56,7 +102,7 @@ def record(
         "before": before,
         "after": after,
     }
-    event = AuditEvent(
+    return AuditEvent(
         seq=seq,
         occurred_at=occurred_at,
         tag=tag,
@@ -70,18 +116,14 @@ def record(
         after=None if after is None else canonical_json(after),
         entry=canonical_json(entry),
     )
-    session.add(event)
-    session.flush()
-    log.append(session, seq, event.entry)
-    session.info[AUDITED] = True
-    return event
 
 
-def _next_seq(session: Session) -> int:
+def _next_seq(session: Session, count: int = 1) -> int:
     """Dense sequence in commit order: writers of the log take one lock until they commit
     (PostgreSQL advisory lock; SQLite allows one writer at a time anyway). Within a transaction
     the lock is already held, so the next number is counted on, not asked for again: a bulk
-    import of 100,000 rows saves two round trips a row."""
+    import of 100,000 rows saves two round trips a row. ``count`` numbers are taken; the first
+    is returned."""
     transaction = log.current_transaction(session)
     cached = session.info.get(_SEQ_KEY)
     if cached is not None and cached[0] is transaction:
@@ -95,5 +137,5 @@ def _next_seq(session: Session) -> int:
             session.execute(text("UPDATE audit_event SET seq = seq WHERE 0 = 1"))
         current = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
         seq = 0 if current is None else int(current) + 1
-    session.info[_SEQ_KEY] = (transaction, seq + 1)
+    session.info[_SEQ_KEY] = (transaction, seq + count)
     return seq
