@@ -19,7 +19,9 @@ the unit head confirms three, each with its measure, and dismisses the missing o
 view after the officer's statement; engineering supervision upholds one confirmation and
 overturns another; the gap at the end is explained late and the evening's sweep (engineering
 supervision's, by hand) marks its findings cured. The rest wait, their statement window open
-(officer1's home lists them)."""
+(officer1's home lists them). Each step leaves its notices in the inbox (消息): officer1 and
+the unit head read theirs before they answer and decide; the decisions' and reviews' notices are
+left unread."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ from lawcam.compliance import service
 from lawcam.compliance.models import Finding
 from lawcam.compliance.types import FindingStatus, Rule
 from lawcam.config import Settings
-from lawcam.custody.queries import desk_actor
+from lawcam.custody import faults
+from lawcam.custody.queries import desk_actor, notifications_for
 from lawcam.db import Database
 from lawcam.demo.activities import demo_cast
 from lawcam.demo.seed import CENTER, ENGINEERING
@@ -226,6 +229,7 @@ class Plot:
     def _officer1_statements(self) -> None:
         with self.database.unit_of_work() as session:
             officer1 = _login(session, "officer1")
+            _read(session, officer1)  # the morning sweep's notice and the complaint's
             service.statement(
                 session=session, actor=officer1,
                 finding=_finding(session, Rule.NO_RECORDING, officer1),
@@ -287,6 +291,7 @@ class Plot:
                                      "批评教育。"),
                 ),
             )  # fmt: skip
+            _read(session, head)  # the statements' notices
             for finding, decision in decisions:
                 service.decide(session=session, actor=head, finding=finding, decision=decision)
 
@@ -353,6 +358,13 @@ def _person(session: Session, username: str) -> Person:
 def _colleague(session: Session) -> Actor:
     """officer1's colleague at the evening scenes (demo.activities' cast), who has no login."""
     return desk_actor(demo_cast(session).officers[1], source="web")
+
+
+def _read(session: Session, actor: Actor) -> None:
+    """The actor opens the inbox and marks every notice read."""
+    for note in notifications_for(session=session, person_id=actor.person_id):
+        if note.read_at is None:
+            faults.mark_read(session=session, actor=actor, notification_id=note.id)
 
 
 def _name(session: Session, actor: Actor) -> str:
