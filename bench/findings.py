@@ -26,12 +26,16 @@ more than a day late; the stored coverage is set as the domain sets it.
 3. The dashboards (``compliance.dashboards``): officer, unit head, office (engineering) and
    auditor boards, each in its own read session, 30 times each. Goal: p95 ≤ 200 ms.
 
-``--profile`` prints where the steady full sweep and one incremental sweep spend their time.
+``--profile`` prints where the steady full sweep and one incremental sweep spend their time;
+``--explain`` each dashboard's three slowest statements with their plans; ``--keep`` keeps the
+SQLite file, whose dashboards ``--boards sqlite:///…/findings.db`` times again (after a new
+migration, say) without loading it again.
 
 LAWCAM_TEST_PG_URL names the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/
 postgres, as the tests); a temporary database is created and dropped. Unreachable: skipped.
 
 Usage: python bench/findings.py [--quick] [--only sqlite|postgresql] [--workdir DIR] [--profile]
+       [--explain] [--keep]; python bench/findings.py --boards URL [--explain] (a kept database)
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import databases, load, ms, server_version
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 
 from lawcam.access.types import AccessEvent
 from lawcam.activities import service as activities
@@ -69,12 +73,14 @@ from lawcam.compliance.checks import Limits
 from lawcam.compliance.models import Finding
 from lawcam.compliance.sweep import SWEPT, SweepReport, sweep
 from lawcam.config import Settings
-from lawcam.db import Database
+from lawcam.db import Database, make_engine
+from lawcam.db.migrate import upgrade
 from lawcam.equipment import service as equipment
 from lawcam.equipment.types import Category, DeviceIn, DeviceStatus, ModelIn
 from lawcam.evidence.models import IngestRun, Recording
 from lawcam.evidence.types import EvidenceEvent
 from lawcam.org import service as org
+from lawcam.org.models import Person
 from lawcam.org.types import PersonIn, UnitClass, UnitIn
 from lawcam.timeutil import utcnow
 
@@ -149,6 +155,23 @@ def build_people(database: Database, actor: Actor, officers: int) -> Office:
             label="officer", source="web", person_id=office.officers[0],
             unit_id=office.officer_unit[0], roles=frozenset({Role.OFFICER}),
         )  # fmt: skip
+    return office
+
+
+def office_of(database: Database) -> Office:
+    """The boards' readers of a database this benchmark built earlier (``--keep``)."""
+    office = Office()
+    badges = {"F00000": ("officer", Role.OFFICER), "FX-unit-head": ("unit_head", Role.UNIT_HEAD),
+              "FX-auditor": ("auditor", Role.AUDITOR),
+              "FX-engineering": ("engineering", Role.ENGINEERING)}  # fmt: skip
+    with database.read() as session:
+        rows = session.execute(
+            select(Person.badge, Person.id, Person.unit_id).where(Person.badge.in_(badges))
+        ).all()
+    for badge, person_id, unit_id in rows:
+        key, role = badges[str(badge)]
+        office.roles[key] = Actor(label=key, source="web", person_id=person_id, unit_id=unit_id,
+                                  roles=frozenset({role}))  # fmt: skip
     return office
 
 
@@ -484,7 +507,12 @@ def incremental(
 # --- 3. dashboards -------------------------------------------------------------------------------
 
 
-def boards(database: Database, settings: Settings, office: Office, times: int) -> dict[str, list[float]]:  # fmt: skip
+BOARDS = ("officer", "unit head", "office (engineering)", "auditor")
+
+
+def boards(
+    database: Database, settings: Settings, office: Office, times: int, only: str | None = None
+) -> dict[str, list[float]]:
     days = settings.repair_count_days
     calls: dict[str, Callable[[Any, datetime], object]] = {
         "officer": lambda s, now: dashboards.officer_board(
@@ -496,6 +524,8 @@ def boards(database: Database, settings: Settings, office: Office, times: int) -
         "auditor": lambda s, now: dashboards.audit_board(
             session=s, actor=office.roles["auditor"], now=now),
     }  # fmt: skip
+    if only is not None:
+        calls = {only: calls[only]}
     took: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(times):
         for name, call in calls.items():
@@ -504,6 +534,37 @@ def boards(database: Database, settings: Settings, office: Office, times: int) -
                 call(session, utcnow())
             took[name].append(time.perf_counter() - started)
     return took
+
+
+def explained(database: Database, settings: Settings, office: Office) -> None:
+    """``--explain``: one more read of each board, every statement timed; the three slowest
+    printed with the plan the database chose (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
+    seen: list[tuple[float, str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
+        seen.append((time.perf_counter() - conn.info["bench_started"], statement, parameters))
+
+    prefix = "EXPLAIN QUERY PLAN " if database.dialect == "sqlite" else "EXPLAIN ANALYZE "
+    for board in BOARDS:
+        seen.clear()
+        event.listen(database.engine, "before_cursor_execute", before)
+        event.listen(database.engine, "after_cursor_execute", after)
+        try:
+            boards(database, settings, office, 1, only=board)
+        finally:
+            event.remove(database.engine, "before_cursor_execute", before)
+            event.remove(database.engine, "after_cursor_execute", after)
+        print(f"  --- explain: {board}, {len(seen)} statements, "
+              f"{sum(t for t, _, _ in seen) * 1e3:.1f} ms in all; the slowest:")  # fmt: skip
+        for took, statement, parameters in sorted(seen, key=lambda x: -x[0])[:3]:
+            print(f"  {took * 1e3:.1f} ms: {' '.join(statement.split())[:600]}")
+            with database.engine.connect() as conn:
+                plan = conn.exec_driver_sql(prefix + statement, parameters).all()
+            for row in plan:
+                print(f"      {row[-1]}")
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -569,9 +630,30 @@ def measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
             rng = random.Random(99)
             docking(database, settings, office, rng)
             profiled("incremental sweep", lambda: swept(database, actor, full=False))
-        took_boards = boards(database, settings, office, args.requests)
-        for board, values in took_boards.items():
-            print(f"  3. dashboard, {board}: {len(values)} reads: {ms(values)} (goal p95 ≤ 200 ms)")
+        timed_boards(database, settings, office, args)
+
+
+def timed_boards(database: Database, settings: Settings, office: Office, args: argparse.Namespace) -> None:  # fmt: skip
+    took_boards = boards(database, settings, office, args.requests)
+    for board, values in took_boards.items():
+        print(f"  3. dashboard, {board}: {len(values)} reads: {ms(values)} (goal p95 ≤ 200 ms)")
+    if args.explain:
+        explained(database, settings, office)
+
+
+def boards_only(url: str, args: argparse.Namespace, workdir: Path) -> None:
+    """``--boards URL``: the dashboards alone, on a database an earlier run kept (upgraded to
+    the head revision first, so that a new index is measured)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    database = Database(url)
+    try:
+        print(f"\n{url.partition(':')[0]} {server_version(database)} (kept database, boards only)")
+        settings = Settings(home=workdir, database_url=url)
+        timed_boards(database, settings, office_of(database), args)
+    finally:
+        database.dispose()
 
 
 def options() -> argparse.Namespace:
@@ -581,6 +663,15 @@ def options() -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="for the SQLite file (default: a temp dir)")
     parser.add_argument("--repeat", type=int, help="full sweeps per database (3; quick 2)")
     parser.add_argument("--profile", action="store_true", help="cProfile the sweeps")
+    parser.add_argument(
+        "--explain", action="store_true", help="the dashboards' slowest statements with their plans"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the SQLite file (its path is printed) for --boards",
+    )
+    parser.add_argument("--boards", metavar="URL", help="only the dashboards, on a kept database")
     args = parser.parse_args()
     args.activities = 10**3 if args.quick else 10**5
     args.entries = 11_000 if args.quick else 10**6  # quick: 10^3 of them refusals
@@ -600,8 +691,17 @@ def main() -> None:
     )
     print(f"load average at start: {load()}")
     kinds = [args.only] if args.only else ["sqlite", "postgresql"]
+    if args.keep:
+        tmp = tempfile.mkdtemp(prefix="lawcam-bench-findings-", dir=args.workdir)
+        print(f"kept in {tmp}")
+        for kind in kinds:
+            measure(kind, args, Path(tmp))
+        return
     with tempfile.TemporaryDirectory(prefix="lawcam-bench-findings-", dir=args.workdir) as tmp:
         for kind in kinds:
+            if args.boards:
+                boards_only(args.boards, args, Path(tmp))
+                break
             measure(kind, args, Path(tmp))
     print(f"\nload average at end: {load()}")
 
