@@ -5,17 +5,19 @@ the case file's term; 永久 for ever) and any legal hold (indefinitely).
 
 Reads only. ``derive`` answers for a list of recordings from the rows themselves (the links,
 the holds, the ledger of extensions), so that disposal never trusts a cache; ``scan`` walks
-every recording that has more than its promise, window by window, for the recomputation."""
+every recording that has more than its promise, window by window, with its reasons (verify);
+``standing`` answers the same for every recording at once as plain tuples, without reasons,
+for the nightly recomputation (bench/retention.py), and a test holds it to ``derive``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Connection, Select, bindparam, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from lawcam.activities.models import ActivityLink
@@ -42,6 +44,14 @@ def _between(low: int, high: int) -> Among:
     return lambda column: column.between(low, high)
 
 
+def case_end(archived_on: date | None, term_years: int) -> date | None:
+    """How long a linked case keeps a recording: None while the case is open or unarchived, or
+    for 永久; otherwise the archive date + the term (29 February: ``add_years``)."""
+    if archived_on is None or term_years == PERMANENT:
+        return None
+    return add_years(archived_on, term_years)
+
+
 @dataclass(frozen=True)
 class CaseFact:
     case_id: int
@@ -55,16 +65,14 @@ class CaseFact:
     why: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        indefinite = self.archived_on is None or self.term_years == PERMANENT
-        until = None
+        until = case_end(self.archived_on, self.term_years)
         if self.archived_on is None:
             why = f"案件 {self.number} 未归档"
         elif self.term_years == PERMANENT:
             why = f"案件 {self.number} 永久保存"
         else:
             why = f"案件 {self.number} 归档后 {self.term_years} 年"
-            until = add_years(self.archived_on, self.term_years)
-        object.__setattr__(self, "indefinite", indefinite)
+        object.__setattr__(self, "indefinite", until is None)
         object.__setattr__(self, "until", until)
         object.__setattr__(self, "why", why)
 
@@ -223,4 +231,84 @@ def _holds(session: Session, among: Among) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
     for rid, hold_id in session.execute(stmt):
         found[rid].append(hold_id)
+    return found
+
+
+# One recording's effective retention without its reasons, as ``Retention`` would hold it:
+# (recording, promised: the ingest promise and the ledger, until: the dated part, indefinite).
+Standing = tuple[int, date, date, bool]
+
+
+def standing(session: Session, promises: Mapping[int, date]) -> Iterator[Standing]:
+    """Every recording whose retention is more than its promise (as ``scan`` finds them), in
+    recording order, from one read of each kind of row as plain tuples through Core: the cases
+    (id → how long), the live links as (recording, case) directly and through activities, the
+    live holds, the ledger. ``promises``: the ingest promises already known (the kept states
+    carry them); only the others are read from the wide recording table. The same answers as
+    ``derive`` (test_recompute.py), which stays the one authority for settling and disposal."""
+    session.flush()  # the reads below go past the session: nothing pending may be missed
+    connection = session.connection()
+    ends = {
+        case_id: case_end(archived_on, years)
+        for case_id, archived_on, years in connection.execute(
+            select(PenaltyCase.id, PenaltyCase.archived_on, PenaltyCase.term_years)
+        )
+    }
+    dated: dict[int, date] = {}  # per recording, the latest date of its archived cases
+    forever: set[int] = set()  # in an open or unarchived case, or a 永久 one
+    for rows in (connection.execute(_direct_pairs()), connection.execute(_through_pairs())):
+        for rid, case_id in rows:
+            end = ends[case_id]
+            if end is None:
+                forever.add(rid)
+            elif end > dated.get(rid, date.min):
+                dated[rid] = end
+    held = set(connection.execute(_held()).scalars())
+    extended: dict[int, str] = {}  # per recording, its latest extension (ISO: ordered as text)
+    for rid, value in connection.execute(_extensions()):
+        if value > extended.get(rid, ""):
+            extended[rid] = value
+    wanted = sorted(dated.keys() | forever | held | extended.keys())
+    read = _promises(connection, [rid for rid in wanted if rid not in promises])
+    for rid in wanted:
+        promised = promises.get(rid) or read[rid]
+        if rid in extended and (extension := date.fromisoformat(extended[rid])) > promised:
+            promised = extension
+        until = dated.get(rid, promised)
+        yield rid, promised, max(until, promised), rid in forever or rid in held
+
+
+def _direct_pairs() -> Select[int, int]:
+    stmt = select(CaseLink.recording_id, CaseLink.case_id).where(
+        CaseLink.recording_id.is_not(None), CaseLink.unlinked_at.is_(None)
+    )
+    return cast("Select[int, int]", stmt)  # IS NOT NULL: never NULL
+
+
+def _through_pairs() -> Select[int, int]:
+    """As ``_through_activities``, without the case's columns (read once, by ``standing``)."""
+    return (
+        select(ActivityLink.recording_id, CaseLink.case_id)
+        .join(CaseLink, CaseLink.activity_id == ActivityLink.activity_id)
+        .where(CaseLink.unlinked_at.is_(None), ActivityLink.detached_at.is_(None))
+    )
+
+
+def _held() -> Select[int]:
+    return select(LegalHold.recording_id).where(LegalHold.released_at.is_(None))
+
+
+def _extensions() -> Select[int, str]:
+    return select(Correction.recording_id, Correction.value).where(
+        Correction.field == RETAIN_UNTIL_FIELD
+    )
+
+
+def _promises(connection: Connection, ids: list[int]) -> dict[int, date]:
+    """The ingest promise of recordings without a kept state (the lagging new ones, few)."""
+    found: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk: BindParameter[int] = bindparam("ids", ids[start : start + CHUNK], expanding=True)
+        stmt = select(Recording.id, Recording.retain_until).where(Recording.id.in_(chunk))
+        found.update({rid: promise for rid, promise in connection.execute(stmt)})
     return found

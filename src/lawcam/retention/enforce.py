@@ -71,7 +71,7 @@ def _enforce(
         calls.hold(recording)
     elif was_indefinite and not retention.indefinite:
         _release_after_commit(session, calls.store, recording.sha256)
-    _keep(session, retention, state)
+    _keep(session, recording, retention, state)
 
 
 @dataclass
@@ -110,10 +110,13 @@ class _Calls:
                 raise Conflict(f"{refused}（{error}）", code="storage_refused") from error
 
 
-def _keep(session: Session, retention: Retention, state: RetentionState | None) -> None:
+def _keep(
+    session: Session, recording: Recording, retention: Retention, state: RetentionState | None
+) -> None:
     if state is None:
         state = RetentionState(recording_id=retention.recording_id, unit_id=retention.unit_id)
         session.add(state)
+    state.promise = recording.retain_until  # the recomputation's copy (effective.standing)
     state.retain_until = retention.until
     state.indefinite = retention.indefinite
     state.computed_at = utcnow()

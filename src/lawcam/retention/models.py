@@ -117,6 +117,10 @@ class RetentionState(Base):
     # Kept beyond any date: an open or unarchived case, a 永久 case, a legal hold.
     indefinite: Mapped[bool] = mapped_column(Boolean, index=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The recording's ingest promise (``Recording.retain_until``, never changed after ingest),
+    # copied so that the recomputation need not read the wide recording table (migration 0016).
+    # NULL: kept before 0016 and not settled since; the recomputation then reads the recording.
+    promise: Mapped[date | None] = mapped_column(Date)
 
 
 class DisposalBatch(Base):

@@ -2,18 +2,23 @@
 kept state corrected where it lags (a recording attached to a linked activity since, a state
 lost), and where an archived case reaches further than a recording's ledger, the ledger and the
 store's lock extended (audited, as every extension). Nothing is ever shortened: the state only
-follows the rows, and the ledger only grows."""
+follows the rows, and the ledger only grows.
+
+The comparison reads plain rows (``effective.standing``: no reasons, no ``Retention`` per
+recording, the ingest promise from the kept state rather than the wide recording table); only
+what lags is derived again, by ``derive``, and settled (bench/retention.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawcam.authz import Action, Actor
-from lawcam.retention.effective import Retention, scan
+from lawcam.retention.effective import standing
 from lawcam.retention.enforce import settle
 from lawcam.retention.models import RetentionState
 from lawcam.storage import BlobStore
@@ -33,19 +38,14 @@ def recompute(
     progress: Callable[[int], None] | None = None,
 ) -> Recomputed:
     actor.require(Action.CASE_MANAGE)
-    kept = {
-        rid: (until, indefinite)
-        for rid, until, indefinite in session.execute(
-            select(
-                RetentionState.recording_id, RetentionState.retain_until, RetentionState.indefinite
-            )
-        )
-    }
+    kept, promises = _kept(session)
     done, lagging = Recomputed(), []
-    for retention in scan(session):
+    for rid, promised, until, indefinite in standing(session, promises):
         done.scanned += 1
-        if _lags(retention, kept.pop(retention.recording_id, None)):
-            lagging.append(retention.recording_id)
+        state = kept.pop(rid, None)
+        # The ledger lacks an archived case's date, or the state is not what the rows say.
+        if until > promised or state != (until, indefinite):
+            lagging.append(rid)
         if progress and done.scanned % 10_000 == 0:
             progress(done.scanned)
     # States whose recording has nothing more than its promise now: derived again, to the promise.
@@ -62,7 +62,18 @@ def recompute(
     return done
 
 
-def _lags(retention: Retention, state: tuple[object, bool] | None) -> bool:
-    if retention.until > retention.promised:  # the ledger lacks an archived case's date
-        return True
-    return state != (retention.until, retention.indefinite)
+def _kept(session: Session) -> tuple[dict[int, tuple[date, bool]], dict[int, date]]:
+    """Each kept state as (date, indefinite), and the ingest promises the states carry."""
+    kept: dict[int, tuple[date, bool]] = {}
+    promises: dict[int, date] = {}
+    stmt = select(
+        RetentionState.recording_id,
+        RetentionState.retain_until,
+        RetentionState.indefinite,
+        RetentionState.promise,
+    )
+    for rid, until, indefinite, promise in session.connection().execute(stmt):
+        kept[rid] = (until, indefinite)
+        if promise is not None:
+            promises[rid] = promise
+    return kept, promises
