@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     findings_denied_hours: int = Field(default=24, ge=1, le=24 * 30)
     # A sweep for findings every this many minutes while serving (0: only by hand).
     findings_sweep_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # A recomputation of every effective retention every this many hours while serving (0: only
+    # by hand, ``lawcam retention recompute``): brings up recordings that joined linked activities.
+    retention_recompute_hours: int = Field(default=24, ge=0, le=24 * 30)
     # Days a disposal report looks ahead (what expires soon, by unit).
     retention_report_days: tuple[int, ...] = (30, 90, 365)
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lawcam.audit import log
 from lawcam.errors import LawcamError
 from lawcam.evidence import uploads
-from lawcam.web import findings_sweeps
+from lawcam.web import findings_sweeps, retention_recomputes
 
 logger = logging.getLogger("lawcam.tree_heads")
 SWEEP_EVERY_S = 3600
@@ -64,6 +64,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     chores = threading.Thread(target=_chores, args=(app, stop), name="lawcam-chores", daemon=True)
     chores.start()
     sweeps = findings_sweeps.start(app, stop)  # 第十八条: findings swept on a schedule
+    recomputes = retention_recomputes.start(app, stop)  # 第十四条: states and holds follow
     if minutes > 0:
         thread = threading.Thread(
             target=_run, args=(app, minutes, stop), name="lawcam-tree-heads", daemon=True
@@ -76,5 +77,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if thread is not None:
             thread.join(timeout=5)
         chores.join(timeout=5)
-        if sweeps is not None:
-            sweeps.join(timeout=5)
+        for schedule in (sweeps, recomputes):
+            if schedule is not None:
+                schedule.join(timeout=5)
