@@ -1,5 +1,6 @@
 """Notices at each step of a finding's review (第十八条), sent through the inbox
-(``lawcam.custody.notices``: one INSERT, each notice audited, never to the actor):
+(``lawcam.custody.notices``: one INSERT, each notice audited as ``compliance:notification:create``,
+never to the actor):
 
 - found (a sweep, a manual record, a verify run): the person concerned, once per sweep with how
   many (a first sweep finds thousands); what verify finds with nobody named (tampering, a
@@ -29,6 +30,8 @@ SECURITY_ROLES = (Role.SECADMIN, Role.AUDITOR)
 # What verify records with nobody named goes to the security staff (第十八条第（四）（五）项).
 VERIFY_RULES = frozenset({str(Rule.TAMPERING), str(Rule.OBJECT_MISSING)})
 PENDING_LIST = "/findings?status=pending"
+# The audit tag of a finding's notices: compliance's, beside custody's fault notices.
+NOTIFIED = "compliance:notification:create"
 
 
 def new_findings(session: Session, actor: Actor, made: Sequence[Finding]) -> None:
@@ -46,7 +49,7 @@ def new_findings(session: Session, actor: Actor, made: Sequence[Finding]) -> Non
     if unnamed:
         text, link = _verify_text(unnamed)
         notices += [Notice(p, text, link) for p in role_holders(session, SECURITY_ROLES)]
-    send(session, actor, notices)
+    _send(session, actor, notices)
 
 
 def statement_made(session: Session, actor: Actor, finding: Finding) -> None:
@@ -55,7 +58,7 @@ def statement_made(session: Session, actor: Actor, finding: Finding) -> None:
         "提交了陈述申辩，请作出认定或不予认定的决定。"
     )
     heads = unit_heads(session, finding.unit_id)
-    send(session, actor, [Notice(p, text, _link(finding)) for p in heads])
+    _send(session, actor, [Notice(p, text, _link(finding)) for p in heads])
 
 
 def decided(session: Session, actor: Actor, finding: Finding) -> None:
@@ -72,7 +75,7 @@ def decided(session: Session, actor: Actor, finding: Finding) -> None:
         f"（{_rule(finding)}{about}）作出决定：{what}。可予复核。"
     )
     notices += [Notice(p, text, _link(finding)) for p in role_holders(session, [Role.ENGINEERING])]
-    send(session, actor, notices)
+    _send(session, actor, notices)
 
 
 def reviewed(session: Session, actor: Actor, finding: Finding) -> None:
@@ -83,7 +86,11 @@ def reviewed(session: Session, actor: Actor, finding: Finding) -> None:
     said = f"工程监管处复核执法过错 #{finding.id}（{_rule(finding)}），{outcome}。复核意见：{finding.review_reason}"
     people = [finding.person_id] if finding.person_id is not None else []
     people += unit_heads(session, finding.unit_id)
-    send(session, actor, [Notice(p, said, _link(finding)) for p in people])
+    _send(session, actor, [Notice(p, said, _link(finding)) for p in people])
+
+
+def _send(session: Session, actor: Actor, notices: list[Notice]) -> None:
+    send(session, actor, notices, NOTIFIED)
 
 
 def _found_text(found: list[Finding]) -> tuple[str, str]:

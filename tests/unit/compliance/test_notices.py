@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lawcam.audit.integrity import IntegrityProblem
 from lawcam.audit.models import AuditEvent
 from lawcam.authz import Actor, Role
 from lawcam.compliance import service
 from lawcam.compliance.models import Finding
-from lawcam.compliance.notices import PENDING_LIST
+from lawcam.compliance.notices import NOTIFIED, PENDING_LIST
 from lawcam.compliance.service import Decision, ManualFinding
 from lawcam.compliance.types import Rule
 from lawcam.config import Settings
 from lawcam.custody.models import Notification
-from lawcam.custody.types import CustodyEvent
 from lawcam.db import Database
 from lawcam.org.models import Person
 from lawcam.web.app import create_app
@@ -77,7 +77,7 @@ def notes_since(database: Database, after: int = 0) -> list[Note]:
         for note in rows:
             entry = session.scalars(
                 select(AuditEvent).where(
-                    AuditEvent.tag == str(CustodyEvent.NOTIFIED),
+                    AuditEvent.tag == NOTIFIED,
                     AuditEvent.subject_id == str(note.id),
                 )
             ).one()
@@ -99,6 +99,23 @@ def not_announced(database: Database, settings: Settings, office: Office, n: int
         add(database, settings, officer(office), data(office, start, start + 600, announced=False))
 
 
+@contextmanager
+def inserts_into(database: Database, table: str) -> Iterator[list[str]]:
+    """The INSERT statements into ``table`` run inside the block."""
+    seen: list[str] = []
+
+    def watch(*args: object) -> None:  # conn, cursor, statement, parameters, …
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+            seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", watch)
+
+
 def finding_of(database: Database, person_id: int, rule: Rule) -> int:
     with database.read() as session:
         stmt = select(Finding.id).where(Finding.person_id == person_id, Finding.rule == str(rule))
@@ -109,8 +126,10 @@ def test_a_sweep_tells_each_person_once_how_many_were_found(
     database: Database, settings: Settings, console: Actor, office: Office
 ) -> None:
     not_announced(database, settings, office, n=3)
-    new, _ = swept(database, settings, console)
+    with inserts_into(database, "notification") as inserts:
+        new, _ = swept(database, settings, console)
     assert len(new) == 12  # 3 activities x 2 officers x (no recording, not announced)
+    assert len(inserts) == 1  # both people's notices in one statement
     notes = notes_since(database)
     people = {office.people["other_unit_officer"], office.people["spare"]}
     assert sorted(p for p, _, _ in notes) == sorted(people)  # one each, not one per finding
