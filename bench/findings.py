@@ -537,29 +537,32 @@ def boards(
 
 
 def explained(database: Database, settings: Settings, office: Office) -> None:
-    """``--explain``: one more read of each board, every statement timed; the three slowest
-    printed with the plan the database chose (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
-    seen: list[tuple[float, str, Any]] = []
+    """``--explain``: one more read of each board, its statements caught; each run again alone
+    and fetched whole (timed), the three slowest printed with the plan the database chose
+    (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
+    seen: list[tuple[str, Any]] = []
 
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
-        conn.info["bench_started"] = time.perf_counter()
-
-    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
-        seen.append((time.perf_counter() - conn.info["bench_started"], statement, parameters))
+    def caught(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # not BEGIN and the like
+            seen.append((statement, parameters))
 
     prefix = "EXPLAIN QUERY PLAN " if database.dialect == "sqlite" else "EXPLAIN ANALYZE "
     for board in BOARDS:
         seen.clear()
-        event.listen(database.engine, "before_cursor_execute", before)
-        event.listen(database.engine, "after_cursor_execute", after)
+        event.listen(database.engine, "before_cursor_execute", caught)
         try:
             boards(database, settings, office, 1, only=board)
         finally:
-            event.remove(database.engine, "before_cursor_execute", before)
-            event.remove(database.engine, "after_cursor_execute", after)
-        print(f"  --- explain: {board}, {len(seen)} statements, "
-              f"{sum(t for t, _, _ in seen) * 1e3:.1f} ms in all; the slowest:")  # fmt: skip
-        for took, statement, parameters in sorted(seen, key=lambda x: -x[0])[:3]:
+            event.remove(database.engine, "before_cursor_execute", caught)
+        timed = []
+        with database.engine.connect() as conn:
+            for statement, parameters in seen:
+                started = time.perf_counter()
+                conn.exec_driver_sql(statement, parameters).all()
+                timed.append((time.perf_counter() - started, statement, parameters))
+        print(f"  --- explain: {board}, {len(seen)} statements, each alone "
+              f"{sum(t for t, _, _ in timed) * 1e3:.1f} ms in all; the slowest:")  # fmt: skip
+        for took, statement, parameters in sorted(timed, key=lambda x: -x[0])[:3]:
             print(f"  {took * 1e3:.1f} ms: {' '.join(statement.split())[:600]}")
             with database.engine.connect() as conn:
                 plan = conn.exec_driver_sql(prefix + statement, parameters).all()

@@ -32,6 +32,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_event_subject", "subject_type", "subject_id"),
         Index("ix_audit_event_tag", "tag"),
+        # The auditor's board: the refusals of the last days, not every refusal ever (0017).
+        Index("ix_audit_event_tag_time", "tag", "occurred_at"),
     )
 
 

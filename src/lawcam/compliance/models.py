@@ -16,8 +16,12 @@ from lawcam.db.base import Base, UTCDateTime, columns_of
 
 class Finding(Base):
     __tablename__ = "finding"
-    # An incremental sweep reads the findings about the subjects that changed (migration 0014).
-    __table_args__ = (Index("ix_finding_subject", "subject_type", "subject_id"),)
+    # An incremental sweep reads the findings about the subjects that changed (migration 0014);
+    # the auditor's board, the open findings of the tampering rules, newest first (0017).
+    __table_args__ = (
+        Index("ix_finding_subject", "subject_type", "subject_id"),
+        Index("ix_finding_rule_status", "rule", "status", "found_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
