@@ -34,6 +34,7 @@ import argparse
 import os
 import platform
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import databases, load, ms, p95, server_version
+from pydantic import SecretStr
 from sqlalchemy import insert, select, text
 
 from lawcam.activities import recompute
@@ -583,6 +585,8 @@ def api_detail(
             )
         )
     took, links = [], 0
+    if settings.on_postgresql and settings.session_secret is None:  # the nodes' one key
+        settings.session_secret = SecretStr(secrets.token_urlsafe(48))
     with TestClient(create_app(settings, database)) as client:
         login = client.post(
             "/api/v1/auth/login", json={"username": office.admin_username, "password": PASSWORD}

@@ -333,6 +333,8 @@ def clean_env(database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAWCAM_")}
     if database_url:
         env["LAWCAM_DATABASE_URL"] = database_url
+        # PostgreSQL nodes sign sessions with one configured key (docs/operations.md).
+        env["LAWCAM_SESSION_SECRET"] = secrets.token_urlsafe(48)
     return env
 
 

@@ -21,6 +21,10 @@ from sqlalchemy import text
 # Cheap argon2 parameters for the suite only: hundreds of accounts are hashed.
 os.environ.setdefault("LAWCAM_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("LAWCAM_ARGON2_TIME_COST", "1")
+# On PostgreSQL every app node signs sessions with one configured key (Settings.secret_key):
+# the suite's, for every app, command and server it starts.
+if os.environ.get("LAWCAM_TEST_DATABASE") == "postgresql":
+    os.environ.setdefault("LAWCAM_SESSION_SECRET", "lawcam-suite-session-secret-0123456789abcdef")
 
 from lawcam.authz import Actor, console_actor
 from lawcam.config import Settings

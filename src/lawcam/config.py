@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lawcam.errors import InvalidInput
@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     home: Path = Path("./lawcam-data")
     database_url: str | None = None
+    # The key that signs session cookies, the same on every app node (several nodes share the
+    # sessions of one database: a login on one is valid on another). Required on PostgreSQL;
+    # on SQLite, unset, a key made once in the home is used (one machine, one home).
+    session_secret: SecretStr | None = None
     session_idle_minutes: int = Field(default=30, ge=1)
     # Failed logins are counted per source (client address): this many for one user name from
     # one source within lockout_minutes, or login_source_failures for any names from one source
@@ -113,6 +117,13 @@ class Settings(BaseSettings):
     # Days a disposal report looks ahead (what expires soon, by unit).
     retention_report_days: tuple[int, ...] = (30, 90, 365)
 
+    @field_validator("session_secret")
+    @classmethod
+    def _secret_long_enough(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value().strip()) < 32:
+            raise ValueError("会话密钥至少 32 个字符（可用 openssl rand -base64 48 生成）")
+        return secret
+
     @field_validator("case_terms")
     @classmethod
     def _terms_sane(cls, terms: dict[str, int]) -> dict[str, int]:
@@ -142,9 +153,23 @@ class Settings(BaseSettings):
         """Where remote uploads collect their bytes before they are verified and stored."""
         return self.home / "uploads"
 
+    @property
+    def on_postgresql(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
     @cached_property
     def secret_key(self) -> str:
-        """The key that signs session cookies; created on first use, mode 0600."""
+        """The key that signs session cookies: the configured one; on SQLite without one, a key
+        of this home, created on first use, mode 0600. On PostgreSQL a key of each node's own
+        home would log users out whenever a load balancer switched nodes: refused."""
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value().strip()
+        if self.on_postgresql:
+            raise InvalidInput(
+                "使用 PostgreSQL 数据库时须配置会话密钥 LAWCAM_SESSION_SECRET（至少 32 个字符，"
+                "各服务节点相同），否则用户在节点之间切换时会被注销。见 docs/operations.md。",
+                field="LAWCAM_SESSION_SECRET",
+            )
         path = self.home / SECRET_KEY_FILE
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
@@ -182,6 +207,9 @@ def in_chinese(exc: ValidationError) -> InvalidInput:
     problems = []
     for error in exc.errors():
         name = prefix + "_".join(str(part) for part in error["loc"]).upper()
+        if error["type"] == "value_error":  # our validators' own Chinese words
+            problems.append(f"{name}：{error['ctx']['error']}")
+            continue
         expected = _EXPECTED.get(error["type"], "无效").format(**error.get("ctx", {}))
         problems.append(f"{name} 的值“{error['input']}”{expected}")
     return InvalidInput(f"设置有误：{'；'.join(problems)}。请按运维手册的设置表修改。")

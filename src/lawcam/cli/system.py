@@ -53,7 +53,8 @@ def initialise(settings: Settings) -> dict[str, Any]:
         settings.home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidInput(f"无法创建数据目录 {settings.home}：{exc.strerror}。") from exc
-    _ = settings.secret_key  # created on first use, mode 0600
+    if settings.session_secret is None and not settings.on_postgresql:
+        _ = settings.secret_key  # this home's key, created on first use, mode 0600
     signer = load_signer(settings.home)  # the audit log's Ed25519 key, mode 0600
     database = Database(settings.resolved_database_url)
     try:
@@ -144,6 +145,7 @@ def serve(
     as_json: JsonOpt = False,
 ) -> None:
     settings = get_settings()
+    _ = settings.secret_key  # on PostgreSQL, refused here in Chinese without a configured key
     with open_database(settings) as database:
         url = display_url(database.url)
     if as_json:
@@ -170,6 +172,8 @@ def demo(
     from lawcam.timeutil import utcnow
 
     settings = get_settings()
+    if not no_serve:
+        _ = settings.secret_key  # refused before seeding, not after, on PostgreSQL without one
     info = initialise(settings)
     console = actor()
     with open_database(settings) as database:
