@@ -585,8 +585,9 @@ def api_detail(
             )
         )
     took, links = [], 0
-    if settings.on_postgresql and settings.session_secret is None:  # the nodes' one key
-        settings.session_secret = SecretStr(secrets.token_urlsafe(48))
+    if settings.on_postgresql:  # what a PostgreSQL node needs: one key, a shared store
+        settings.session_secret = settings.session_secret or SecretStr(secrets.token_urlsafe(48))
+        settings.storage_shared = True  # one machine: its folder is trivially shared
     with TestClient(create_app(settings, database)) as client:
         login = client.post(
             "/api/v1/auth/login", json={"username": office.admin_username, "password": PASSWORD}

@@ -335,6 +335,7 @@ def clean_env(database_url: str | None) -> dict[str, str]:
         env["LAWCAM_DATABASE_URL"] = database_url
         # PostgreSQL nodes sign sessions with one configured key (docs/operations.md).
         env["LAWCAM_SESSION_SECRET"] = secrets.token_urlsafe(48)
+        env["LAWCAM_STORAGE_SHARED"] = "true"  # one machine: the home's folder is shared
     return env
 
 

@@ -25,6 +25,8 @@ os.environ.setdefault("LAWCAM_ARGON2_TIME_COST", "1")
 # the suite's, for every app, command and server it starts.
 if os.environ.get("LAWCAM_TEST_DATABASE") == "postgresql":
     os.environ.setdefault("LAWCAM_SESSION_SECRET", "lawcam-suite-session-secret-0123456789abcdef")
+    # and keeps originals in a folder declared shared (one machine: trivially so).
+    os.environ.setdefault("LAWCAM_STORAGE_SHARED", "true")
 
 from lawcam.authz import Actor, console_actor
 from lawcam.config import Settings

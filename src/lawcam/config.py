@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # Where originals are kept: file:///path (default: <home>/objects) or
     # s3://bucket?endpoint=http://host:8333 (Object Lock COMPLIANCE).
     storage_url: str | None = None
+    # A file:// store on PostgreSQL: declared mounted at the same path on every app node (NFS,
+    # a cluster file system). Undeclared, each node would keep its own originals: refused.
+    storage_shared: bool = False
     # R11.2: at upload, a device clock further than this from the workstation's is flagged.
     ingest_max_clock_offset_s: float = Field(default=30.0, ge=0)
     # R14.1: recordings must reach the workstation within this many hours of their end.
@@ -144,14 +147,26 @@ class Settings(BaseSettings):
 
     @property
     def resolved_storage_url(self) -> str:
-        if self.storage_url:
-            return self.storage_url
-        return (self.home / "objects").resolve().as_uri()
+        url = self.storage_url or (self.home / "objects").resolve().as_uri()
+        if url.startswith("file:") and self.on_postgresql and not self.storage_shared:
+            raise InvalidInput(
+                "使用 PostgreSQL 数据库时，资料须存放在各服务节点共用的存储中：设置 LAWCAM_STORAGE_URL 为"
+                " S3 存储（s3://…，对象锁定），或把本地目录挂载到每个节点的同一路径并设置"
+                " LAWCAM_STORAGE_SHARED=true；否则每个节点各存一份原始资料。见 docs/operations.md。",
+                field="LAWCAM_STORAGE_URL",
+            )
+        return url
 
     @property
     def upload_spool(self) -> Path:
         """Where remote uploads collect their bytes before they are verified and stored."""
         return self.home / "uploads"
+
+    def check_node(self) -> None:
+        """What an app node refuses to start without, in Chinese, before it serves anyone: on
+        PostgreSQL (several nodes may share it) the one session key and a shared store."""
+        _ = self.secret_key
+        _ = self.resolved_storage_url
 
     @property
     def on_postgresql(self) -> bool:

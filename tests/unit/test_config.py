@@ -38,8 +38,10 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("LAWCAM_CHECKOUT_MIN_FREE_HOURS", "6.5")
     monkeypatch.setenv("LAWCAM_RETENTION_YEARS", " 5 ")
     monkeypatch.setenv("LAWCAM_STORAGE_URL", "")
+    monkeypatch.setenv("LAWCAM_STORAGE_SHARED", "true")  # PostgreSQL and the home's folder
     monkeypatch.setenv("LAWCAM_PASSWORD_MIN_LENGTH", "12")
     settings = load_settings()
+    assert settings.storage_shared is True
     assert settings.home == tmp_path
     assert settings.resolved_database_url == "postgresql+psycopg://lawcam@db/lawcam"
     assert settings.secure_cookies is True

@@ -145,7 +145,7 @@ def serve(
     as_json: JsonOpt = False,
 ) -> None:
     settings = get_settings()
-    _ = settings.secret_key  # on PostgreSQL, refused here in Chinese without a configured key
+    settings.check_node()  # on PostgreSQL: one session key, a shared store, or refused here
     with open_database(settings) as database:
         url = display_url(database.url)
     if as_json:
@@ -173,7 +173,7 @@ def demo(
 
     settings = get_settings()
     if not no_serve:
-        _ = settings.secret_key  # refused before seeding, not after, on PostgreSQL without one
+        settings.check_node()  # refused before seeding, not after
     info = initialise(settings)
     console = actor()
     with open_database(settings) as database:

@@ -68,7 +68,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=tree_heads.lifespan,
     )
-    _ = settings.secret_key  # refused now, not at the first login: PostgreSQL needs one key
+    settings.check_node()  # refused now, not at the first login or upload
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.templates = make_templates()
