@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from lawcam.audit import merkle
@@ -17,6 +17,7 @@ from lawcam.errors import InvalidInput, LawcamError
 from lawcam.timeutil import utcnow
 
 _FRONTIER_KEY = "lawcam.audit.frontier"
+_PG_HEAD_LOCK = 0x6C6177686561  # "lawhea": any constant, the same for every signer
 NODES: Table = MerkleNode.__table__  # type: ignore[assignment]
 
 
@@ -96,6 +97,7 @@ def latest_head(session: Session) -> TreeHead | None:
 def make_head(*, session: Session, signer: Signer, force: bool = False) -> TreeHead:
     """Signs the log as it stands. Without ``force``, a log that has not grown since the last
     head keeps that head (heads at intervals need not pile up while nothing happens)."""
+    _one_signer(session)
     size = log_size(session)
     latest = latest_head(session)
     if latest is not None and latest.size == size and not force:
@@ -112,6 +114,18 @@ def make_head(*, session: Session, signer: Signer, force: bool = False) -> TreeH
     session.add(head)
     session.flush()
     return head
+
+
+def _one_signer(session: Session) -> None:
+    """Heads are kept in the order they are stored, and verify proves each consistent with the
+    one before: two signers at once (every node's tree-head thread, ``lawcam audit sth`` racing
+    one) must never store a smaller head after a larger. So one signs at a time, from reading
+    the log's size to the commit: PostgreSQL's advisory lock; on SQLite the write lock, taken
+    before the size is read (a write that touches no row, as ``audit.service._next_seq``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HEAD_LOCK})
+    else:
+        session.execute(text("UPDATE audit_tree_head SET size = size WHERE 0 = 1"))
 
 
 def fresh_head(database: Database, signer: Signer) -> TreeHead:

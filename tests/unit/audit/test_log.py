@@ -373,3 +373,44 @@ def test_writer_recording_first_waits_for_another(
     assert len(leaves) == 2
     assert_tree_is(database, leaves)
     assert problems(database, signer) == ([], 2)
+
+
+def test_two_signers_at_once_store_heads_in_size_order(
+    database: Database, signer: Signer, console: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deterministic interleaving (issue 19): after the first signer has read the log's size and
+    root, another writes an entry and signs a head of its own. Heads are one signer at a time,
+    so the other waits for the first's commit: the heads are stored in size order and verify
+    proves each consistent with the one before (two signers interleaved used to store the
+    larger head first, and verify then reported a false inconsistency)."""
+    write(database, console, 3)
+    real = log.utcnow
+    calls: list[int] = []
+    other_errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            write(database, console, 1, label="other")
+            with database.unit_of_work() as session:
+                log.make_head(session=session, signer=signer, force=True)
+        except BaseException as exc:
+            other_errors.append(exc)
+
+    second = threading.Thread(target=other)
+
+    def hooked():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:  # inside the first make_head, between reading the size and storing
+            second.start()
+            second.join(timeout=1.0)  # it waits for the first signer (and, on SQLite, writer)
+        return real()
+
+    monkeypatch.setattr(log, "utcnow", hooked)
+    with database.unit_of_work() as session:
+        log.make_head(session=session, signer=signer, force=True)
+    second.join(timeout=30)
+    assert other_errors == []
+    with database.read() as session:
+        sizes = list(session.scalars(select(TreeHead.size).order_by(TreeHead.id)))
+    assert sizes == [3, 4]
+    assert problems(database, signer) == ([], 4)
