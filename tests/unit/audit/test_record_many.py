@@ -24,7 +24,7 @@ from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.timeutil import clock_at
-from tests.conftest import BACKEND, PgCopies
+from tests.conftest import PgCopies
 from tests.unit.audit.test_merkle import ref_mth
 
 pytestmark = [pytest.mark.req("R15.1"), pytest.mark.req("R18.1")]
@@ -163,7 +163,6 @@ def _run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]
     return errors
 
 
-@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL: SQLite has one writer at a time")
 def test_two_sessions_writing_batches_at_once_keep_seq_dense(
     database: Database, signer: Signer, console: Actor
 ) -> None:
@@ -187,7 +186,6 @@ def test_two_sessions_writing_batches_at_once_keep_seq_dense(
     assert problems(database, signer) == ([], expected)
 
 
-@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL: SQLite has one writer at a time")
 def test_a_batch_waits_for_the_writer_that_numbered_first(
     database: Database, signer: Signer, console: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
