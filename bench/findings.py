@@ -699,6 +699,7 @@ def main() -> None:
         print(f"kept in {tmp}")
         for kind in kinds:
             measure(kind, args, Path(tmp))
+        print(f"\nload average at end: {load()}")
         return
     with tempfile.TemporaryDirectory(prefix="lawcam-bench-findings-", dir=args.workdir) as tmp:
         for kind in kinds:
