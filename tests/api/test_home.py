@@ -145,3 +145,33 @@ def test_the_api_and_cli_refuse_a_reversed_range_too(client: TestClient, office:
     )
     assert r.status_code == 422
     assert r.json()["error"]["message"].startswith("起始日期 2026-03-02 晚于截止日期 2026-03-01")
+
+
+def test_the_fault_tile_counts_fault_reports_and_the_inbox_every_notice(
+    client: TestClient,
+    office: Office,
+    scene,
+    database: Database,
+    console: Actor,  # type: ignore[no-untyped-def]
+) -> None:
+    """R16.1: the unit head's 未读的故障报告 counts the fault reports' notices alone; a finding's
+    notice (第十八条) adds to 未读消息 only."""
+    from lawcam.custody import notices
+    from lawcam.org.models import Account
+
+    with database.unit_of_work() as session:
+        head = session.get(Account, office.accounts[str(Role.UNIT_HEAD)])
+        assert head is not None and head.person_id is not None
+        notices.send(
+            session,
+            console,
+            [notices.Notice(head.person_id, "执法过错 #1 已提交陈述申辩", "/findings/1")],
+        )
+    login(client, office.user("unit_head"))
+    page = client.get("/").text
+    faults = re.search(
+        r'data-work="未读的故障报告">\s*<a href="/inbox"><span class="number">(\d+)<', page
+    )
+    every = re.search(r'data-work="未读消息">\s*<a href="/inbox"><span class="number">(\d+)<', page)
+    assert faults is not None and every is not None
+    assert (faults[1], every[1]) == ("1", "2")

@@ -35,13 +35,17 @@ def held_by(*, session: Session, actor: Actor) -> Sequence[CustodyPeriod]:
     return session.scalars(stmt).all()
 
 
-def unread_notices(*, session: Session, actor: Actor) -> int:
-    """The actor's own notices not yet read (the badge on 消息)."""
+def unread_notices(*, session: Session, actor: Actor, about: str | None = None) -> int:
+    """The actor's own notices not yet read (the badge on 消息); ``about``: only those linking
+    under that path (a fault report's notice links to its device, ``/devices/``; a finding's to
+    ``/findings``), so the unit head's fault tile counts fault reports alone."""
     if actor.person_id is None:
         return 0
     stmt = select(Notification.id).where(
         Notification.person_id == actor.person_id, Notification.read_at.is_(None)
     )
+    if about is not None:
+        stmt = stmt.where(Notification.link.startswith(about, autoescape=True))
     return count(session, stmt)
 
 

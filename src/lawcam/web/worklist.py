@@ -121,7 +121,7 @@ def _to_confirm(c: Context) -> Count:
 
 
 def _unread_faults(c: Context) -> Count:
-    n = custody.unread_notices(session=c.session, actor=c.actor)
+    n = custody.unread_notices(session=c.session, actor=c.actor, about="/devices/")
     return Count("未读的故障报告", n, "/inbox", alert=True)
 
 
