@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from lawcam.activities.models import ActivityLink
@@ -28,6 +28,8 @@ from lawcam.retention.types import PERMANENT
 from lawcam.timeutil import add_years
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+FETCH = 200  # rows asked of the driver at once by ``rows_of`` (bench/retention.py)
+_Ts = TypeVarTuple("_Ts")
 # Which recordings a read is about, as a condition on a column holding a recording id: each
 # table is filtered on its own recording column (its index), never joined to the recordings.
 Among = Callable[[QueryableAttribute[Any]], ColumnElement[bool]]
@@ -235,47 +237,67 @@ def _holds(session: Session, among: Among) -> dict[int, list[int]]:
 
 
 # One recording's effective retention without its reasons, as ``Retention`` would hold it:
-# (recording, promised: the ingest promise and the ledger, until: the dated part, indefinite).
-Standing = tuple[int, date, date, bool]
+# (promised: the ingest promise and the ledger, until: the dated part, indefinite).
+Standing = tuple[date, date, bool]
 
 
-def standing(session: Session, promises: Mapping[int, date]) -> Iterator[Standing]:
-    """Every recording whose retention is more than its promise (as ``scan`` finds them), in
-    recording order, from one read of each kind of row as plain tuples through Core: the cases
-    (id → how long), the live links as (recording, case) directly and through activities, the
-    live holds, the ledger. ``promises``: the ingest promises already known (the kept states
+def standing(session: Session, promises: Mapping[int, date]) -> dict[int, Standing]:
+    """Every recording whose retention is more than its promise (as ``scan`` finds them), by
+    recording id in order, from one read of each kind of row as plain tuples through Core: the
+    cases (id → how long), the live links as (recording, case) directly and through activities,
+    the live holds, the ledger. ``promises``: the ingest promises already known (the kept states
     carry them); only the others are read from the wide recording table. The same answers as
-    ``derive`` (test_recompute.py), which stays the one authority for settling and disposal."""
+    ``derive`` (test_standing.py), which stays the one authority for settling and disposal.
+    A pass per fact over whole dictionaries, not a step per recording: 10^5 recordings and more
+    (bench/retention.py)."""
     session.flush()  # the reads below go past the session: nothing pending may be missed
     connection = session.connection()
+    dated, forever = _linked(connection)
+    forever.update(rid for (rid,) in rows_of(connection, _held()))
+    extended: dict[int, str] = {}  # per recording, its latest extension (ISO: ordered as text)
+    for rid, value in rows_of(connection, _extensions()):
+        if value > extended.get(rid, ""):
+            extended[rid] = value
+    wanted = dated.keys() | forever | extended.keys()
+    promised = {rid: day for rid in wanted if (day := promises.get(rid)) is not None}
+    promised.update(_promises(connection, sorted(wanted - promised.keys())))
+    for rid, value in extended.items():
+        if (day := date.fromisoformat(value)) > promised[rid]:
+            promised[rid] = day
+    until = promised.copy()
+    for rid, day in dated.items():
+        if day > until[rid]:
+            until[rid] = day
+    return {rid: (promised[rid], until[rid], rid in forever) for rid in sorted(wanted)}
+
+
+def _linked(connection: Connection) -> tuple[dict[int, date], set[int]]:
+    """Per recording, the latest date of its archived cases; and the recordings in an open or
+    unarchived case, or a 永久 one."""
     ends = {
         case_id: case_end(archived_on, years)
-        for case_id, archived_on, years in connection.execute(
-            select(PenaltyCase.id, PenaltyCase.archived_on, PenaltyCase.term_years)
+        for case_id, archived_on, years in rows_of(
+            connection, select(PenaltyCase.id, PenaltyCase.archived_on, PenaltyCase.term_years)
         )
     }
-    dated: dict[int, date] = {}  # per recording, the latest date of its archived cases
-    forever: set[int] = set()  # in an open or unarchived case, or a 永久 one
-    for rows in (connection.execute(_direct_pairs()), connection.execute(_through_pairs())):
+    dated: dict[int, date] = {}
+    forever: set[int] = set()
+    for rows in (rows_of(connection, _direct_pairs()), rows_of(connection, _through_pairs())):
         for rid, case_id in rows:
             end = ends[case_id]
             if end is None:
                 forever.add(rid)
             elif end > dated.get(rid, date.min):
                 dated[rid] = end
-    held = set(connection.execute(_held()).scalars())
-    extended: dict[int, str] = {}  # per recording, its latest extension (ISO: ordered as text)
-    for rid, value in connection.execute(_extensions()):
-        if value > extended.get(rid, ""):
-            extended[rid] = value
-    wanted = sorted(dated.keys() | forever | held | extended.keys())
-    read = _promises(connection, [rid for rid in wanted if rid not in promises])
-    for rid in wanted:
-        promised = promises.get(rid) or read[rid]
-        if rid in extended and (extension := date.fromisoformat(extended[rid])) > promised:
-            promised = extension
-        until = dated.get(rid, promised)
-        yield rid, promised, max(until, promised), rid in forever or rid in held
+    return dated, forever
+
+
+def rows_of(connection: Connection, stmt: Select[*_Ts]) -> Iterator[Row[*_Ts]]:
+    """A statement's rows, fetched a batch at a time: iterating a result asks the driver for
+    each row alone (``fetchone``), and ``all()`` keeps every row alive at once (the collector
+    then walks them again and again); batches cost neither (bench/retention.py)."""
+    for batch in connection.execute(stmt).partitions(FETCH):
+        yield from batch
 
 
 def _direct_pairs() -> Select[int, int]:

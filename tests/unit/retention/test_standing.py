@@ -118,10 +118,10 @@ def kept_promises(session: Session) -> dict[int, date]:
     return {rid: promise for rid, promise in rows if promise is not None}
 
 
-def from_derive(session: Session) -> list[Standing]:
+def from_derive(session: Session) -> list[tuple[int, Standing]]:
     """What the lean read must answer: the recordings ``scan`` finds, as ``derive`` has them."""
     found = derive(session, [r.recording_id for r in scan(session)])
-    return sorted((r.recording_id, r.promised, r.until, r.indefinite) for r in found.values())
+    return sorted((r.recording_id, (r.promised, r.until, r.indefinite)) for r in found.values())
 
 
 def test_the_lean_read_answers_as_derive_on_a_mixed_scene(scene: Scene, tmp_path: Path) -> None:
@@ -158,6 +158,8 @@ def test_the_lean_read_answers_as_derive_on_a_mixed_scene(scene: Scene, tmp_path
         states[r[2]].retain_until = promised[r[2]]  # lagging: as if before the activity's link
         states[r[2]].indefinite = True
         states[r[6]].promise = None  # kept before migration 0016
+        states[r[3]].indefinite = True  # as before its link was ended: nothing holds it now
+        states[r[0]].indefinite = False  # its date right, but its open case not kept in mind
         add_link(session, case["leap30"], recording=r[8])  # linked since: no state, no ledger
         attach(session, activity, r[9])  # attached since: the activity's case reaches it
 
@@ -165,24 +167,26 @@ def test_the_lean_read_answers_as_derive_on_a_mixed_scene(scene: Scene, tmp_path
         expected = from_derive(session)
         assert [row[0] for row in expected] == [r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8],
                                                 r[9]]  # fmt: skip
-        assert list(standing(session, kept_promises(session))) == expected
-        assert list(standing(session, {})) == expected  # every promise read from the recordings
-    by_id = {row[0]: row for row in expected}
+        assert list(standing(session, kept_promises(session)).items()) == expected
+        assert list(standing(session, {}).items()) == expected  # every promise from the recordings
+    by_id = dict(expected)
     leap30 = add_years(date(2024, 2, 29), 30)
-    assert by_id[r[1]][2:] == (leap30, False) and by_id[r[2]][2:] == (leap30, False)
-    assert by_id[r[5]][1:] == (date(2031, 5, 5), date(2031, 5, 5), False)
-    assert by_id[r[6]][2:] == (add_years(date(2024, 2, 29), 10), True)
-    assert by_id[r[4]][2:] == (promised[r[4]], True) and by_id[r[7]][2:] == (promised[r[7]], False)
+    assert by_id[r[1]][1:] == (leap30, False) and by_id[r[2]][1:] == (leap30, False)
+    assert by_id[r[5]] == (date(2031, 5, 5), date(2031, 5, 5), False)
+    assert by_id[r[6]][1:] == (add_years(date(2024, 2, 29), 10), True)
+    assert by_id[r[4]][1:] == (promised[r[4]], True) and by_id[r[7]][1:] == (promised[r[7]], False)
 
     with scene.database.unit_of_work() as session:
         done = recompute(session=session, actor=scene.console, store=scene.store)
-    # r[2]'s state lags; r[8] and r[9] have none and their ledgers lack the case's date.
-    assert (done.scanned, done.settled) == (9, 3)
+    # r[0], r[2] and r[3]'s states lag; r[8] and r[9] have none and their ledgers lack the
+    # case's date.
+    assert (done.scanned, done.settled) == (9, 5)
     with scene.database.read() as session:
-        assert list(standing(session, kept_promises(session))) == from_derive(session)
+        assert list(standing(session, kept_promises(session)).items()) == from_derive(session)
         kept = {s.recording_id: (s.retain_until, s.indefinite) for s in
                 session.scalars(select(RetentionState))}  # fmt: skip
-        assert all(kept[row[0]] == row[2:] for row in from_derive(session))
+        assert all(kept[rid] == row[1:] for rid, row in from_derive(session))
+        assert kept[r[3]] == (promised[r[3]], False)
     with scene.database.unit_of_work() as session:
         again = recompute(session=session, actor=scene.console, store=scene.store)
     assert (again.scanned, again.settled) == (9, 0)
