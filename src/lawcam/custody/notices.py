@@ -19,7 +19,7 @@ from lawcam.audit.service import Entry, record_many
 from lawcam.authz import Actor, Role
 from lawcam.custody.models import Notification
 from lawcam.custody.types import CustodyEvent
-from lawcam.org.models import Person, RoleAssignment
+from lawcam.org.models import Person, RoleAssignment, Unit
 from lawcam.timeutil import utcnow
 
 TEXT_MAX = 1000  # Notification.text
@@ -70,10 +70,16 @@ def _entry(tag: StrEnum | str, note_id: int, row: dict[str, Any]) -> Entry:
 
 
 def unit_heads(session: Session, unit_id: int | None) -> list[int]:
-    """The active heads of the unit (not of the units above it)."""
-    if unit_id is None:
-        return []
-    return _holders(session, [Role.UNIT_HEAD], RoleAssignment.unit_id == unit_id)
+    """The active heads of the unit; for a unit with none, those of the nearest unit above it
+    that has one (their scope covers the units below: they decide there, so they are told)."""
+    seen: set[int] = set()
+    while unit_id is not None and unit_id not in seen:
+        heads = _holders(session, [Role.UNIT_HEAD], RoleAssignment.unit_id == unit_id)
+        if heads:
+            return heads
+        seen.add(unit_id)
+        unit_id = session.scalar(select(Unit.parent_id).where(Unit.id == unit_id))
+    return []
 
 
 def role_holders(session: Session, roles: Iterable[Role]) -> list[int]:
