@@ -65,9 +65,11 @@ def decided(session: Session, actor: Actor, finding: Finding) -> None:
     what = _decision(finding)
     notices = []
     if finding.person_id is not None:
-        text = f"关于您的执法过错 #{finding.id}（{_rule(finding)}）已{what}。理由：{finding.decision_reason}"
+        reason = finding.decision_reason.rstrip("。；;. ")
+        text = f"关于您的执法过错 #{finding.id}（{_rule(finding)}）已{what}。理由：{reason}"
         if finding.measure:
-            text += f"；问责措施：{finding.measure}"
+            text += f"；问责措施：{finding.measure.rstrip('。；;. ')}"
+        text += "。"
         notices.append(Notice(finding.person_id, text, _link(finding)))
     about = f"，当事人 {_name(session, finding.person_id)}" if finding.person_id else ""
     text = (

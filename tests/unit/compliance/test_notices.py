@@ -204,13 +204,13 @@ def test_each_step_of_the_review_tells_the_next_and_never_the_one_who_acted(
     )
     assert [(p, link) for p, _, link in said] == [(head, f"/findings/{fid}")]
     assert "二处执法员" in said[0][1] and "陈述申辩" in said[0][1]
-    decision = Decision(True, "投诉属实", "批评教育")
+    decision = Decision(True, "投诉属实。", "批评教育。")  # as typed, full stops and all
     decided = step(
         lambda s, f: service.decide(session=s, actor=head2(office), finding=f, decision=decision)
     )
     assert sorted(p for p, _, _ in decided) == sorted([person, engineering])  # not the head
     to_person = next(text for p, text, _ in decided if p == person)
-    assert "已认定" in to_person and "批评教育" in to_person
+    assert "已认定" in to_person and to_person.endswith("理由：投诉属实；问责措施：批评教育。")
     assert "可予复核" in next(text for p, text, _ in decided if p == engineering)
     reviewed = step(
         lambda s, f: service.review(
