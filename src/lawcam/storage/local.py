@@ -11,7 +11,9 @@ import io
 import os
 import re
 import secrets
+import socket
 import stat
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +32,14 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 TMP_DIR = ".tmp"
-_TMP_NAME = re.compile(r"^(\d+)-[0-9a-f]+\.part$")
+# A writer's temporary file names its node and process: ``<node>~<pid>-<hex>.part`` (files
+# of before, ``<pid>-<hex>.part``, count as this node's). On a folder shared by several nodes
+# a process id means something only on the node that wrote it.
+NODE = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:64] or "node"
+_TMP_NAME = re.compile(r"^(?:([A-Za-z0-9._]+)~)?(\d+)-[0-9a-f]+\.part$")
+# Another node's file is someone's crash only once nothing has written to it for this long
+# (a writer appends continuously; the longest upload piece takes minutes, not a day).
+FOREIGN_STALE_S = 24 * 3600
 _FANOUT = re.compile(r"^[0-9a-f]{2}$")
 
 
@@ -63,16 +72,28 @@ def fsync_dir(path: Path) -> None:
 
 
 def clean_pid_files(folder: Path, pattern: re.Pattern[str]) -> int:
-    """Remove the files in ``folder`` whose name (group 1 of ``pattern``) names a dead pid."""
+    """Remove the files in ``folder`` left by dead writers: this node's (``pattern``'s group 1
+    the node, None or ``NODE``; group 2 the pid) when the pid is gone; another node's — whose
+    pid this node cannot judge — only when untouched for ``FOREIGN_STALE_S``."""
     removed = 0
     if not folder.is_dir():
         return 0
     for entry in os.scandir(folder):
         match = pattern.match(entry.name)
-        if match and not pid_alive(int(match.group(1))):
+        if match and _abandoned(entry, match.group(1), int(match.group(2))):
             Path(entry.path).unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def _abandoned(entry: os.DirEntry[str], node: str | None, pid: int) -> bool:
+    if node is None or node == NODE:
+        return not pid_alive(pid)
+    try:
+        idle = time.time() - entry.stat(follow_symlinks=False).st_mtime
+    except FileNotFoundError:  # its writer published or removed it meanwhile
+        return False
+    return idle > FOREIGN_STALE_S
 
 
 def _advise_done(fd: int, offset: int, length: int) -> None:
@@ -112,7 +133,7 @@ class LocalWriter:
 
     def __init__(self, store: LocalStore, adopt: Path | None = None) -> None:
         self._store = store
-        name = f"{os.getpid()}-{secrets.token_hex(8)}.part"
+        name = f"{NODE}~{os.getpid()}-{secrets.token_hex(8)}.part"
         self._tmp = store.root / TMP_DIR / name
         self._written = 0
         if adopt is not None:

@@ -58,14 +58,14 @@ from lawcam.storage.base import (
     address,
     check_range,
 )
-from lawcam.storage.local import clean_pid_files, write_all
+from lawcam.storage.local import NODE, clean_pid_files, write_all
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 MiB = 1024 * 1024
 MAX_PARTS = 10_000  # the S3 limit on parts per multipart upload
-_SPOOL_NAME = re.compile(r"^lawcam-s3-(\d+)-.*\.spool$")
+_SPOOL_NAME = re.compile(r"^lawcam-s3-(?:([A-Za-z0-9._]+)~)?(\d+)-.*\.spool$")  # as local's
 _KEY = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})$")
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})  # a HEAD has no body: just "404"
 # AWS answers NoSuchObjectLockConfiguration; SeaweedFS answers the bucket's code for an object.
@@ -167,7 +167,7 @@ class S3Writer:
 
     def __init__(self, store: S3Store, adopt: Path | None = None) -> None:
         self._store = store
-        prefix = f"lawcam-s3-{os.getpid()}-"
+        prefix = f"lawcam-s3-{NODE}~{os.getpid()}-"
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=".spool", dir=store.spool_dir)
         self._fd: int | None = fd
         self._path = Path(name)

@@ -14,7 +14,7 @@ import pytest
 
 from lawcam.errors import InvalidInput
 from lawcam.storage import StorageError, StoredObject, address, open_store
-from lawcam.storage.local import TMP_DIR, LocalStore
+from lawcam.storage.local import NODE, TMP_DIR, LocalStore
 
 UNTIL = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=1)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -127,6 +127,29 @@ def test_clean_abandoned_removes_only_temp_files_of_dead_writers(local_store: Lo
     assert len(temp_files(local_store)) == 1  # the live writer's
     assert live.publish(sha(b"still being written"), UNTIL) is True
     assert {o.sha256 for o in local_store.objects()} == {published, sha(b"still being written")}
+
+
+@pytest.mark.req("R14.2")
+def test_another_nodes_temp_files_are_judged_by_age_not_by_pid(local_store: LocalStore) -> None:
+    """A folder shared by several app nodes (issue 19): a process id names a process only on
+    the node that wrote it. Another node's file whose pid is dead here is kept while written
+    to; left untouched a day, it is someone's crash and goes. This node's own, by its pid."""
+    folder = local_store.root / TMP_DIR
+    pid = dead_pid()  # dead here; on the other node, who knows
+    busy = folder / f"other_node~{pid}-0a0b.part"
+    stale = folder / f"other_node~{pid}-0c0d.part"
+    mine = folder / f"{NODE}~{pid}-0e0f.part"
+    for path in (busy, stale, mine):
+        path.write_bytes(b"part")
+    day_ago = (datetime.now(UTC) - timedelta(hours=25)).timestamp()
+    os.utime(stale, (day_ago, day_ago))
+    live = local_store.writer()  # this node's own writer names itself so
+    live.write(b"in progress")
+    assert [n for n in temp_files(local_store) if n.startswith(f"{NODE}~{os.getpid()}-")]
+
+    assert local_store.clean_abandoned() == 2
+    assert busy.exists() and not stale.exists() and not mine.exists()
+    assert live.publish(sha(b"in progress"), UNTIL) is True
 
 
 @pytest.mark.req("R14.2")
