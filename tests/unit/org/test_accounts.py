@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from datetime import timedelta
 
@@ -202,12 +201,13 @@ def test_unknown_users_take_as_long_as_known_ones(
         _login(database, settings, username, "wrong-password")
         return time.perf_counter() - start
 
-    # Interleaved, so that machine noise hits both alike; medians of argon2's real cost.
+    # Interleaved, so that machine noise hits both alike; the fastest of each is argon2's real
+    # cost (noise only adds: a median of three still caught a busy moment, 0.10 s against 0.04).
     known, unknown = [], []
-    for _ in range(3):
+    for _ in range(5):
         known.append(timed("timed"))
         unknown.append(timed("no_such_user"))
-    ratio = statistics.median(unknown) / statistics.median(known)
+    ratio = min(unknown) / min(known)
     assert 0.5 < ratio < 2.0, (known, unknown)
 
 
