@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,10 @@ def pg_copies(db_template: str) -> Iterator[PgCopies | None]:
     copies.close()
 
 
-@pytest.fixture
-def database(db_template: str, pg_copies: PgCopies | None, tmp_path: Path) -> Iterator[Database]:
+@contextmanager
+def fresh_database(template: str, pg_copies: PgCopies | None, path: Path) -> Iterator[Database]:
+    """A database at the newest revision, the test's alone: a PostgreSQL copy of the template,
+    or the SQLite template copied to ``path``."""
     if pg_copies is not None:
         name, url = pg_copies.take()
         db = Database(url)
@@ -145,11 +148,16 @@ def database(db_template: str, pg_copies: PgCopies | None, tmp_path: Path) -> It
         db.dispose()
         pg_copies.drop_later(name)
     else:
-        path = tmp_path / "lawcam.db"
-        shutil.copy(db_template, path)
+        shutil.copy(template, path)
         db = Database(f"sqlite:///{path}")
         yield db
         db.dispose()
+
+
+@pytest.fixture
+def database(db_template: str, pg_copies: PgCopies | None, tmp_path: Path) -> Iterator[Database]:
+    with fresh_database(db_template, pg_copies, tmp_path / "lawcam.db") as db:
+        yield db
 
 
 class Seed:

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lawcam.activities import service as activities
+from lawcam.activities.types import ActivityKind
 from lawcam.audit.signing import Signer, load_signer
 from lawcam.authz import Actor, Role
 from lawcam.config import Settings
@@ -140,6 +142,43 @@ class Scene:
             database=self.database, actor=self.actor("admin"), store=self.store,
             signer=self.signer, batch_id=batch_id,
         )  # fmt: skip
+
+    def activity(self) -> int:
+        """An inspection by 执法二处's officer T9001, from three hours ago to one hour ago."""
+        now = datetime.now(UTC)
+        with self.database.unit_of_work() as session:
+            data = activities.data_named(
+                session, unit=UNIT, officers=["T9001"], kind=ActivityKind.INSPECTION,
+                place="某市场", arrived_at=now - timedelta(hours=3),
+                ended_at=now - timedelta(hours=1), announced=True,
+            )  # fmt: skip
+            made, _ = activities.add_activity(
+                session=session, actor=self.console, settings=self.settings, data=data
+            )
+            return made.id
+
+    def link_activity(self, case_id: int, activity_id: int) -> None:
+        with self.database.unit_of_work() as session:
+            service.link(
+                session=session, actor=self.actor("admin"), store=self.store,
+                case=self.get_case(session, case_id), activity_id=activity_id, reason="现场检查",
+            )  # fmt: skip
+
+    def attach(
+        self, activity_id: int, recording_id: int, reason: str = "设备时钟有误，人工关联"
+    ) -> None:
+        with self.database.unit_of_work() as session:
+            activities.attach(
+                session=session, actor=self.console, settings=self.settings,
+                activity_id=activity_id, recording_id=recording_id, reason=reason,
+            )  # fmt: skip
+
+    def detach(self, activity_id: int, recording_id: int, reason: str) -> None:
+        with self.database.unit_of_work() as session:
+            activities.detach(
+                session=session, actor=self.console, settings=self.settings,
+                activity_id=activity_id, recording_id=recording_id, reason=reason,
+            )  # fmt: skip
 
     def recording(self, rid: int) -> Recording:
         with self.database.read() as session:

@@ -13,17 +13,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from lawcam.activities import service as activities
-from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
-from lawcam.retention import service
 from lawcam.retention.models import RetentionState
 from lawcam.storage import open_store
 from lawcam.web import retention_recomputes
 from lawcam.web.app import create_app
-from tests.retention_scene import UNIT, Scene, build_scene
+from tests.retention_scene import Scene, build_scene
 
 pytestmark = [pytest.mark.req("R14.3"), pytest.mark.req("R14.2")]
 
@@ -40,29 +37,11 @@ def _threads() -> list[threading.Thread]:
 
 def attached_late(scene: Scene, tmp_path: Path) -> int:
     """An activity linked to an open case, then a recording attached to it by hand."""
-    now = datetime.now(UTC)
-    with scene.database.unit_of_work() as session:
-        data = activities.data_named(
-            session, unit=UNIT, officers=["T9001"], kind=ActivityKind.INSPECTION,
-            place="某市场", arrived_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1),
-            announced=True,
-        )  # fmt: skip
-        activity, _ = activities.add_activity(
-            session=session, actor=scene.console, settings=scene.settings, data=data
-        )
-        activity_id = activity.id
-    case_id = scene.case()
-    with scene.database.unit_of_work() as session:
-        service.link(
-            session=session, actor=scene.actor("admin"), store=scene.store,
-            case=scene.get_case(session, case_id), activity_id=activity_id, reason="现场检查",
-        )  # fmt: skip
+    activity_id = scene.activity()
+    scene.link_activity(scene.case(), activity_id)
     [late] = scene.dock(tmp_path, at=datetime.now(UTC) - timedelta(hours=10))
-    with scene.database.unit_of_work() as session:
-        activities.attach(
-            session=session, actor=scene.console, settings=scene.settings,
-            activity_id=activity_id, recording_id=late, reason="设备时钟有误，人工关联",
-        )  # fmt: skip
+    scene.attach(activity_id, late)
+    with scene.database.read() as session:
         assert session.get(RetentionState, late) is None  # nothing settled it yet
     return late
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lawcam.authz import Actor
 from lawcam.compliance import service
 from lawcam.errors import LawcamError
+from lawcam.web import schedules
 
 logger = logging.getLogger("lawcam.findings")
 THREAD_NAME = "lawcam-findings-sweep"
@@ -31,16 +32,7 @@ def sweep_now(app: FastAPI) -> int:
         return 0
 
 
-def _run(app: FastAPI, minutes: int, stop: threading.Event) -> None:
-    while not stop.wait(minutes * 60):
-        sweep_now(app)
-
-
 def start(app: FastAPI, stop: threading.Event) -> threading.Thread | None:
     """The schedule's thread, started (None when switched off); it ends when ``stop`` is set."""
-    minutes = app.state.settings.findings_sweep_minutes
-    if minutes <= 0:
-        return None
-    thread = threading.Thread(target=_run, args=(app, minutes, stop), name=THREAD_NAME, daemon=True)
-    thread.start()
-    return thread
+    every = app.state.settings.findings_sweep_minutes * 60
+    return schedules.every(every, lambda: sweep_now(app), stop, THREAD_NAME)

@@ -20,6 +20,7 @@ from lawcam.authz import Actor
 from lawcam.errors import LawcamError
 from lawcam.retention.recompute import recompute
 from lawcam.storage import StorageError
+from lawcam.web import schedules
 
 logger = logging.getLogger("lawcam.retention")
 THREAD_NAME = "lawcam-retention-recompute"
@@ -47,16 +48,7 @@ def _one_at_a_time(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECOMPUTE_LOCK})
 
 
-def _run(app: FastAPI, hours: int, stop: threading.Event) -> None:
-    while not stop.wait(hours * 3600):
-        recompute_now(app)
-
-
 def start(app: FastAPI, stop: threading.Event) -> threading.Thread | None:
     """The schedule's thread, started (None when switched off); it ends when ``stop`` is set."""
-    hours = app.state.settings.retention_recompute_hours
-    if hours <= 0:
-        return None
-    thread = threading.Thread(target=_run, args=(app, hours, stop), name=THREAD_NAME, daemon=True)
-    thread.start()
-    return thread
+    every = app.state.settings.retention_recompute_hours * 3600
+    return schedules.every(every, lambda: recompute_now(app), stop, THREAD_NAME)

@@ -290,7 +290,7 @@ def test_proof_requests_out_of_range_are_refused(database: Database, console: Ac
 # Concurrent writers -------------------------------------------------------------------------
 
 
-def _run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
+def run_at_once(count: int, work: Callable[[int], None]) -> list[BaseException]:
     errors: list[BaseException] = []
     barrier = threading.Barrier(count)
 
@@ -330,7 +330,7 @@ def test_concurrent_writers_get_dense_seqs(
                         session=session, actor=console, data=UnitIn(name=f"并发{thread}-{index}")
                     )
 
-    assert _run_threads(threads, work) == []
+    assert run_at_once(threads, work) == []
     leaves = entries(database)  # dense 0..n-1
     extra = threads * len(range(0, each, 3)) if postgresql else 0
     assert len(leaves) == threads * each + extra

@@ -5,9 +5,8 @@ two sessions writing at once keep the log's seq dense (PostgreSQL: the advisory 
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.timeutil import clock_at
-from tests.conftest import PgCopies
+from tests.conftest import PgCopies, fresh_database
+from tests.unit.audit.test_log import run_at_once
 from tests.unit.audit.test_merkle import ref_mth
 
 pytestmark = [pytest.mark.req("R15.1"), pytest.mark.req("R18.1")]
@@ -37,18 +37,8 @@ AT = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
 def twin(db_template: str, pg_copies: PgCopies | None, tmp_path: Path) -> Iterator[Database]:
     """A second fresh database beside ``database``: one is written by ``record``, the other by
     ``record_many``."""
-    if pg_copies is not None:
-        name, url = pg_copies.take()
-        db = Database(url)
+    with fresh_database(db_template, pg_copies, tmp_path / "twin.db") as db:
         yield db
-        db.dispose()
-        pg_copies.drop_later(name)
-    else:
-        path = tmp_path / "twin.db"
-        shutil.copy(db_template, path)
-        db = Database(f"sqlite:///{path}")
-        yield db
-        db.dispose()
 
 
 @pytest.fixture
@@ -144,25 +134,6 @@ def test_a_bad_tag_refuses_the_whole_batch(database: Database, console: Actor) -
 # Two writers at once ----------------------------------------------------------------------------
 
 
-def _run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
-
-
 def test_two_sessions_writing_batches_at_once_keep_seq_dense(
     database: Database, signer: Signer, console: Actor
 ) -> None:
@@ -177,7 +148,7 @@ def test_two_sessions_writing_batches_at_once_keep_seq_dense(
                     record(session, console, TAG, ("thread", f"{thread}-{index}"))
                 record_many(session, console, made(1 + (index + thread) % 6, f"{thread}-{index}-"))
 
-    assert _run_threads(2, work) == []
+    assert run_at_once(2, work) == []
     written = rows(database)
     expected = sum(1 + (i + t) % 6 + (i % 4 == 0) for t in range(2) for i in range(each))
     assert [r[0] for r in written] == list(range(expected))

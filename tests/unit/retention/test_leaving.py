@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from lawcam.activities import service as activities
 from lawcam.activities.models import ActivityLink
-from lawcam.activities.types import ActivityKind
 from lawcam.audit.models import AuditEvent
 from lawcam.authz import Actor
 from lawcam.config import Settings
@@ -23,13 +22,12 @@ from lawcam.db import Database
 from lawcam.evidence import service as evidence
 from lawcam.evidence.models import Recording
 from lawcam.evidence.types import CorrectableField
-from lawcam.retention import service
 from lawcam.retention.effective import derive
 from lawcam.retention.models import CaseLink
 from lawcam.retention.types import RetentionEvent
 from lawcam.storage.local import LocalStore
 from lawcam.timeutil import today_shanghai
-from tests.retention_scene import UNIT, Scene, build_scene
+from tests.retention_scene import Scene, build_scene
 
 pytestmark = [pytest.mark.req("R14.3"), pytest.mark.req("R14.2")]
 
@@ -42,35 +40,18 @@ def scene(database: Database, settings: Settings, console: Actor, tmp_path: Path
 def docked_in_activity(scene: Scene, tmp_path: Path) -> tuple[int, list[int]]:
     """Two recordings of T9001, docked now (started two hours ago), linked automatically into
     an activity of three hours ago to one hour ago."""
-    now = datetime.now(UTC)
     ids = scene.dock(tmp_path, count=2)
+    activity_id = scene.activity()
     with scene.database.unit_of_work() as session:
-        data = activities.data_named(
-            session, unit=UNIT, officers=["T9001"], kind=ActivityKind.INSPECTION,
-            place="某市场", arrived_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1),
-            announced=True,
-        )  # fmt: skip
-        activity, _ = activities.add_activity(
-            session=session, actor=scene.console, settings=scene.settings, data=data
-        )
         activities.relink_recordings(
             session=session, actor=scene.console, settings=scene.settings, recording_ids=ids
         )
-        activity_id = activity.id
     with scene.database.read() as session:
         linked = session.scalars(
             select(ActivityLink.recording_id).where(ActivityLink.activity_id == activity_id)
         ).all()
     assert sorted(linked) == sorted(ids)
     return activity_id, ids
-
-
-def link_activity(scene: Scene, case_id: int, activity_id: int) -> None:
-    with scene.database.unit_of_work() as session:
-        service.link(
-            session=session, actor=scene.actor("admin"), store=scene.store,
-            case=scene.get_case(session, case_id), activity_id=activity_id, reason="现场检查",
-        )  # fmt: skip
 
 
 def direct_links(scene: Scene, case_id: int) -> dict[int, str]:
@@ -96,12 +77,8 @@ def test_a_recording_detached_from_a_linked_activity_stays_in_the_case(
 ) -> None:
     activity_id, (kept, other) = docked_in_activity(scene, tmp_path)
     case_id = scene.case()
-    link_activity(scene, case_id, activity_id)
-    with scene.database.unit_of_work() as session:
-        activities.detach(
-            session=session, actor=scene.console, settings=scene.settings,
-            activity_id=activity_id, recording_id=kept, reason="另一起检查的录像",
-        )  # fmt: skip
+    scene.link_activity(case_id, activity_id)
+    scene.detach(activity_id, kept, "另一起检查的录像")
     links = direct_links(scene, case_id)
     assert list(links) == [kept] and f"执法活动 #{activity_id}" in links[kept]
     assert any(f'"recording_id":{kept}' in entry for entry in linked_entries(scene))
@@ -116,7 +93,7 @@ def test_a_correction_moving_a_recording_away_keeps_it_in_an_archived_case(
 ) -> None:
     activity_id, (moved, _) = docked_in_activity(scene, tmp_path)
     case_id = scene.case(term="10y")
-    link_activity(scene, case_id, activity_id)
+    scene.link_activity(case_id, activity_id)
     scene.archive(case_id, today_shanghai())
     with scene.database.read() as session:
         before = derive(session, [moved])[moved].until
@@ -149,13 +126,9 @@ def test_a_recording_already_linked_directly_is_not_linked_twice(
 ) -> None:
     activity_id, (rid, _) = docked_in_activity(scene, tmp_path)
     case_id = scene.case()
-    link_activity(scene, case_id, activity_id)
+    scene.link_activity(case_id, activity_id)
     scene.link(case_id, rid)
-    with scene.database.unit_of_work() as session:
-        activities.detach(
-            session=session, actor=scene.console, settings=scene.settings,
-            activity_id=activity_id, recording_id=rid, reason="重复",
-        )  # fmt: skip
+    scene.detach(activity_id, rid, "重复")
     assert direct_links(scene, case_id) == {rid: "作为证据"}
 
 

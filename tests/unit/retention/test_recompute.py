@@ -11,19 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from lawcam.activities import service as activities
-from lawcam.activities.types import ActivityKind
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
 from lawcam.evidence import integrity
-from lawcam.retention import service
 from lawcam.retention.effective import derive
 from lawcam.retention.integrity import check_retention
 from lawcam.retention.models import RetentionState
 from lawcam.storage import open_store
 from tests.cli.conftest import Cli
-from tests.retention_scene import UNIT, Scene, build_scene
+from tests.retention_scene import Scene, build_scene
 
 pytestmark = [pytest.mark.req("R14.3"), pytest.mark.req("R14.2")]
 
@@ -44,23 +41,8 @@ def problems(scene: Scene) -> list[str]:
 
 def activity_in_case(scene: Scene) -> int:
     """An activity of 执法二处's officer, linked to an open case before any recording of it."""
-    now = datetime.now(UTC)
-    with scene.database.unit_of_work() as session:
-        data = activities.data_named(
-            session, unit=UNIT, officers=["T9001"], kind=ActivityKind.INSPECTION,
-            place="某市场", arrived_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1),
-            announced=True,
-        )  # fmt: skip
-        activity, _ = activities.add_activity(
-            session=session, actor=scene.console, settings=scene.settings, data=data
-        )
-        activity_id = activity.id
-    case_id = scene.case()
-    with scene.database.unit_of_work() as session:
-        service.link(
-            session=session, actor=scene.actor("admin"), store=scene.store,
-            case=scene.get_case(session, case_id), activity_id=activity_id, reason="现场检查",
-        )  # fmt: skip
+    activity_id = scene.activity()
+    scene.link_activity(scene.case(), activity_id)
     return activity_id
 
 
@@ -74,11 +56,7 @@ def test_recompute_settles_a_recording_attached_to_a_linked_activity_later(
     # Recorded well before the activity by the clock on the file (a device clock hours wrong),
     # so the automatic linking does not take it: attached by hand, after the case link.
     [late] = scene.dock(tmp_path, at=datetime.now(UTC) - timedelta(hours=10))
-    with scene.database.unit_of_work() as session:
-        activities.attach(
-            session=session, actor=scene.console, settings=scene.settings,
-            activity_id=activity_id, recording_id=late, reason="设备时钟有误，人工关联",
-        )  # fmt: skip
+    scene.attach(activity_id, late)
     with scene.database.read() as session:
         derived = derive(session, [before, late])
         assert session.get(RetentionState, late) is None  # nothing settled it
