@@ -69,6 +69,7 @@ COMMANDS: list[tuple[tuple[str, ...], Registrar]] = [
     (("hold", "disposal", "retention"), _registered("retention")),
     (("findings",), _groups("findings", ("app", "findings"))),
     (("verify",), _registered("verify")),
+    (("backup", "restore"), _registered("backup")),
 ]
 
 
