@@ -267,3 +267,96 @@ def test_a_backup_while_others_write_is_consistent(
     checked = fresh.ok("verify")
     assert checked["ok"] is True, checked["problems"]
     assert checked["events_checked"] == doc["audit"]["size"]
+
+
+@dataclass
+class PgCli(Cli):
+    """A home on its own PostgreSQL database whatever the suite's backend, with the settings a
+    node on PostgreSQL needs."""
+
+    extra: dict[str, str] | None = None
+
+    @property
+    def env(self) -> dict[str, str | None]:
+        return {
+            **super().env,
+            "LAWCAM_SESSION_SECRET": "lawcam-backup-test-session-secret-0123456789",
+            "LAWCAM_STORAGE_SHARED": "true",
+            **(self.extra or {}),
+        }
+
+
+@pytest.mark.postgresql
+def test_pg_dump_missing_or_failing_is_refused_and_the_password_stays_off_its_command_line(
+    tmp_path: Path,
+) -> None:
+    name = f"lawcam_backup_tool_{_worker()}_{next(_counter)}"
+    # The server trusts local connections, so any password is accepted: one is put in the URL
+    # to see where it goes.
+    url = pg_create(name).replace("postgres@", "postgres:s3cret-pw@", 1)
+    assert "s3cret-pw" in url
+    try:
+        cli = PgCli(home=tmp_path / "home", database_url=url)
+        cli.ok("init")
+        empty = tmp_path / "bin"
+        empty.mkdir()
+        cli.extra = {"PATH": str(empty)}
+        message = cli.refused("backup", str(tmp_path / "b1"))["message"]
+        assert "找不到 pg_dump" in message and "postgresql-client" in message
+        assert not (tmp_path / "b1").exists()
+
+        fake = empty / "pg_dump"
+        fake.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$@" > {tmp_path}/argv\n'
+            f'printf "%s" "$PGPASSWORD" > {tmp_path}/password\n'
+            'echo "pg_dump: error: server version: 99.0; pg_dump version: 15.0" >&2\n'
+            'echo "pg_dump: error: aborting because of server version mismatch" >&2\n'
+            "exit 1\n"
+        )
+        fake.chmod(0o755)
+        (tmp_path / "b2").mkdir()  # an empty folder given: it stays, empty
+        message = cli.refused("backup", str(tmp_path / "b2"))["message"]
+        assert "pg_dump 失败（退出码 1）" in message and "server version mismatch" in message
+        assert list((tmp_path / "b2").iterdir()) == []
+        argv = (tmp_path / "argv").read_text()
+        assert "s3cret-pw" not in argv and "--format=custom" in argv
+        assert (tmp_path / "password").read_text() == "s3cret-pw"
+    finally:
+        pg_drop(name)
+
+
+def test_an_older_schema_is_upgraded_on_restore(
+    tmp_path: Path, db_template: str, fresh_url: str | None
+) -> None:
+    """A backup made by an older lawcam: restored as it was, then migrated to this one's."""
+    from alembic.script import ScriptDirectory
+
+    from lawcam.backup.service import backup
+    from lawcam.config import Settings
+    from lawcam.db.migrate import MIGRATIONS, head_revision, upgrade
+
+    head = head_revision()
+    older = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
+    assert isinstance(older, str)
+    home = tmp_path / "old-home"
+    name = f"lawcam_backup_old_{_worker()}_{next(_counter)}"
+    url = pg_create(name) if BACKEND == "postgresql" else f"sqlite:///{home / 'lawcam.db'}"
+    home.mkdir()
+    database = Database(url)
+    try:
+        upgrade(database.engine, older)
+        load_signer(home)
+        settings = Settings(home=home, database_url=url)
+        backup(settings=settings, database=database, dest=tmp_path / "backup")
+    finally:
+        database.dispose()
+        if BACKEND == "postgresql":
+            pg_drop(name)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text("utf-8"))
+    assert manifest["schema_revision"] == older
+
+    fresh = Restored(home=tmp_path / "restored", database_url=fresh_url)
+    done = fresh.ok("restore", str(tmp_path / "backup"))
+    assert (done["restored_revision"], done["revision"], done["upgraded"]) == (older, head, True)
+    assert fresh.ok("verify")["ok"] is True

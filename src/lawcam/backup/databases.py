@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from lawcam.audit.models import AuditEvent, TreeHead
 from lawcam.backup.types import AuditState, BackupRefused
@@ -166,7 +166,10 @@ def libpq(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if parsed.password is not None:
         env["PGPASSWORD"] = str(parsed.password)
-    plain = parsed.set(drivername="postgresql", password=None)
+    plain = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database,
+        parsed.query,
+    )  # fmt: skip
     return plain.render_as_string(hide_password=False), env
 
 
