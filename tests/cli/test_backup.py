@@ -44,10 +44,11 @@ class Restored(Cli):
     """A fresh home whose originals are the first home's (LAWCAM_STORAGE_URL)."""
 
     storage_url: str = ""
+    extra: dict[str, str] | None = None
 
     @property
     def env(self) -> dict[str, str | None]:
-        return {**super().env, "LAWCAM_STORAGE_URL": self.storage_url}
+        return {**super().env, "LAWCAM_STORAGE_URL": self.storage_url, **(self.extra or {})}
 
 
 @pytest.fixture
@@ -148,8 +149,8 @@ def test_refusals_write_nothing(recorded: Cli, tmp_path: Path, fresh_url: str | 
 
     fresh = restored_home(cli, tmp_path, fresh_url)
 
-    def refused(changed: Path, words: str) -> None:
-        message = fresh.refused("restore", str(changed))["message"]
+    def refused(changed: Path, words: str, who: Cli = fresh) -> None:
+        message = who.refused("restore", str(changed))["message"]
         assert words in message, message
         assert not fresh.home.exists()  # nothing written: no home, no database file
         if fresh_url is not None:
@@ -206,6 +207,11 @@ def test_refusals_write_nothing(recorded: Cli, tmp_path: Path, fresh_url: str | 
     kept = everything(occupied.home)
     assert words in occupied.refused("restore", str(dest))["message"]
     assert everything(occupied.home) == kept
+
+    if fresh_url is not None:  # originals in a folder the nodes are not declared to share
+        unshared = restored_home(cli, tmp_path, fresh_url)
+        unshared.extra = {"LAWCAM_STORAGE_SHARED": "false"}
+        refused(dest, "LAWCAM_STORAGE_SHARED", unshared)
 
     # And the real one still restores after all that.
     assert fresh.ok("restore", str(dest))["revision"]

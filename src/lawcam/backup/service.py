@@ -45,6 +45,7 @@ _SECRET_SETTINGS = {"session_secret", "database_url", "home", "storage_url"}
 def backup(*, settings: Settings, database: Database, dest: Path) -> dict[str, Any]:
     """The database and the home's keys into ``dest`` (a new or empty folder), then the
     manifest, written last: a folder without one is an unfinished backup."""
+    storage = public_url(settings.resolved_storage_url)  # a setting refused before any write
     created = _empty_folder(dest)
     try:
         kind = _kind(database)
@@ -54,7 +55,7 @@ def backup(*, settings: Settings, database: Database, dest: Path) -> dict[str, A
         else:
             revision, audit = databases.dump_postgresql(database, target)
         files = [_digest(target), *(_copy_private(key, dest) for key in home_keys(settings.home))]
-        manifest = _manifest(settings, database, kind, revision, audit, files)
+        manifest = _manifest(settings, database, storage, kind, revision, audit, files)
         _write_manifest(dest, manifest)
     except BaseException:
         _undo(dest, created)
@@ -120,12 +121,12 @@ def _digest(path: Path) -> FileDigest:
 def _manifest(
     settings: Settings,
     database: Database,
+    storage: str,
     kind: str,
     revision: str | None,
     audit: AuditState,
     files: list[FileDigest],
 ) -> dict[str, Any]:
-    storage = public_url(settings.resolved_storage_url)
     return {
         "format": FORMAT,
         "lawcam_version": __version__,
@@ -191,6 +192,7 @@ def restore(*, settings: Settings, src: Path) -> dict[str, Any]:
     """``src`` into the configured home and database, both empty; the schema upgraded after."""
     manifest = read_manifest(src)
     files = checked_files(src, manifest)
+    storage = public_url(settings.resolved_storage_url)  # a setting refused before any write
     kind = str(manifest["database"]["kind"])
     with _database(settings) as database:
         _same_kind(kind, database)
@@ -211,7 +213,7 @@ def restore(*, settings: Settings, src: Path) -> dict[str, Any]:
         "files": [f.as_dict() for f in files],
         "audit": manifest.get("audit"),
         "backup_storage": manifest["storage"]["url"],
-        "storage": public_url(settings.resolved_storage_url),
+        "storage": storage,
         "next": "lawcam verify",
     }
 
