@@ -25,7 +25,10 @@ def register(app: typer.Typer) -> None:
 
 @command
 def backup(
-    dest: Annotated[Path, typer.Argument(help="备份文件夹（新的或空的）。", show_default=False)],
+    dest: Annotated[
+        Path,
+        typer.Argument(help="备份文件夹（新的或空的）。", metavar="文件夹", show_default=False),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.backup.service import backup as make_backup
@@ -48,7 +51,10 @@ def backup(
 
 @command
 def restore(
-    src: Annotated[Path, typer.Argument(help="lawcam backup 做的备份文件夹。", show_default=False)],
+    src: Annotated[
+        Path,
+        typer.Argument(help="lawcam backup 做的备份文件夹。", metavar="文件夹", show_default=False),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     from lawcam.backup.service import restore as restore_backup
