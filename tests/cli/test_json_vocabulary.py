@@ -172,6 +172,14 @@ NO_TWIN = {
     "report faults": "faults per model, a report only the pages show",
     "report losses": "loss cases per person and unit, a report only the pages show",
     "audit anchor": "prints the paper anchor PDF at the console; answers the file and its head",
+    "audit key list": "the registry of the nodes' signing keys, read where keys are managed: "
+    "at a node's console (no page or API changes or shows keys)",
+    "audit key register": "registers this home's key: only a node's own console may",
+    "audit key rotate": "replaces this home's key file and registers the next: only at the "
+    "node's console",
+    "backup": "copies the database and the home's keys into a folder on the server (an "
+    "operator's file-system step; no API writes server folders)",
+    "restore": "fills an empty home and database before any server runs on them",
     "access package": "writes the provision package to a file at the console; answers its path "
     "and size (the API twin is GET /access-requests/{id}/package, the ZIP itself)",
     "recording download": "writes the original to a file at the console; answers its path and "

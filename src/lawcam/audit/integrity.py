@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from lawcam.audit import merkle
 from lawcam.audit.log import NODES, fetcher
-from lawcam.audit.models import AuditEvent, MerkleNode, TreeHead
+from lawcam.audit.models import AuditEvent, MerkleNode, SigningKey, TreeHead
 from lawcam.audit.signing import head_message, key_id, signature_valid
+from lawcam.audit.types import KeyEvent
 
 BATCH = 5000
 
@@ -317,17 +318,64 @@ def _check_rows(
     return replay
 
 
-def _check_signature(head: TreeHead, public_key: bytes, found: Collector) -> None:
+def _check_signature(
+    head: TreeHead, public_key: bytes, found: Collector, keys: dict[str, SigningKey]
+) -> None:
+    """Signed by this home's key or by a registered one (another node's, a rotated one); a
+    retired key signs nothing that covers its retirement (issue 19)."""
     message = head_message(head.size, head.root, head.timestamp)
-    signed = head.key_id == key_id(public_key) and signature_valid(
-        public_key, message, bytes.fromhex(head.signature)
-    )
-    if not signed:
+    row = keys.get(head.key_id)
+    if head.key_id == key_id(public_key):
+        key: bytes | None = public_key
+    else:
+        key = bytes.fromhex(row.public_key) if row is not None else None
+    if key is None or not signature_valid(key, message, bytes.fromhex(head.signature)):
         found.add(
             "tree_head_bad_signature",
             f"tree_head:{head.id}",
-            f"size {head.size}: not signed by this home's key",
+            f"size {head.size}: not signed by this home's key nor by a registered one",
         )
+    elif row is not None and row.retired_seq is not None and head.size > row.retired_seq:
+        found.add(
+            "tree_head_key_retired",
+            f"tree_head:{head.id}",
+            f"size {head.size}: signed by key {head.key_id}, retired at entry {row.retired_seq}",
+        )
+
+
+def checked_registry(session: Session, found: Collector) -> dict[str, SigningKey]:
+    """The registry, each row against the audit entries that registered and retired it (none
+    in a database older than the registry: a log verified at the revision it was left at)."""
+    if not inspect(session.connection()).has_table(SigningKey.__tablename__):
+        return {}
+    rows = {row.key_id: row for row in session.scalars(select(SigningKey))}
+    entries = session.scalars(
+        select(AuditEvent).where(AuditEvent.tag.in_([str(e) for e in KeyEvent]))
+    ).all()
+    registered = {e.subject_id: e for e in entries if e.tag == KeyEvent.REGISTERED}
+    retired = {e.subject_id: e for e in entries if e.tag == KeyEvent.RETIRED}
+    for kid, row in rows.items():
+        _check_key_row(found, row, registered.get(kid), retired.get(kid))
+    for kid in registered.keys() - rows.keys():  # unregistering is no way to hide a key
+        found.add("signing_key_row_missing", f"signing_key:{kid}", "registered, the row is gone")
+    return rows
+
+
+def _check_key_row(
+    found: Collector, row: SigningKey, registered: AuditEvent | None, retired: AuditEvent | None
+) -> None:
+    subject = f"signing_key:{row.key_id}"
+    said = {"public_key": row.public_key, "node": row.node}
+    if registered is None or registered.seq != row.registered_seq or not _says(registered, said):
+        found.add("signing_key_not_audited", subject, "the row is not what its entry registered")
+    elif key_id(bytes.fromhex(row.public_key)) != row.key_id:
+        found.add("signing_key_not_audited", subject, "the key id is not its public key's")
+    if (retired.seq if retired is not None else None) != row.retired_seq:
+        found.add("signing_key_retirement_altered", subject, "retirement differs from the log")
+
+
+def _says(entry: AuditEvent, said: dict[str, str]) -> bool:
+    return bool(entry.after) and json.loads(entry.after or "{}") == said
 
 
 def _check_root(head: TreeHead, replay: _Replay, found: Collector) -> None:
@@ -409,9 +457,10 @@ def check_log(
     _check_extra_nodes(session, found, nodes)
     _check_frontier(session, replay, found)
     _check_anchors(anchors, replay, found)
+    keys = checked_registry(session, found)
     previous: TreeHead | None = None
     for head in heads:
-        _check_signature(head, public_key, found)
+        _check_signature(head, public_key, found, keys)
         _check_root(head, replay, found)
         if previous is not None:
             _check_consistency(session, previous, head, found)

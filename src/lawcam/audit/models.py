@@ -66,3 +66,20 @@ class TreeHead(Base):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(16))
+
+
+class SigningKey(Base):
+    """A key registered to sign tree heads (and disposition records): one per app node, each a
+    home's own Ed25519 key. Registered and retired through the audit log (``audit.keys``), so
+    that verify can tell a row written behind its back; a retired key signs nothing that covers
+    its retirement."""
+
+    __tablename__ = "audit_signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)  # raw Ed25519, hex
+    node: Mapped[str] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_seq: Mapped[int] = mapped_column(BigInteger)  # its registration's audit entry
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_seq: Mapped[int | None] = mapped_column(BigInteger)  # and its retirement's

@@ -22,6 +22,13 @@ class IntegrityEvent(StrEnum):
     ANCHOR_PRINTED = "audit:anchor:print"
 
 
+class KeyEvent(StrEnum):
+    """The registry of tree-head signing keys (``audit.keys``)."""
+
+    REGISTERED = "audit:signing_key:register"
+    RETIRED = "audit:signing_key:retire"
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     tag_prefix: str | None = None

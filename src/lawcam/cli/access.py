@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lawcam.access import queries, service
 from lawcam.access.types import AccessAction, RequestStatus
 from lawcam.audit import log
+from lawcam.audit.keys import public_key_for
 from lawcam.audit.signing import load_signer
 from lawcam.authz import Actor
 from lawcam.cli.common import JsonOpt, command, get_settings, open_database, print_json, say, table
@@ -154,8 +155,9 @@ def package(
             row = service.for_package(session=session, actor=who, request_id=request_id)
             seq = queries.decision_seq(session, row.id)
             head = log.head_covering(database, signer, seq)
+            key = public_key_for(session, head.key_id, signer.public_key)  # the head's signer's
             built, ids = provision(
-                session, row=row, seq=seq, head=head, public_key=signer.public_key, store=store
+                session, row=row, seq=seq, head=head, public_key=key, store=store
             )
             _write(built, to)
         with database.unit_of_work() as session:

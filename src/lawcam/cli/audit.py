@@ -5,7 +5,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lawcam.audit import log, queries
+from lawcam.audit import keys, log, queries
+from lawcam.audit.keys import public_key_for
 from lawcam.audit.service import record
 from lawcam.audit.signing import load_signer
 from lawcam.audit.types import AuditFilter, IntegrityEvent
@@ -17,6 +18,7 @@ from lawcam.schemas.audit import (
     ConsistencyOut,
     InclusionOut,
     PublicKeyOut,
+    SigningKeyOut,
     TreeHeadOut,
 )
 from lawcam.timeutil import local
@@ -63,8 +65,9 @@ def sth(as_json: JsonOpt = False) -> None:
     signer = load_signer(settings.home)
     with open_database(settings) as database, database.unit_of_work() as session:
         actor().require(Action.AUDIT_READ)
+        made = log.make_head(session=session, signer=signer)  # or the newest: another node's
         head = TreeHeadOut(
-            **log.head_document(log.make_head(session=session, signer=signer), signer.public_key)
+            **log.head_document(made, public_key_for(session, made.key_id, signer.public_key))
         )
     if as_json:
         print_json(head)
@@ -127,8 +130,8 @@ def anchor(
     with open_database(settings) as database, database.unit_of_work() as session:
         actor().require(Action.AUDIT_READ)
         head = log.make_head(session=session, signer=signer)
-        document = log.head_document(head, signer.public_key)
-        out.write_bytes(anchor_pdf(document, signer.key_id))
+        document = log.head_document(head, public_key_for(session, head.key_id, signer.public_key))
+        out.write_bytes(anchor_pdf(document, head.key_id))
         record(
             session, actor(), IntegrityEvent.ANCHOR_PRINTED, ("tree_head", head.id), after=document
         )
@@ -149,3 +152,64 @@ def _print_document(document: dict[str, Any], as_json: bool) -> None:
                 say(f"  {item}")
         else:
             say(f"{key}: {value}")
+
+
+key_app = typer.Typer(
+    help="签名树头的密钥登记簿（多台服务器各用本机密钥；更换密钥）。", no_args_is_help=True
+)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("list", help="列出已登记的签名密钥（所在服务器、登记与停用）。")
+@command
+def key_list(as_json: JsonOpt = False) -> None:
+    with open_database(get_settings()) as database, database.read() as session:
+        actor().require(Action.AUDIT_READ)
+        rows = [SigningKeyOut.of(row) for row in keys.registered(session)]
+    if as_json:
+        print_json({"total": len(rows), "items": rows})
+        return
+    show_table(
+        f"签名密钥（共 {len(rows)} 个）",
+        ["密钥编号", "服务器", "登记", "停用"],
+        [[k.key_id, k.node, local(k.registered_at), local(k.retired_at)] for k in rows],
+    )
+
+
+@key_app.command(
+    "register", help="登记本机（本数据目录）的签名密钥；多台服务器共用数据库时每台运行一次。"
+)
+@command
+def key_register(as_json: JsonOpt = False) -> None:
+    settings = get_settings()
+    signer = load_signer(settings.home)
+    with open_database(settings) as database, database.unit_of_work() as session:
+        row, added = keys.register(
+            session=session, actor=actor(), signer=signer, node=keys.node_name()
+        )
+        shown = SigningKeyOut.of(row)
+    if as_json:
+        print_json({"added": added, "key": shown})
+        return
+    say(f"{'已登记' if added else '早已登记'}签名密钥 {shown.key_id}（{shown.node}）。")
+
+
+@key_app.command(
+    "rotate", help="更换本机的签名密钥：旧密钥停用（此后不能再签树头），新密钥登记并启用。"
+)
+@command
+def key_rotate(as_json: JsonOpt = False) -> None:
+    settings = get_settings()
+    with open_database(settings) as database:
+        with database.unit_of_work() as session:
+            old, new = keys.rotate(
+                session=session, actor=actor(), home=settings.home, node=keys.node_name()
+            )
+            shown = {"retired": SigningKeyOut.of(old), "registered": SigningKeyOut.of(new)}
+        # Once the registry says so, and before this command's closing head: the new key signs
+        # it (a head of the old key covering its own retirement would be named by verify).
+        keys.take_over(settings.home)
+    if as_json:
+        print_json(shown)
+        return
+    say(f"已停用签名密钥 {old.key_id}，启用新密钥 {new.key_id}；请重启本机的网页服务。")

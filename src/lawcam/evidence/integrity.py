@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lawcam.audit.integrity import Collector
 from lawcam.audit.integrity import check_log as check_audit_log
+from lawcam.audit.keys import public_key_for
 from lawcam.audit.models import AuditEvent
 from lawcam.audit.service import record
 from lawcam.audit.signing import signature_valid
@@ -351,7 +352,8 @@ def _check_dispositions(
             signature = base64.b64decode(str(row["signature"]), validate=True)
         except ValueError:
             signature = b""
-        if not signature_valid(public_key, str(row["record"]).encode(), signature):
+        key = public_key_for(session, str(row["key_id"]), public_key)  # the node that disposed
+        if not signature_valid(key, str(row["record"]).encode(), signature):
             found.add(
                 "disposition_signature_bad",
                 f"disposition:{row_id}",

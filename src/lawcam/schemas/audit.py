@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lawcam.audit.models import AuditEvent
+from lawcam.audit.models import AuditEvent, SigningKey
 
 
 class AuditEventOut(BaseModel):
@@ -52,6 +52,23 @@ class PublicKeyOut(BaseModel):
     public_key: str
     pem: str
     key_id: str
+
+
+class SigningKeyOut(BaseModel):
+    """A registered tree-head signing key (``lawcam audit key list``)."""
+
+    key_id: str
+    public_key: str
+    node: str
+    registered_at: datetime
+    retired_at: datetime | None
+
+    @classmethod
+    def of(cls, row: SigningKey) -> SigningKeyOut:
+        return cls(
+            key_id=row.key_id, public_key=row.public_key, node=row.node,
+            registered_at=row.registered_at, retired_at=row.retired_at,
+        )  # fmt: skip
 
 
 class InclusionOut(BaseModel):

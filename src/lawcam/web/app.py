@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from lawcam import __version__
-from lawcam.audit.signing import load_signer
+from lawcam.audit.signing import HomeSigner
 from lawcam.authz import ROLE_LABELS
 from lawcam.config import Settings, load_settings
 from lawcam.db import Database
@@ -73,7 +73,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.templates = make_templates()
     app.state.store = open_store(settings.resolved_storage_url)
-    app.state.signer = load_signer(settings.home)
+    app.state.signer = HomeSigner(settings.home)  # .current(): the key as it stands
+    app.state.signer.current()  # made now if the home has none yet
     errors.install(app)
     app.add_middleware(RequestLimits, settings=settings)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)  # outermost

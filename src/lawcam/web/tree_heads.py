@@ -27,7 +27,7 @@ SWEEP_EVERY_S = 3600
 def _sign_now(app: FastAPI) -> None:
     try:
         with app.state.database.unit_of_work() as session:
-            log.make_head(session=session, signer=app.state.signer)
+            log.make_head(session=session, signer=app.state.signer.current())
     except (SQLAlchemyError, LookupError) as exc:  # logged and tried again next interval
         logger.warning("could not sign a tree head: %s", exc)
 

@@ -14,6 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from lawcam.access import queries, service
 from lawcam.access.types import AccessAction, RequestStatus
 from lawcam.audit import log
+from lawcam.audit.keys import public_key_for
 from lawcam.authz import Actor
 from lawcam.errors import InvalidInput, NotFound
 from lawcam.evidence.models import Recording
@@ -99,11 +100,10 @@ def package(
     streamed in bounded memory that ``verify_package.py`` checks offline."""
     row = service.for_package(session=session, actor=actor, request_id=request_id)
     seq = queries.decision_seq(session, row.id)
-    signer = request.app.state.signer
+    signer = request.app.state.signer.current()
     head = log.head_covering(database, signer, seq)
-    built, ids = provision(
-        session, row=row, seq=seq, head=head, public_key=signer.public_key, store=store
-    )
+    key = public_key_for(session, head.key_id, signer.public_key)  # the head's signer's
+    built, ids = provision(session, row=row, seq=seq, head=head, public_key=key, store=store)
     with database.unit_of_work() as own:
         service.packaged(
             session=own, actor=actor, request_id=row.id, recording_ids=ids, size=built.size

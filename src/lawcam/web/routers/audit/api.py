@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from lawcam.audit import log, queries
+from lawcam.audit.keys import public_key_for
 from lawcam.audit.signing import Signer
 from lawcam.audit.types import AuditFilter
 from lawcam.authz import Action
@@ -57,7 +58,7 @@ def list_audit(
 
 
 def _signer(request: Request) -> Signer:
-    signer: Signer = request.app.state.signer
+    signer: Signer = request.app.state.signer.current()
     return signer
 
 
@@ -67,8 +68,10 @@ def current_head(request: Request, actor: CurrentActor, database: DatabaseDep) -
     log's own bookkeeping, in a short transaction of its own: no record changes)."""
     actor.require(Action.AUDIT_READ)
     signer = _signer(request)
-    head = log.fresh_head(database, signer)
-    return TreeHeadOut(**log.head_document(head, signer.public_key))
+    head = log.fresh_head(database, signer)  # or the newest, another node's if unchanged
+    with database.read() as session:
+        key = public_key_for(session, head.key_id, signer.public_key)
+    return TreeHeadOut(**log.head_document(head, key))
 
 
 @router.get("/audit/public-key", response_model=PublicKeyOut)

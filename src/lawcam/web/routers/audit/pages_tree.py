@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 @router.post("/audit/sth", response_class=HTMLResponse)
 def sign_head(request: Request, auth: AuthDep, session: SessionDep) -> Response:
     auth.actor.require(Action.AUDIT_READ)
-    head = log.make_head(session=session, signer=request.app.state.signer)
+    head = log.make_head(session=session, signer=request.app.state.signer.current())
     return flash_redirect(
         request, "/audit", f"已签发树头：大小 {head.size}，根哈希 {head.root[:16]}…"
     )
@@ -36,7 +36,7 @@ def proof_page(
     auth.actor.require(Action.AUDIT_READ)
     index = parse_int(leaf, "叶序号", field="leaf", required=True)
     assert index is not None
-    head = log.head_covering(database, request.app.state.signer, index)
+    head = log.head_covering(database, request.app.state.signer.current(), index)
     proof = log.inclusion_proof(session=session, actor=auth.actor, leaf_index=index, size=head.size)
     verified, reason = log.proof_holds(proof, head.root)
     return render(

@@ -127,7 +127,7 @@ def _run(
     request: Request, actor: Actor, database: Database, store: BlobStore, batch_id: int
 ) -> RunReport:
     return disposal.run(
-        database=database, actor=actor, store=store, signer=request.app.state.signer,
+        database=database, actor=actor, store=store, signer=request.app.state.signer.current(),
         batch_id=batch_id,
     )  # fmt: skip
 
