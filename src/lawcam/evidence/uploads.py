@@ -200,6 +200,27 @@ def received_digests(upload_id: str, size: int) -> Digests | None:
     return Digests(found.sha256.hexdigest(), found.sm3.hexdigest(), size)
 
 
+# Part files a request of this process is writing, completing or sweeping. flock keeps other
+# processes out (other nodes too, on NFSv4); but an NFS client emulates flock with POSIX locks,
+# which never exclude their own process: two requests of one node for one upload are kept
+# apart here, whatever the spool's file system.
+_BUSY: set[Path] = set()
+
+
+def _claim(path: Path) -> bool:
+    """This process's claim on a part file; False when one of its requests holds it."""
+    with _HASHING_LOCK:
+        if path in _BUSY:
+            return False
+        _BUSY.add(path)
+        return True
+
+
+def _release(path: Path) -> None:
+    with _HASHING_LOCK:
+        _BUSY.discard(path)
+
+
 def _lower_priority() -> None:
     """Receiving threads yield the CPU to people's requests: Linux schedules each thread on
     its own, so raising this thread's niceness leaves the rest of the server as it was."""
@@ -221,22 +242,29 @@ class Piece:
     """One piece being written at ``offset``: all of it becomes part of the upload, or none of
     it (a piece cut off, too long, or refused is truncated away, so the offset the server
     acknowledges is always a whole number of accepted pieces). An exclusive lock on the part
-    file keeps two requests for the same upload from interleaving their bytes."""
+    file (and this process's claim on it) keeps two requests for the same upload, on one node
+    or two, from interleaving their bytes."""
 
     def __init__(self, spool: Path, target: Target, offset: int, limit: int) -> None:
         spool.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(spool_path(spool, target.upload_id), os.O_WRONLY | os.O_CREAT, 0o600)
+        self._path = spool_path(spool, target.upload_id)
+        if not _claim(self._path):
+            raise Conflict("该上传正在接收另一段数据，请稍后重试。", field="offset")
+        try:
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError:
+            _release(self._path)
+            raise
         self._start = offset
         self._done = False
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            os.close(self._fd)
+            self._fd = self._closed()
             raise Conflict("该上传正在接收另一段数据，请稍后重试。", field="offset") from None
         have = os.fstat(self._fd).st_size
         if offset != have:
-            os.close(self._fd)  # nothing written: nothing to truncate
-            self._fd = -1
+            self._fd = self._closed()  # nothing written: nothing to truncate
             raise Conflict(
                 f"偏移量应为 {have}（服务器已收到的字节数）。", field="offset", offset=have
             )
@@ -275,8 +303,15 @@ class Piece:
             return
         if not self._done:
             os.ftruncate(self._fd, self._start)
-        os.close(self._fd)  # also releases the lock
-        self._fd = -1
+        self._fd = self._closed()
+
+    def _closed(self) -> int:
+        """Closes the part file (which releases its lock), then this process's claim."""
+        try:
+            os.close(self._fd)
+        finally:
+            _release(self._path)
+        return -1
 
 
 def append(spool: Path, upload: Upload, offset: int, data: bytes, limit: int) -> int:
@@ -306,35 +341,47 @@ def held(path: Path) -> Iterator[None]:
     """The upload's part file locked for a completion (Conflict when a piece or another
     completion holds it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)  # an empty file has no piece
+    if not _claim(path):
+        raise Conflict("该上传正在接收数据或正在完成，请稍后重试。", field="upload")
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise Conflict("该上传正在接收数据或正在完成，请稍后重试。", field="upload") from None
-    try:
-        yield
+        # Opened for writing although nothing is written: over NFS an exclusive flock is a
+        # POSIX lock, refused (EBADF) on a file opened only for reading.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # an empty file has no piece
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise Conflict("该上传正在接收数据或正在完成，请稍后重试。", field="upload") from None
+        try:
+            yield
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        _release(path)
 
 
 def _remove_idle(path: Path) -> int | None:
     """Removes a part file unless a piece holds its lock; its size, or None when busy."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return 0
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    if not _claim(path):
         return None
     try:
-        size = os.fstat(fd).st_size
-        path.unlink(missing_ok=True)
-        return size
+        try:
+            fd = os.open(path, os.O_RDWR)  # for writing: as in ``held``, for NFS's sake
+        except FileNotFoundError:
+            return 0
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            size = os.fstat(fd).st_size
+            path.unlink(missing_ok=True)
+            return size
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        _release(path)
 
 
 def sweep_abandoned(*, session: Session, spool: Path, idle: timedelta) -> int:
