@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # memory), and how long an unfinished upload may sit idle before its bytes are removed.
     upload_piece_bytes: int = Field(default=64 * 1024 * 1024, ge=64 * 1024, le=2**40)
     upload_abandon_hours: int = Field(default=72, ge=1)
+    # Where unfinished uploads collect their pieces (default: <home>/uploads). A folder every
+    # app node mounts at the same path (NFSv4: its locks hold across machines) lets an upload
+    # started on one node continue and complete on any other.
+    upload_spool_dir: Path | None = None
     # 第十条: a pause between recordings up to this long is not an interruption (a device cuts
     # long recordings into files seconds apart); whose recordings must cover an activity (any
     # officer's together, or each officer's); and the longest activity one may enter.
@@ -160,7 +164,7 @@ class Settings(BaseSettings):
     @property
     def upload_spool(self) -> Path:
         """Where remote uploads collect their bytes before they are verified and stored."""
-        return self.home / "uploads"
+        return self.upload_spool_dir or self.home / "uploads"
 
     def check_node(self) -> None:
         """What an app node refuses to start without, in Chinese, before it serves anyone: on
