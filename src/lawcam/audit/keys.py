@@ -23,6 +23,7 @@ from lawcam.audit.signing import KEY_FILE, Signer, key_id, read_signer, write_ne
 from lawcam.audit.types import KeyEvent
 from lawcam.authz import Actor
 from lawcam.errors import Forbidden
+from lawcam.storage.local import fsync_dir
 
 NEXT_FILE = "audit_signing_key.next.pem"  # a rotation's new key, until it takes over
 
@@ -78,7 +79,7 @@ def take_over(home: Path) -> None:
     old = read_signer(current)
     os.replace(current, home / f"audit_signing_key.{old.key_id}.pem")
     os.replace(pending, current)
-    _fsync_dir(home)
+    fsync_dir(home)
 
 
 def registered(session: Session) -> list[SigningKey]:
@@ -104,11 +105,3 @@ def _next_signer(home: Path) -> Signer:
 def _console_only(actor: Actor) -> None:
     if not actor.console:
         raise Forbidden("签名密钥只能在服务器本机的命令行上登记和更换。", action="audit:key")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
