@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from lawcam.activities import service
 from lawcam.activities.service import ActivityData
 from lawcam.activities.types import KIND_LABELS, ActivityKind
+from lawcam.audit.service import deferred
 from lawcam.authz import Action, Actor
 from lawcam.config import Settings
 from lawcam.errors import InvalidInput
@@ -185,8 +186,9 @@ def import_activities(
         )
         added.append((activity.id, warnings))
 
-    result = FORMAT.create(kind, items, add)
-    record_import(session, actor, IMPORT_DONE, path, result)
+    with deferred(session):  # the log's lock for the last step only, not the whole import
+        result = FORMAT.create(kind, items, add)
+        record_import(session, actor, IMPORT_DONE, path, result)
     warned = [(row, w) for (row, _), (_, ws) in zip(items, added, strict=True) for w in ws]
     return ActivityImport(
         result.kind, result.created, result.rows, tuple(i for i, _ in added), tuple(warned)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -21,6 +24,7 @@ from lawcam.timeutil import utcnow
 # Any constant works; it only has to be the same for every writer of the audit log.
 _PG_AUDIT_LOCK = 0x6C617763616D  # "lawcam"
 _SEQ_KEY = "lawcam.audit.next_seq"
+_DEFERRED_KEY = "lawcam.audit.deferred"  # entries kept by ``deferred``
 # Set on a session that wrote an entry: a command that wrote one signs a tree head at its end.
 AUDITED = "lawcam.audit.recorded"
 
@@ -48,15 +52,39 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row in the caller's transaction. It commits with the change or not at all."""
+    """Append one audit row in the caller's transaction. It commits with the change or not at all.
+    Inside ``deferred`` the entry is kept and written at the block's end: the event returned
+    then has no number yet (seq -1) and is not the row that will be stored."""
     wanted = Entry(tag, subject, before, after)
     _check(wanted)
+    pending = session.info.get(_DEFERRED_KEY)
+    if pending is not None:  # a copy: what the caller changes later is not what it recorded
+        pending.append((actor, Entry(tag, subject, deepcopy(before), deepcopy(after))))
+        return _event(actor, -1, utcnow(), wanted)
     event = _event(actor, _next_seq(session), utcnow(), wanted)
     session.add(event)
     session.flush()
     log.append(session, event.seq, event.entry)
     session.info[AUDITED] = True
     return event
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Inside the block, ``record`` keeps each entry; at its end they are written, in order, with
+    ``record_many``. A bulk write (an import of 100,000 rows) then takes the log's lock — held
+    until its commit, and on PostgreSQL across every app node — for its last step only, not its
+    whole length (issue 19). The entries are the ones ``record`` would have written, numbered when
+    written; an error inside the block writes none (the caller's transaction is rolled back)."""
+    pending: list[tuple[Actor, Entry]] = []
+    session.info[_DEFERRED_KEY] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED_KEY, None)
+    for _, run in groupby(pending, key=lambda kept: id(kept[0])):  # one actor's entries at a time
+        kept = list(run)
+        record_many(session, kept[0][0], [entry for _, entry in kept])
 
 
 def record_many(session: Session, actor: Actor, entries: Sequence[Entry]) -> list[AuditEvent]:

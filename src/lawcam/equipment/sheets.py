@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lawcam.audit.service import deferred
 from lawcam.authz import Action, Actor
 from lawcam.equipment import procurement as procurements
 from lawcam.equipment import service
@@ -166,8 +167,9 @@ def import_equipment_file(
 
     kind, items = FORMAT.read(path, prepare)
     PRECHECKS[kind](session, actor, items)
-    result = FORMAT.create(kind, items, _creator(kind, session, actor))
-    org_sheets.record_import(session, actor, IMPORT_DONE, path, result)
+    with deferred(session):  # the log's lock for the last step only, not the whole import
+        result = FORMAT.create(kind, items, _creator(kind, session, actor))
+        org_sheets.record_import(session, actor, IMPORT_DONE, path, result)
     return result
 
 

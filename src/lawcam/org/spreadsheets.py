@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lawcam.audit.service import record
+from lawcam.audit.service import deferred, record
 from lawcam.authz import ROLE_LABELS, Action, Actor, Role
 from lawcam.errors import InvalidInput
 from lawcam.org import service
@@ -234,8 +234,9 @@ def import_file(*, session: Session, actor: Actor, path: Path) -> ImportResult[S
     kind, items = FORMAT.read(path, prepare)
     if kind is SheetKind.PEOPLE:
         _precheck_people(session, items)
-    result = FORMAT.create(kind, items, _creator(kind, session, actor))
-    record_import(session, actor, OrgEvent.IMPORT_DONE, path, result)
+    with deferred(session):  # the log's lock for the last step only, not the whole import
+        result = FORMAT.create(kind, items, _creator(kind, session, actor))
+        record_import(session, actor, OrgEvent.IMPORT_DONE, path, result)
     return result
 
 
