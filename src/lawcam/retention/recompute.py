@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from lawcam.authz import Action, Actor
@@ -22,6 +22,8 @@ from lawcam.retention.effective import rows_of, standing
 from lawcam.retention.enforce import settle
 from lawcam.retention.models import RetentionState
 from lawcam.storage import BlobStore
+
+RECOMPUTE_LOCK = 0x6C6177726574  # "lawret": any constant, the same on every node
 
 
 @dataclass
@@ -38,6 +40,7 @@ def recompute(
     progress: Callable[[int], None] | None = None,
 ) -> Recomputed:
     actor.require(Action.CASE_MANAGE)
+    _one_at_a_time(session)
     kept, forever, promises = _kept(session)
     found = standing(session, promises)
     done = Recomputed(scanned=len(found))
@@ -61,6 +64,14 @@ def recompute(
         )
     done.settled = len(lagging)
     return done
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Two recomputations at once (two nodes' schedules, the command racing one) would insert
+    the same kept states: the second waits, then finds everything settled. SQLite has one
+    writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECOMPUTE_LOCK})
 
 
 def _kept(session: Session) -> tuple[dict[int, date], set[int], dict[int, date]]:

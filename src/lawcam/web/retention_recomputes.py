@@ -12,9 +12,7 @@ import logging
 import threading
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from lawcam.authz import Actor
 from lawcam.errors import LawcamError
@@ -24,7 +22,6 @@ from lawcam.web import schedules
 
 logger = logging.getLogger("lawcam.retention")
 THREAD_NAME = "lawcam-retention-recompute"
-RECOMPUTE_LOCK = 0x6C6177726574  # "lawret": any constant, the same on every node
 SERVER = Actor(label="system:定时重算保存期限", source="system", console=True)
 
 
@@ -33,19 +30,11 @@ def recompute_now(app: FastAPI) -> int:
     at the next interval)."""
     try:
         with app.state.database.unit_of_work() as session:
-            _one_at_a_time(session)
             done = recompute(session=session, actor=SERVER, store=app.state.store)
             return done.settled
     except (SQLAlchemyError, LawcamError, StorageError) as exc:
         logger.warning("retention recompute failed: %s", exc)
         return 0
-
-
-def _one_at_a_time(session: Session) -> None:
-    """Two nodes' schedules firing together: the second waits, then finds everything settled
-    (without it both would insert the same kept states). SQLite has one writer anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECOMPUTE_LOCK})
 
 
 def start(app: FastAPI, stop: threading.Event) -> threading.Thread | None:
