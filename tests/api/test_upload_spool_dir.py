@@ -11,37 +11,20 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from lawcam.authz import Actor
 from lawcam.config import Settings
-from lawcam.db import Database
 from lawcam.evidence import uploads
-from lawcam.org import accounts
-from lawcam.org.models import Account
 from lawcam.storage import open_store
-from tests.api.test_api_custody import add_unit_staff
-from tests.api.test_api_evidence import as_admin, bearer, digests, half_sent
-from tests.factories import Office
+from tests.api.test_api_evidence import as_admin, bearer, digests, half_sent, workstation
 from tests.media import make_mp4, pad_mdat
+
+__all__ = ["workstation"]  # the fixture, shared with the evidence API tests
 
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
     settings.upload_spool_dir = tmp_path / "shared" / "uploads"
     return settings
-
-
-@pytest.fixture
-def station(office: Office, database: Database, settings: Settings, console: Actor) -> str:
-    """执法二处's device administrator's workstation token."""
-    add_unit_staff(database, settings, console)
-    with database.unit_of_work() as session:
-        account = session.scalars(select(Account.id).where(Account.username == "u_admin2")).one()
-        _, plain = accounts.create_token(
-            session=session, actor=console, account_id=account, name="二处工作站"
-        )
-    return plain
 
 
 def test_the_spool_is_the_configured_folder(tmp_path: Path) -> None:
@@ -53,11 +36,11 @@ def test_the_spool_is_the_configured_folder(tmp_path: Path) -> None:
 @pytest.mark.req("R14.1")
 @pytest.mark.parametrize("other_node", [False, True])
 def test_an_upload_completes_from_the_spool_folder_into_the_store(
-    client: TestClient, station: str, settings: Settings, tmp_path: Path, other_node: bool
+    client: TestClient, workstation: str, settings: Settings, tmp_path: Path, other_node: bool
 ) -> None:
     spool = tmp_path / "shared" / "uploads"
     clip = pad_mdat(make_mp4(tmp_path / "clip.mp4", creation_time=datetime.now(UTC)), 50_000)
-    bearer(client, station)
+    bearer(client, workstation)
     sent = half_sent(client, clip)
     upload_id = sent.url.rsplit("/", 1)[1]
     assert (spool / f"{upload_id}.part").stat().st_size == sent.half
