@@ -62,12 +62,16 @@ class Scene:
 
     def dock(self, tmp: Path, count: int = 1, at: datetime | None = None) -> list[int]:
         """``count`` recordings of 执法二处, docked at ``at`` (default now)."""
-        folder = tmp / f"card-{len(list(tmp.glob('card-*')))}"
+        card = f"card-{len(list(tmp.glob('card-*')))}"
+        folder = tmp / card
         folder.mkdir()
         start = (at or datetime.now(UTC)) - timedelta(hours=2)
         for n in range(count):
             media.make_mp4(
-                folder / f"c{n}.mp4", creation_time=start + timedelta(minutes=n), seconds=1
+                folder / f"c{n}.mp4",
+                creation_time=start + timedelta(minutes=n),
+                seconds=1,
+                comment=card,  # two cards docked within one second are two recordings
             )
         request = IngestRequest(
             path=folder, device_serial=SERIAL, workstation="二处工作站", officer_badge="T9001"

@@ -38,13 +38,17 @@ def make_mp4(
     creation_time: datetime | None = None,
     audio: bool = True,
     faststart: bool = False,
+    comment: str | None = None,
 ) -> Path:
     """An MP4 with H.264 video (MPEG-4 Part 2 without libx264) and AAC audio. The moov box is
-    at the end, as body cameras write it, unless ``faststart``."""
+    at the end, as body cameras write it, unless ``faststart``. A ``comment`` tells apart two
+    files made within one second (the container's times are whole seconds)."""
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", format="mp4", options=options) as out:
         if creation_time is not None:
             out.metadata["creation_time"] = container_time(creation_time)
+        if comment is not None:
+            out.metadata["comment"] = comment
         video = _video_stream(out, width=width, height=height, fps=fps)
         sound = _audio_stream(out, codec="aac", rate=AUDIO_RATE) if audio else None
         _write_video(out, video, frames=round(seconds * fps))
