@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     storage_shared: bool = False
     # R11.2: at upload, a device clock further than this from the workstation's is flagged.
     ingest_max_clock_offset_s: float = Field(default=30.0, ge=0)
+    # Files of one docking ingested at once (0: one per core). Each file's pass holds about
+    # 100 MiB of blocks in flight, so memory stays bounded at that times this number.
+    ingest_workers: int = Field(default=0, ge=0, le=64)
     # R14.1: recordings must reach the workstation within this many hours of their end.
     upload_deadline_hours: int = Field(default=24, ge=1)
     # R14.2: originals are kept at least this many calendar years from recording.
@@ -148,6 +151,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'lawcam.db').resolve()}"
+
+    @property
+    def ingest_parallel(self) -> int:
+        """How many files of a docking are read at once: SM3 holds one core per file."""
+        return self.ingest_workers or max(os.cpu_count() or 1, 1)
 
     @property
     def resolved_storage_url(self) -> str:
