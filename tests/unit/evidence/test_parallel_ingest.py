@@ -21,7 +21,9 @@ from lawcam.evidence.types import FileStatus
 from lawcam.storage import StorageError
 from lawcam.storage.local import LocalWriter
 from tests import media
-from tests.unit.evidence.test_ingest import Dock, dock  # noqa: F401 (the fixture)
+from tests.unit.evidence.test_ingest import Dock, dock
+
+__all__ = ["dock"]
 
 pytestmark = pytest.mark.req("R14.1", "R15.1")
 
