@@ -26,6 +26,9 @@ class CustodyPeriod(Base):
             sqlite_where=text("returned_at IS NULL"),
             postgresql_where=text("returned_at IS NULL"),
         ),
+        # The ledger pages in issue order and bounds a month by the return (migration 0019).
+        Index("ix_custody_period_issued", "issued_at", "id"),
+        Index("ix_custody_period_returned", "returned_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

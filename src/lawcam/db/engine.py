@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -15,6 +16,8 @@ from lawcam.errors import Conflict
 # queue on the busy timeout instead of one failing when it later upgrades a stale snapshot).
 _BEGIN = "lawcam_sqlite_begin"
 BUSY_TIMEOUT_S = 30
+ANALYSIS_LIMIT = 1000
+OPTIMIZE_EVERY = 1000  # connection check-ins between two PRAGMA optimize
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -28,6 +31,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_checkin)
+        event.listen(engine, "close", _sqlite_optimize)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -43,6 +48,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    # Statistics from a sample: ANALYZE and PRAGMA optimize then cost milliseconds, not a read
+    # of every index (SQLite's recommended bound; the plans only need the rough shape).
+    cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    cursor.close()
+
+
+def _sqlite_checkin(dbapi_connection: Any, record: Any) -> None:
+    # A server's pooled connections live for months: every so often one refreshes the planner's
+    # statistics (SQLite's advice is PRAGMA optimize at close and periodically; issue 19).
+    if dbapi_connection is None:  # invalidated: nothing to optimize
+        return
+    record.info["checkins"] = done = record.info.get("checkins", 0) + 1
+    if done % OPTIMIZE_EVERY == 0:
+        _sqlite_optimize(dbapi_connection, record)
+
+
+def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
+    """PRAGMA optimize: ANALYZE only the tables this connection's queries would plan better with
+    fresh statistics (usually none). Without waiting for the write lock: a busy database skips
+    it, the next time comes."""
+    cursor = dbapi_connection.cursor()
+    with suppress(sqlite3.Error):  # busy, or the connection is going away: statistics can wait
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.execute("PRAGMA optimize")
+    with suppress(sqlite3.Error):
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 

@@ -48,16 +48,25 @@ class Recording(Base):
     """One original file, stored once under its SHA-256 (R14.1, R14.2)."""
 
     __tablename__ = "recording"
+    # Lists read a unit's, an officer's or a device's recordings newest first from an index
+    # (evidence.queries); the ledger finds a period's recordings by the device and the start,
+    # or the corrected start when there is one (evidence.queries.recorded_in). Migration 0019.
+    __table_args__ = (
+        Index("ix_recording_unit_start", "unit_id", "start_at", "id"),
+        Index("ix_recording_officer_start", "officer_id", "start_at", "id"),
+        Index("ix_recording_device_start", "device_id", "start_at", "id"),
+        Index("ix_recording_device_corrected", "device_id", "corrected_start_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     sm3: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     original_name: Mapped[str] = mapped_column(String(1000))
-    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
-    officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     officer_source: Mapped[str] = mapped_column(String(20))  # custody | given | unknown
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     container: Mapped[str | None] = mapped_column(String(100))
