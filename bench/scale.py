@@ -463,6 +463,17 @@ def machine(url: str) -> None:
         database.dispose()
     print(f"   machine: {platform.node()}, {os.cpu_count()} cores, load {load_average()}, "
           f"Python {platform.python_version()}; {url.split(':')[0]} {version}")  # fmt: skip
+    print(f"   code: {revision()}")
+
+
+def revision() -> str:
+    """The commit measured, and whether src/ had changes beside it (others edit as we run)."""
+    root = Path(__file__).resolve().parent.parent
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "log", "-1", "--format=%h %s"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--short", "src"], capture_output=True, text=True)
+    changed = len(dirty.stdout.splitlines())
+    return head.stdout.strip()[:90] + (f" (+{changed} changed files in src/)" if changed else "")
 
 
 def one(kind: str, args: argparse.Namespace, workdir: Path) -> None:
