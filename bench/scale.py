@@ -432,6 +432,62 @@ def measure(home: Path, stored: Stored, args: argparse.Namespace) -> list[Result
     return results
 
 
+def explained(home: Path, stored: Stored, results: list[Result], count: int) -> None:
+    """The ``count`` slowest routes (one role each, one URL per path) requested again
+    in-process with their statements caught; each statement run alone (timed) and the three
+    slowest printed with the plan the database chose (as bench/findings.py ``--explain``)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from lawcam.web.app import create_app
+
+    os.environ.update(stored.env)
+    database = Database(stored.url)
+    seen: list[tuple[str, Any]] = []
+
+    def caught(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:  # fmt: skip
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    prefix = "EXPLAIN QUERY PLAN " if database.dialect == "sqlite" else "EXPLAIN ANALYZE "
+    slow, paths = [], set()
+    for r in sorted((r for r in results if not r.ok), key=lambda r: -p95(r.times)):
+        if r.url.partition("?")[0] not in paths:
+            paths.add(r.url.partition("?")[0])
+            slow.append(r)
+    try:
+        client = TestClient(create_app(load_settings(home), database))
+        for r in slow[:count]:
+            login = stored.logins[r.role]
+            client.cookies.clear()
+            client.post("/api/v1/auth/login", json={k: login[k] for k in ("username", "password")})
+            seen.clear()
+            event.listen(database.engine, "before_cursor_execute", caught)
+            t = time.perf_counter()
+            try:
+                status = client.get(r.url).status_code
+            finally:
+                event.remove(database.engine, "before_cursor_execute", caught)
+            took = time.perf_counter() - t
+            timed_alone = []
+            with database.engine.connect() as conn:
+                for statement, parameters in seen:
+                    started = time.perf_counter()
+                    conn.exec_driver_sql(statement, parameters).all()
+                    timed_alone.append((time.perf_counter() - started, statement, parameters))
+            alone = sum(x[0] for x in timed_alone)
+            print(f"\n   --- explain {r.url} as {r.role}: {status} in {took * 1e3:.0f} ms "
+                  f"in-process; {len(seen)} statements, {alone * 1e3:.0f} ms alone; slowest:")  # fmt: skip
+            for spent, statement, parameters in sorted(timed_alone, key=lambda x: -x[0])[:3]:
+                print(f"   {spent * 1e3:.1f} ms: {' '.join(statement.split())[:500]}")
+                with database.engine.connect() as conn:
+                    plan = conn.exec_driver_sql(prefix + statement, parameters).all()
+                for row in plan[:14]:
+                    print(f"       {row[-1]}")
+    finally:
+        database.dispose()
+
+
 def upgraded(home: Path, env: dict[str, str]) -> None:
     """The home at the code's head revision (a kept home measured again after a new migration:
     ``lawcam init`` upgrades it), timed: an index on 10^7 rows is not free."""
@@ -483,7 +539,10 @@ def one(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     print_verify(stored.verify)
     try:
         if not args.no_measure:
-            summary(kind, measure(home, stored, args))
+            results = measure(home, stored, args)
+            summary(kind, results)
+            if args.explain:
+                explained(home, stored, results, args.explain)
     finally:
         if args.keep:
             print(f"\n   kept: {home} (database {stored.url}); measure again with:\n"
@@ -500,7 +559,10 @@ def reuse(args: argparse.Namespace) -> None:
     machine(stored.url)
     print_load({**stored.load})
     print_verify(stored.verify)
-    summary(stored.kind, measure(home, stored, args))
+    results = measure(home, stored, args)
+    summary(stored.kind, results)
+    if args.explain:
+        explained(home, stored, results, args.explain)
 
 
 def options() -> argparse.Namespace:
@@ -520,6 +582,8 @@ def options() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=20_000, help="recordings a transaction")
     parser.add_argument("--roles", default="officer,unit_head,device_admin,engineering,auditor,secadmin")  # fmt: skip
     parser.add_argument("--match", default="", help="only URLs containing this text")
+    parser.add_argument("--explain", type=int, default=5, metavar="N",
+                        help="plans of the N slowest routes' slowest statements (0: none)")  # fmt: skip
     args = parser.parse_args()
     if args.quick:
         args.recordings = args.recordings or 10_000
