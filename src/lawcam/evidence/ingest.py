@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from lawcam.authz import Actor
 from lawcam.config import Settings
 from lawcam.db import Database
@@ -251,15 +253,19 @@ class Ingestor:
     def _commit(
         self, candidate: Candidate, digests: Digests, writer: BlobWriter, facts: MediaFacts
     ) -> tuple[int, Recording]:
-        """Publish, read back, then the row and its audit entry: one transaction. A crash
-        after publish leaves a blob without a row, which the next run adopts."""
+        """Publish and read back, then the row and its audit entry in one transaction. The
+        first two stay outside it: a large file's fsync or an adopted blob's second hashing
+        takes seconds, and on SQLite a write transaction would hold every other file's commit
+        (and every other writer) that long. A crash after publish leaves a blob without a row,
+        which the next run adopts."""
+        with self.database.read() as session:
+            promised = self._plan(session, facts).retain_until
+        created = writer.publish(digests.sha256, lock_until(promised))
+        self._read_back(digests, adopted=not created)
         with self.database.unit_of_work() as session:
-            run = session.get(IngestRun, self.run_id)
-            assert run is not None
-            officer = session.get(Person, run.officer_id) if run.officer_id else None
-            planned = service.plan_recording(session, run, facts, officer, self.limits)
-            created = writer.publish(digests.sha256, lock_until(planned.retain_until))
-            self._read_back(digests, adopted=not created)
+            planned = self._plan(session, facts)
+            if planned.retain_until > promised:  # the day turned meanwhile: the lock follows
+                self.store.extend_retention(digests.sha256, lock_until(planned.retain_until))
             source = _source_facts(candidate, digests)
             recording = service.add_recording(
                 session=session,
@@ -270,6 +276,12 @@ class Ingestor:
                 adopted=not created,
             )
             return recording.id, planned
+
+    def _plan(self, session: Session, facts: MediaFacts) -> Recording:
+        run = session.get(IngestRun, self.run_id)
+        assert run is not None
+        officer = session.get(Person, run.officer_id) if run.officer_id else None
+        return service.plan_recording(session, run, facts, officer, self.limits)
 
     def _read_back(self, digests: Digests, *, adopted: bool) -> None:
         """The store holds what was read. An adopted blob (left by a crash, or put there by

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from lawcam.errors import LawcamError
 from lawcam.evidence import ingest as ingest_module
 from lawcam.evidence.ingest import FileResult
 from lawcam.evidence.stream import BLOCK
+from lawcam.evidence.timing import lock_until
 from lawcam.evidence.types import FileStatus
 from lawcam.storage import StorageError
-from lawcam.storage.local import LocalWriter
+from lawcam.storage.local import LocalStore, LocalWriter
 from tests import media
 from tests.unit.evidence.test_ingest import Dock, dock
 
@@ -171,3 +175,62 @@ def test_the_progress_adds_up_to_the_folder_with_files_side_by_side(
     dock.ingest(tmp_path / "card", progress=tally)
     size = sum(p.stat().st_size for p in (tmp_path / "card").iterdir())
     assert (tally.files, tally.done) == (4, 4) and tally.total == tally.bytes == size
+
+
+def test_publishing_a_file_holds_no_write_transaction(
+    dock: Dock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large file's fsync and read-back take seconds: another file's commit (any writer) goes
+    on meanwhile instead of queueing behind it (SQLite has one write lock)."""
+    card(tmp_path / "card")
+    real, waited = LocalWriter.publish, []
+
+    def publish(writer: LocalWriter, sha256: str, retain_until: Any) -> bool:
+        other = threading.Thread(target=write_something, args=(dock,))
+        began = time.monotonic()
+        other.start()
+        other.join(timeout=10)
+        waited.append(time.monotonic() - began)
+        return real(writer, sha256, retain_until)
+
+    monkeypatch.setattr(LocalWriter, "publish", publish)
+    report = with_workers(dock, 1).ingest(tmp_path / "card")
+    assert report.count(FileStatus.INGESTED) == 4
+    assert len(waited) == 4 and max(waited) < 5  # the busy timeout is 30 s
+
+
+def write_something(dock: Dock) -> None:
+    with dock.database.unit_of_work() as session:
+        session.execute(text("UPDATE unit SET name = name WHERE id = -1"))
+
+
+def test_a_day_turning_between_publish_and_commit_lengthens_the_stores_lock(
+    dock: Dock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock is set from the promise planned before publishing; the row's promise is planned
+    again in its transaction, and a later day (midnight passed) extends the lock to match."""
+    folder = tmp_path / "card"
+    folder.mkdir()
+    media.make_mp4(folder / "VID_1.mp4", seconds=1)
+    real_plan, plans = ingest_module.Ingestor._plan, []
+
+    def plan(ingestor: Any, session: Any, facts: Any) -> Any:
+        planned = real_plan(ingestor, session, facts)
+        if plans:  # the second plan, in the transaction: one day later
+            planned.retain_until += timedelta(days=1)
+        plans.append(planned.retain_until)
+        return planned
+
+    extended: list[tuple[str, Any]] = []
+    real_extend = LocalStore.extend_retention
+
+    def extend(store: LocalStore, sha256: str, until: Any) -> bool:
+        extended.append((sha256, until))
+        return real_extend(store, sha256, until)
+
+    monkeypatch.setattr(ingest_module.Ingestor, "_plan", plan)
+    monkeypatch.setattr(LocalStore, "extend_retention", extend)
+    [result] = dock.ingest(folder).files
+    assert plans[1] == plans[0] + timedelta(days=1)
+    assert extended == [(result.sha256, lock_until(plans[1]))]
+    assert dock.recording(result.recording_id).retain_until == plans[1]
