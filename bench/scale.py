@@ -362,16 +362,24 @@ def later_page(http: httpx.Client, url: str) -> str | None:
     return None
 
 
+# URLs that took over 10 s for one role: timed once, for that role only (a whole-city ledger
+# page takes minutes at 10^6 custody periods; once is enough to report it).
+TOO_SLOW: dict[str, str] = {}
+
+
 def measure_role(http: httpx.Client, role: str, urls: list[tuple[str, list[str]]],
                  args: argparse.Namespace) -> list[Result]:  # fmt: skip
     results = []
     for plain, filtered in urls:
+        if plain in TOO_SLOW:
+            print(f"{plain[:62]:<62} {role:<12} skipped: over 10 s for {TOO_SLOW[plain]}")
+            continue
         first = timed(http, plain)
         if first[1] in (401, 403, 404):
             continue  # the role may not see it: nothing to measure
         for wanted in [plain, *filtered]:
             url = later_page(http, wanted) if "page=LATER" in wanted else wanted
-            if url is None:
+            if url is None or url in TOO_SLOW:
                 continue
             results.append(repeated(http, role, url, first if url == plain else None, args))
             print(row_of(results[-1]), flush=True)
@@ -385,6 +393,7 @@ def repeated(http: httpx.Client, role: str, url: str, first: tuple[float, int, i
     first = first or timed(http, url)
     if first[0] > 10.0:
         runs = [first]
+        TOO_SLOW[url] = role
     else:
         slow = first[0] > 2.0
         warm = [first] + [timed(http, url) for _ in range(0 if slow else args.warmup - 1)]
