@@ -67,8 +67,19 @@ class RecordingOut(BaseModel):
 
 
 class RecordingPage(BaseModel):
-    total: int
+    """A page of recordings, newest first (issue 19: read by keyset, never counted in full)."""
+
+    total: int = Field(
+        description="符合条件的资料条数，至多数到 10000：total_exact 为 false 时表示“10000 条以上”"
+    )
+    total_exact: bool = Field(description="total 是否为确切条数")
     items: list[RecordingOut]
+    next_cursor: str | None = Field(
+        default=None, description="下一页（更早的资料）：作为 cursor 参数传回；null 表示没有了"
+    )
+    prev_cursor: str | None = Field(
+        default=None, description="上一页（更新的资料）：作为 cursor 参数传回；null 表示这是第一页"
+    )
 
 
 class SightingOut(BaseModel):

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from lawcam import keyset
 from lawcam.activities.service import relink_recordings
 from lawcam.evidence import queries, service, uploads
 from lawcam.evidence.ingest import complete_upload
@@ -42,6 +43,9 @@ from lawcam.web.deps import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], route_class=CommittingRoute)
+# Each branch of the permission reads offset + limit rows: deep pages go by cursor instead.
+OFFSET_MAX = 100_000
+CURSOR_HELP = "翻页：上一页返回的 next_cursor 或 prev_cursor；offset 在其后再跳过若干条"
 UploadId = Annotated[str, Path(max_length=64)]
 
 
@@ -69,14 +73,27 @@ def list_recordings(
     session: SessionDep,
     where: FilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Offset = 0,
+    offset: Annotated[Offset, Query(le=OFFSET_MAX)] = 0,
+    cursor: Annotated[str | None, Query(max_length=200, description=CURSOR_HELP)] = None,
 ) -> RecordingPage:
-    rows, total = queries.list_recordings(
-        session=session, actor=actor, where=where, limit=limit, offset=offset
+    found = queries.page_recordings(
+        session=session,
+        actor=actor,
+        where=where,
+        limit=limit,
+        cursor=keyset.parse_cursor(cursor),
+        offset=offset,
     )
-    kept = derive(session, [r.id for r in rows])  # a few queries for the page
-    items = [RecordingOut.of(r, kept[r.id].retain_until) for r in rows]
-    return RecordingPage(total=total, items=items)
+    count = queries.count_recordings(session=session, actor=actor, where=where)
+    kept = derive(session, [r.id for r in found.rows])  # a few queries for the page
+    items = [RecordingOut.of(r, kept[r.id].retain_until) for r in found.rows]
+    return RecordingPage(
+        total=count.value,
+        total_exact=count.exact,
+        items=items,
+        next_cursor=found.next_cursor,
+        prev_cursor=found.prev_cursor,
+    )
 
 
 def _detail(session: SessionDep, recording: Recording) -> RecordingDetail:

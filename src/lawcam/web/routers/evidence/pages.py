@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lawcam import keyset
 from lawcam.activities.service import relink_recordings
 from lawcam.authz import Action, Actor
 from lawcam.equipment.queries import device_by_serial
@@ -69,19 +70,16 @@ def _filter(session: Session, actor: Actor, form: dict[str, str]) -> queries.Rec
 def _list_page(request: Request, auth: Auth, session: Session, form: dict[str, str]) -> Response:
     auth.actor.require(Action.RECORDING_VIEW)
     error, status_code = None, 200
+    cursor = None
     try:
         where = _filter(session, auth.actor, form)
         check_day_range(where.date_from, where.date_to)
-        number = max(parse_int(form["page"], "页码", field="page") or 1, 1)
+        cursor = keyset.parse_cursor(form["cursor"])
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status
-        where, number = queries.RecordingFilter(), 1
-    rows, total = queries.list_recordings(
-        session=session,
-        actor=auth.actor,
-        where=where,
-        limit=PAGE_SIZE,
-        offset=(number - 1) * PAGE_SIZE,
+        where = queries.RecordingFilter()
+    found = queries.page_recordings(
+        session=session, actor=auth.actor, where=where, limit=PAGE_SIZE, cursor=cursor
     )
     return page(
         request,
@@ -89,10 +87,10 @@ def _list_page(request: Request, auth: Auth, session: Session, form: dict[str, s
         auth,
         status_code=status_code,
         error=error,
-        recordings=rows,
-        total=total,
-        page_number=number,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        recordings=found.rows,
+        total=queries.count_recordings(session=session, actor=auth.actor, where=where),
+        next_cursor=found.next_cursor,
+        prev_cursor=found.prev_cursor,
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
         filters=form,
         **LABELS,
@@ -107,7 +105,7 @@ def _form(
     to: str,
     flagged: str,
     late: str,
-    page_: str,
+    cursor: str,
 ) -> dict[str, str]:
     return {
         "unit_id": unit_id.strip(),
@@ -117,7 +115,7 @@ def _form(
         "to": to.strip(),
         "flagged": flagged.strip(),
         "late": late.strip(),
-        "page": page_.strip(),
+        "cursor": cursor.strip(),
     }
 
 
@@ -133,9 +131,9 @@ def recordings_page(
     to: Short = "",
     flagged: Short = "",
     late: Short = "",
-    page_: Annotated[str, Query(alias="page", max_length=10)] = "",
+    cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    form = _form(unit_id, officer, device, from_, to, flagged, late, page_)
+    form = _form(unit_id, officer, device, from_, to, flagged, late, cursor)
     return _list_page(request, auth, session, form)
 
 
