@@ -334,8 +334,8 @@ class Result:
         return p95(self.times) <= self.goal and self.status < 400
 
 
-def logged_in(base: str, login: dict[str, Any]) -> httpx.Client:
-    http = httpx.Client(base_url=base, timeout=120.0)
+def logged_in(base: str, login: dict[str, Any], timeout: float) -> httpx.Client:
+    http = httpx.Client(base_url=base, timeout=timeout)
     body = {"username": login["username"], "password": login["password"]}
     answer = http.post("/api/v1/auth/login", json=body)
     if answer.status_code != 200:
@@ -351,6 +351,23 @@ def timed(http: httpx.Client, url: str) -> tuple[float, int, int]:
     except httpx.TransportError:
         return time.perf_counter() - t, 599, 0
     return time.perf_counter() - t, response.status_code, len(response.content)
+
+
+def cancel_long_queries(url: str) -> None:
+    """A request given up on goes on in the server; on PostgreSQL its statements are
+    cancelled, so that it does not slow the requests measured after it."""
+    if not url.startswith("postgresql"):
+        return
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE "
+                "datname = current_database() AND state = 'active' "
+                "AND pid <> pg_backend_pid() AND now() - query_start > interval '5 seconds'"
+            ))  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 def later_page(http: httpx.Client, url: str) -> str | None:
@@ -375,6 +392,12 @@ def measure_role(http: httpx.Client, role: str, urls: list[tuple[str, list[str]]
             print(f"{plain[:62]:<62} {role:<12} skipped: over 10 s for {TOO_SLOW[plain]}")
             continue
         first = timed(http, plain)
+        if first[1] == 599:  # no answer in --timeout: its filters are not tried either
+            cancel_long_queries(args.url)
+            results.append(Result(plain, role, 599, [first[0]], 0, goal_of(plain)))
+            print(row_of(results[-1]) + "  (timed out; filters skipped)", flush=True)
+            TOO_SLOW.update({url: role for url in [plain, *filtered]})
+            continue
         if first[1] in (401, 403, 404):
             continue  # the role may not see it: nothing to measure
         for wanted in [plain, *filtered]:
@@ -391,6 +414,8 @@ def repeated(http: httpx.Client, role: str, url: str, first: tuple[float, int, i
     """``args.warmup`` + ``args.repeat`` requests; a route that took over 2 s: 1 + 3; over
     10 s: that one request only (a 40 MB ledger page must not hold the run for an hour)."""
     first = first or timed(http, url)
+    if first[1] == 599:
+        cancel_long_queries(args.url)
     if first[0] > 10.0:
         runs = [first]
         TOO_SLOW[url] = role
@@ -425,13 +450,14 @@ def measure(home: Path, stored: Stored, args: argparse.Namespace) -> list[Result
         routes = [(path, variants(path, params, c)) for path, params in list_routes()]
         urls = [(v[0], v[1:]) for _, v in routes if not args.match or args.match in v[0]]
         urls += [(u, []) for u in detail_urls(c) if not args.match or args.match in u]
+        args.url = stored.url
         print(f"\n   {len(urls)} routes (+ filters) on {server.base}, "
               f"{args.warmup} warm-up + {args.repeat} timed each")  # fmt: skip
         print("   " + HEADER)
         for role in args.roles.split(","):
             if role not in stored.logins:
                 continue
-            http = logged_in(server.base, stored.logins[role])
+            http = logged_in(server.base, stored.logins[role], args.timeout)
             try:
                 results += measure_role(http, role, urls, args)
             finally:
@@ -590,6 +616,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch", type=int, default=20_000, help="recordings a transaction")
     parser.add_argument("--roles", default="officer,unit_head,device_admin,engineering,auditor,secadmin")  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds a request")
     parser.add_argument("--match", default="", help="only URLs containing this text")
     parser.add_argument("--explain", type=int, default=5, metavar="N",
                         help="plans of the N slowest routes' slowest statements (0: none)")  # fmt: skip
