@@ -388,24 +388,29 @@ def measure_role(http: httpx.Client, role: str, urls: list[tuple[str, list[str]]
                  args: argparse.Namespace) -> list[Result]:  # fmt: skip
     results = []
     for plain, filtered in urls:
+        first: tuple[float, int, int] | None = None
         if plain in TOO_SLOW:
-            print(f"{plain[:62]:<62} {role:<12} skipped: over 10 s for {TOO_SLOW[plain]}")
-            continue
-        first = timed(http, plain)
-        if first[1] == 599:  # no answer in --timeout: its filters are not tried either
-            cancel_long_queries(args.url)
-            results.append(Result(plain, role, 599, [first[0]], 0, goal_of(plain)))
-            print(row_of(results[-1]) + "  (timed out; filters skipped)", flush=True)
-            TOO_SLOW.update({url: role for url in [plain, *filtered]})
-            continue
-        if first[1] in (401, 403, 404):
-            continue  # the role may not see it: nothing to measure
-        for wanted in [plain, *filtered]:
+            print(f"{plain[:62]:<62} {role:<12} skipped: too slow for {TOO_SLOW[plain]}")
+            todo = filtered
+        else:
+            first = timed(http, plain)
+            todo = [plain, *filtered]
+            if first[1] in (401, 403, 404):
+                continue  # the role may not see it: nothing to measure
+            if first[1] == 599:  # no answer in --timeout: of its filters only the dates tried
+                cancel_long_queries(args.url)
+                results.append(Result(plain, role, 599, [first[0]], 0, goal_of(plain)))
+                print(row_of(results[-1]) + "  (timed out)", flush=True)
+                todo = [u for u in filtered if any(f"{a}=" in u for a, _ in DATES)]
+                TOO_SLOW.update({u: role for u in [plain, *filtered] if u not in todo})
+        for wanted in todo:
             url = later_page(http, wanted) if "page=LATER" in wanted else wanted
             if url is None or url in TOO_SLOW:
                 continue
-            results.append(repeated(http, role, url, first if url == plain else None, args))
-            print(row_of(results[-1]), flush=True)
+            result = repeated(http, role, url, first if url == plain else None, args)
+            if result.status not in (401, 403, 404):
+                results.append(result)
+                print(row_of(result), flush=True)
     return results
 
 
