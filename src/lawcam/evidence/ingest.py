@@ -9,6 +9,7 @@ its bytes are checked again). The source is opened read-only and never changed.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -422,7 +423,11 @@ def _in_parallel(
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].size)
     results: list[FileResult | None] = [None] * len(candidates)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lawcam-ingest") as pool:
-        futures = {pool.submit(_one, ingestor, candidates[i], progress): i for i in order}
+        futures = {
+            # Each file in a copy of the caller's context: the demo's played clock is in it.
+            pool.submit(contextvars.copy_context().run, _one, ingestor, candidates[i], progress): i
+            for i in order
+        }
         try:
             for future in as_completed(futures):
                 results[futures[future]] = future.result()

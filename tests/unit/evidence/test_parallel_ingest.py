@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from lawcam.evidence.timing import lock_until
 from lawcam.evidence.types import FileStatus
 from lawcam.storage import StorageError
 from lawcam.storage.local import LocalStore, LocalWriter
+from lawcam.timeutil import clock_at
 from tests import media
 from tests.unit.evidence.test_ingest import Dock, dock
 
@@ -234,3 +235,14 @@ def test_a_day_turning_between_publish_and_commit_lengthens_the_stores_lock(
     assert plans[1] == plans[0] + timedelta(days=1)
     assert extended == [(result.sha256, lock_until(plans[1]))]
     assert dock.recording(result.recording_id).retain_until == plans[1]
+
+
+def test_every_file_is_ingested_at_the_callers_played_clock(dock: Dock, tmp_path: Path) -> None:
+    """The demo plays past weeks through the real services (``clock_at``): files ingested on
+    other threads happen at that moment too, not at the machine's."""
+    card(tmp_path / "card")
+    played = datetime(2024, 3, 5, 2, 0, tzinfo=UTC)
+    with clock_at(played):
+        report = with_workers(dock, 2).ingest(tmp_path / "card")
+    for result in report.files:
+        assert dock.recording(result.recording_id).ingested_at == played
