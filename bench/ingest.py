@@ -20,7 +20,9 @@ timed on its own:
 limit = max(sha256, sm3, copy+fsync): a single pass over one file cannot beat its slowest stage.
 floor = (sha256 + sm3 + copy+fsync CPU seconds) / cores: several files at once (issue 19) can
 use every core, so no ingest can beat the work spread over all of them.
-ratio = ingest (CLI, one file per core) / floor; the goal is ≤ 1.15 on the local store. The
+ratio = ingest (in process, one file per core) / floor — the command's own start (about 0.8 s of
+imports and opening the database, "CLI fixed cost") is printed apart — and ingest (CLI) / floor;
+the goal is ≤ 1.15 on the local store. The
 same command with LAWCAM_INGEST_WORKERS=1 (one file at a time, as before issue 19) is timed in
 the same run and printed beside it, against the floor and against the limit.
 
@@ -757,9 +759,14 @@ def run(args: argparse.Namespace, work: Path) -> None:
         f"floor on {cores} cores = (sha256 + sm3 + copy+fsync CPU seconds) / {cores} "
         f"= {floor:.2f} s"
     )
+    fixed = stages["CLI fixed cost (empty folder)"].best
     print(f"ingest (CLI), one file at a time / floor = {one / floor:.2f} (before issue 19)")
-    print(f"ratio: {cli / floor:.2f} of the {cores}-core floor (goal ≤ 1.15); "
-          f"{cli / limit.best:.2f} of the one-pass limit")  # fmt: skip
+    print(f"ingest (CLI) / floor               = {cli / floor:.2f}")
+    print(f"ingest (CLI) less its fixed cost / floor = {(cli - fixed) / floor:.2f}")
+    print(f"ingest (in process) / floor        = {in_process / floor:.2f}")
+    print(f"ratio: {in_process / floor:.2f} of the {cores}-core floor in process, "
+          f"{cli / floor:.2f} by the command (goal ≤ 1.15); one file at a time "
+          f"{one / floor:.2f}")  # fmt: skip
 
 
 def cores_floor(stages: dict[str, Stage]) -> float:
