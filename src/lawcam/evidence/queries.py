@@ -5,9 +5,9 @@ console sees all; nobody else sees any (三员 never see evidence)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
@@ -21,6 +21,7 @@ from sqlalchemy import (
     true,
     tuple_,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 
@@ -335,41 +336,57 @@ class PeriodRecordings:
 
 
 def recorded_in(
-    *, session: Session, actor: Actor, periods: Select[CustodyPeriod]
+    *, session: Session, actor: Actor, period_ids: Collection[int]
 ) -> dict[int, PeriodRecordings]:
-    """For each period of ``periods`` (a permission-scoped ledger statement), the recordings its
-    device made from issue until return, in one query. A recording belongs to the period its
+    """For each custody period of ``period_ids`` (rows of the ledger the actor may read), the
+    recordings its device made from issue until return. A recording belongs to the period its
     start falls in (the time corrected for the device clock, R11.2, when there is one), the
-    return instant excluded: at a handover it is the next officer's, as ingest attributes it."""
-    start = func.coalesce(Recording.corrected_start_at, Recording.start_at)
-    ids = periods.with_only_columns(CustodyPeriod.id).order_by(None).subquery()
-    stmt = (
-        select(
-            CustodyPeriod.id,
-            Recording.id,
-            start,
-            Recording.duration_s,
-            Recording.kind,
-            recording_visible(session, actor),
-        )
-        .select_from(ids)
-        .join(CustodyPeriod, CustodyPeriod.id == ids.c.id)
-        .join(
-            Recording,
-            (Recording.device_id == CustodyPeriod.device_id)
-            & (start >= CustodyPeriod.issued_at)
-            & (CustodyPeriod.returned_at.is_(None) | (start < CustodyPeriod.returned_at)),
-        )
-        .order_by(CustodyPeriod.id, start, Recording.id)
-    )
+    return instant excluded: at a handover it is the next officer's, as ingest attributes it.
+    One query per PERIOD_CHUNK periods, two index ranges per period: (device, start_at) for
+    the uncorrected recordings, (device, corrected_start_at) for the corrected; coalesce() of
+    the two read every recording of the device for each period (a month's ledger at 10^6
+    recordings: 3.8 s)."""
     found: dict[int, PeriodRecordings] = defaultdict(PeriodRecordings)
-    for period_id, recording_id, at, seconds, kind, visible in session.execute(stmt):
+    visible = recording_visible(session, actor)
+    ids = sorted(set(period_ids))
+    rows: list[Any] = []
+    for first in range(0, len(ids), PERIOD_CHUNK):
+        chunk = ids[first : first + PERIOD_CHUNK]
+        both = union_all(
+            _recorded(Recording.start_at, chunk, visible),
+            _recorded(Recording.corrected_start_at, chunk, visible),
+        )
+        rows += session.execute(both).all()
+    rows.sort(key=lambda r: (r[0], r[2], r[1]))
+    for period_id, recording_id, at, seconds, kind, shown in rows:
         entry = found[period_id]
         entry.count += 1
         entry.duration_s += seconds or 0.0
-        if visible:
+        if shown:
             entry.shown.append(RecordingLink(recording_id, at, seconds, kind))
     return dict(found)
+
+
+PERIOD_CHUNK = 500  # periods per query: bound parameters stay far below SQLite's limit
+# An open period's end, so that both ends of the range bound the index scan (with "returned_at
+# IS NULL OR start < returned_at" only the start did: every later recording of the device).
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _recorded(start: Any, period_ids: list[int], visible: ColumnElement[bool]) -> Select[Any]:
+    corrected = Recording.corrected_start_at
+    which = corrected.is_(None) if start is Recording.start_at else corrected.is_not(None)
+    return (
+        select(CustodyPeriod.id, Recording.id, start, Recording.duration_s, Recording.kind, visible)
+        .join(
+            Recording,
+            (Recording.device_id == CustodyPeriod.device_id)
+            & which
+            & (start >= CustodyPeriod.issued_at)
+            & (start < func.coalesce(CustodyPeriod.returned_at, literal(NEVER, UTCDateTime()))),
+        )
+        .where(CustodyPeriod.id.in_(period_ids))
+    )
 
 
 def viewing_copy_of(session: Session, recording_id: int) -> ViewingCopy | None:

@@ -150,15 +150,25 @@ def ledger_entries(
     until: datetime | None = None,
     with_activities: bool = False,
 ) -> list[LedgerEntry]:
-    """The ledger with its 记录内容: the periods, then their recordings in one query; with
-    ``with_activities``, their officers' activities in one more."""
+    """The ledger with its 记录内容: the periods, then their recordings; with
+    ``with_activities``, their officers' activities in one more query."""
     periods = queries.ledger(
         session=session, actor=actor, unit_id=unit_id, since=since, until=until
     )
-    statement = queries.ledger_statement(
-        session=session, actor=actor, unit_id=unit_id, since=since, until=until
+    return entries_of(
+        session=session, actor=actor, periods=periods, with_activities=with_activities
     )
-    recorded = recorded_in(session=session, actor=actor, periods=statement)
+
+
+def entries_of(
+    *,
+    session: Session,
+    actor: Actor,
+    periods: Sequence[CustodyPeriod],
+    with_activities: bool = False,
+) -> list[LedgerEntry]:
+    """Ledger rows (a page of the ledger, or all of it) with their 记录内容 and activities."""
+    recorded = recorded_in(session=session, actor=actor, period_ids=[p.id for p in periods])
     activities = (
         period_activities(session=session, actor=actor, periods=periods)
         if with_activities

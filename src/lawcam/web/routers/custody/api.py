@@ -5,13 +5,15 @@ notifications. Thin: parse → domain → shape. The domain refuses what the cal
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
+from lawcam import keyset
 from lawcam.authz import Action
 from lawcam.custody import faults, queries, service
 from lawcam.custody.types import CheckoutIn, PreUseCheck
-from lawcam.reports.ledger import ledger_entries
+from lawcam.reports.ledger import entries_of, ledger_entries
 from lawcam.schemas.common import Id, Moment
 from lawcam.schemas.custody import (
     CheckoutCreate,
@@ -33,6 +35,9 @@ from lawcam.timeutil import SHANGHAI
 from lawcam.web.deps import CommittingRoute, CurrentActor, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["custody"], route_class=CommittingRoute)
+LEDGER_DEFAULT_LIMIT = 100
+LEDGER_LIMIT_HELP = "每页条数；给出时分页返回，下一页的 cursor 在响应头 X-Next-Cursor 中"
+LEDGER_CURSOR_HELP = "翻页：上一次响应头 X-Next-Cursor 或 X-Prev-Cursor 的值"
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -99,15 +104,39 @@ def handover(
 def ledger(
     actor: CurrentActor,
     session: SessionDep,
+    response: Response,
     unit_id: Id | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description=LEDGER_LIMIT_HELP)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description=LEDGER_CURSOR_HELP)] = None,
 ) -> list[LedgerPeriodOut]:
-    """The ledger (第九条) with each period's 记录内容."""
+    """The ledger (第九条) with each period's 记录内容, in issue order: all of [since, until)
+    at once, or with ``limit`` a page at a time (issue 19), the next page's cursor in the
+    X-Next-Cursor header (the previous page's in X-Prev-Cursor)."""
     actor.require(Action.EQUIPMENT_VIEW)
-    entries = ledger_entries(
-        session=session, actor=actor, unit_id=unit_id, since=_aware(since), until=_aware(until)
+    start, end = _aware(since), _aware(until)
+    if limit is None and cursor is None:
+        entries = ledger_entries(
+            session=session, actor=actor, unit_id=unit_id, since=start, until=end
+        )
+        return [LedgerPeriodOut.of_entry(e) for e in entries]
+    found = queries.ledger_page(
+        session=session,
+        actor=actor,
+        unit_id=unit_id,
+        since=start,
+        until=end,
+        limit=limit or LEDGER_DEFAULT_LIMIT,
+        cursor=keyset.parse_cursor(cursor),
     )
+    for header, value in (
+        ("X-Next-Cursor", found.next_cursor),
+        ("X-Prev-Cursor", found.prev_cursor),
+    ):
+        if value is not None:
+            response.headers[header] = value
+    entries = entries_of(session=session, actor=actor, periods=found.periods)
     return [LedgerPeriodOut.of_entry(e) for e in entries]
 
 

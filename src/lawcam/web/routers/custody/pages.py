@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from lawcam import keyset
 from lawcam.authz import Action
 from lawcam.custody import faults, queries, service
 from lawcam.custody.types import (
@@ -27,10 +28,10 @@ from lawcam.custody.types import (
 )
 from lawcam.equipment import queries as equipment
 from lawcam.errors import InvalidInput, LawcamError
-from lawcam.reports.ledger import duration_text, ledger_entries
+from lawcam.reports.ledger import duration_text, entries_of
 from lawcam.schemas.common import Id
 from lawcam.schemas.custody import LABELS, check_limits
-from lawcam.timeutil import check_day_range, shanghai_day_start
+from lawcam.timeutil import check_day_range, shanghai_day_start, today_shanghai
 from lawcam.web.deps import Auth, AuthDep, SessionDep, SettingsDep
 from lawcam.web.device_page import render_device_page
 from lawcam.web.forms import (
@@ -257,6 +258,10 @@ def loss_case_submit(
 # The ledger (台账, R9.2) -----------------------------------------------------------------------
 
 
+LEDGER_PAGE = 100  # periods a page
+LEDGER_DAYS = 31  # without dates, the ledger of the last 31 days (today included)
+
+
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(
     request: Request,
@@ -265,10 +270,16 @@ def ledger_page(
     unit_id: Annotated[str, Query(max_length=20)] = "",
     from_: Annotated[str, Query(alias="from", max_length=20)] = "",
     to: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
+    """The ledger, a page of LEDGER_PAGE periods at a time in issue order, by default of the
+    last LEDGER_DAYS days; 上一页/下一页 carry a cursor (issue 19)."""
     auth.actor.require(Action.EQUIPMENT_VIEW)
     error, status_code = None, 200
-    unit_filter, since, until = None, None, None
+    if not from_ and not to:
+        today = today_shanghai()
+        from_, to = (today - timedelta(days=LEDGER_DAYS - 1)).isoformat(), today.isoformat()
+    unit_filter, since, until, after = None, None, None, None
     try:
         unit_filter = parse_int(unit_id, "单位参数", field="unit_id")
         first = parse_date(from_, "起始日期", field="from")
@@ -276,16 +287,21 @@ def ledger_page(
         check_day_range(first, last)
         since = shanghai_day_start(first) if first else None
         until = shanghai_day_start(last + timedelta(days=1)) if last else None
+        after = keyset.parse_cursor(cursor)
     except LawcamError as exc:
         error, status_code = exc.message, exc.http_status
-        unit_filter, since, until = None, None, None
-    entries = ledger_entries(
+        unit_filter, since, until, after = None, None, None, None
+    found = queries.ledger_page(
         session=session,
         actor=auth.actor,
         unit_id=unit_filter,
         since=since,
         until=until,
-        with_activities=True,
+        limit=LEDGER_PAGE,
+        cursor=after,
+    )
+    entries = entries_of(
+        session=session, actor=auth.actor, periods=found.periods, with_activities=True
     )
     return page(
         request,
@@ -294,6 +310,8 @@ def ledger_page(
         status_code=status_code,
         error=error,
         entries=entries,
+        next_cursor=found.next_cursor,
+        prev_cursor=found.prev_cursor,
         show_activities=auth.actor.can(Action.ACTIVITY_VIEW),
         duration=duration_text,
         units=units_for(session, auth.actor, Action.EQUIPMENT_VIEW),
