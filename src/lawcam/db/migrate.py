@@ -32,7 +32,18 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
+    before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
+    if current_revision(engine) != before:
+        analyze(engine)
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics after a migration changed tables or indexes: SQLite keeps none
+    until ANALYZE (without them it may read a whole table for a page of a list), PostgreSQL's
+    autovacuum gathers them only later."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
 
 
 def current_revision(engine: Engine) -> str | None:
