@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lawcam.authz import Action, Actor, Role
@@ -118,10 +118,42 @@ def expiring(
     """What expires within each of ``days`` (Settings.retention_report_days), by unit."""
     scope = _scope(session, actor, unit_id)
     day = today or today_shanghai()
+    tally = _tally(session, scope, _expiring_cuts(day, days))
+    return _expiring(session, tally, day, days)
+
+
+def storage(
+    *, session: Session, actor: Actor, unit_id: int | None = None, today: date | None = None
+) -> Storage:
+    """Storage used now by unit, and projected month by month for AHEAD_MONTHS."""
+    scope = _scope(session, actor, unit_id)
+    day = today or today_shanghai()
+    return _storage(session, scope, _tally(session, scope, _storage_cuts(day)), day)
+
+
+def overview(
+    *, session: Session, actor: Actor, days: Sequence[int], today: date | None = None
+) -> tuple[Expiring, Storage]:
+    """Both reports of the retention page from one pass over the recordings."""
+    scope = _scope(session, actor, None)
+    day = today or today_shanghai()
+    tally = _tally(session, scope, [*_expiring_cuts(day, days), *_storage_cuts(day)])
+    return _expiring(session, tally, day, days), _storage(session, scope, tally, day)
+
+
+def _expiring_cuts(day: date, days: Sequence[int]) -> list[date]:
+    return [day, *(day + timedelta(days=d) for d in days)]
+
+
+def _storage_cuts(day: date) -> list[date]:
+    return [_add_months(day, m) for m in range(1, AHEAD_MONTHS + 1)]
+
+
+def _expiring(session: Session, tally: _Tally, day: date, days: Sequence[int]) -> Expiring:
     windows = tuple(sorted(set(days)))
     cuts = [day, *(day + timedelta(days=d) for d in windows)]
-    found = _before(session, scope, cuts)
-    kept = _indefinite(session, scope)
+    found = {uid: [tally.before(uid, cut) for cut in cuts] for uid in tally.dated}
+    kept = dict(tally.indefinite)
     names = _names(session, set(found) | set(kept))
     rows = []
     for uid in sorted(names, key=lambda u: (names[u], u)):
@@ -132,17 +164,12 @@ def expiring(
     return Expiring(day, windows, rows, _expiring_total(rows, windows))
 
 
-def storage(
-    *, session: Session, actor: Actor, unit_id: int | None = None, today: date | None = None
-) -> Storage:
-    """Storage used now by unit, and projected month by month for AHEAD_MONTHS."""
-    scope = _scope(session, actor, unit_id)
-    day = today or today_shanghai()
-    ahead = [_add_months(day, m) for m in range(1, AHEAD_MONTHS + 1)]
-    used = _used(session, scope)
+def _storage(session: Session, scope: _Scope, tally: _Tally, day: date) -> Storage:
+    ahead = _storage_cuts(day)
+    used = _used(session, scope, tally)
     tomorrow = day + timedelta(days=1)  # the months up to today, today included
     intake = _intake(session, scope, _add_months(tomorrow, -HISTORY_MONTHS), tomorrow)
-    gone = _before(session, scope, ahead)
+    gone = {uid: [tally.before(uid, cut) for cut in ahead] for uid in tally.dated}
     names = _names(session, set(used) | set(intake) | set(gone))
     rows = []
     for uid in sorted(names, key=lambda u: (names[u], u)):
@@ -211,75 +238,87 @@ def _scope(session: Session, actor: Actor, unit_id: int | None) -> _Scope:
     return _Scope(frozenset(unit_scope(session, actor.unit_id)))
 
 
-def _not_disposed() -> ColumnElement[bool]:
-    return ~exists().where(Disposition.recording_id == Recording.id)
+@dataclass
+class _Bucket:
+    count: int = 0
+    originals: int = 0  # bytes
+    copies: int = 0  # bytes of their viewing copies
 
 
-def _effective() -> ColumnElement[date]:
-    return case(
+@dataclass
+class _Tally:
+    """The recordings not disposed of, by unit: those kept to a date bucketed by the cuts
+    (bucket i: before cuts[i] and not before the earlier cuts; the last: none of them), and
+    those kept without end."""
+
+    cuts: list[date]
+    dated: dict[int, list[_Bucket]] = field(default_factory=dict)
+    kept: dict[int, _Bucket] = field(default_factory=dict)
+
+    def before(self, unit_id: int, cut: date) -> Amount:
+        """The recordings of the unit kept to a date before ``cut`` (one of the cuts)."""
+        buckets = self.dated[unit_id][: self.cuts.index(cut) + 1]
+        return Amount(sum(b.count for b in buckets), sum(b.originals + b.copies for b in buckets))
+
+    @property
+    def indefinite(self) -> dict[int, Amount]:
+        return {uid: Amount(b.count, b.originals + b.copies) for uid, b in self.kept.items()}
+
+
+def _tally(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
+    """One pass over the recordings for every figure of both reports: a GROUP BY on the unit,
+    whether kept without end and the bucket of the effective date (disposed of: an anti-join,
+    not a subquery per recording)."""
+    ordered = sorted(set(cuts))
+    effective = case(
         (RetentionState.recording_id.is_(None), Recording.retain_until),
         else_=RetentionState.retain_until,
     )
-
-
-def _before(session: Session, scope: _Scope, cuts: Sequence[date]) -> dict[int, list[Amount]]:
-    """For each unit, the recordings kept to a date (not without end, not disposed of) whose
-    date is before each cut: how many, and their bytes with their viewing copies'."""
-    effective = _effective()
-    size = Recording.size + func.coalesce(ViewingCopy.size, 0)
-    columns = []
-    for cut in cuts:
-        due = effective < cut
-        columns += [func.sum(case((due, 1), else_=0)), func.sum(case((due, size), else_=0))]
-    stmt = (
-        select(Recording.unit_id, *columns)
+    bucket = case(*((effective < cut, i) for i, cut in enumerate(ordered)), else_=len(ordered))
+    rows = (
+        select(
+            Recording.unit_id.label("unit_id"),
+            func.coalesce(RetentionState.indefinite, False).label("kept"),
+            bucket.label("bucket"),
+            Recording.size.label("size"),
+            ViewingCopy.size.label("copy"),
+        )
         .outerjoin(RetentionState, RetentionState.recording_id == Recording.id)
         .outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id)
-        .where(scope.of(Recording.unit_id), _not_disposed())
-        .where(or_(RetentionState.recording_id.is_(None), RetentionState.indefinite.is_(False)))
-        .group_by(Recording.unit_id)
+        .outerjoin(Disposition, Disposition.recording_id == Recording.id)
+        .where(scope.of(Recording.unit_id), Disposition.id.is_(None))
+        .subquery()
     )
-    found: dict[int, list[Amount]] = {}
-    for uid, *sums in session.execute(stmt):
-        pairs = zip(sums[0::2], sums[1::2], strict=True)
-        found[uid] = [Amount(int(c or 0), int(s or 0)) for c, s in pairs]
-    return found
+    stmt = select(
+        rows.c.unit_id, rows.c.kept, rows.c.bucket, func.count(), func.sum(rows.c.size),
+        func.sum(rows.c.copy),
+    ).group_by(rows.c.unit_id, rows.c.kept, rows.c.bucket)  # fmt: skip
+    tally = _Tally(ordered)
+    for uid, kept, index, count, originals, copies in session.execute(stmt):
+        if kept:  # every bucket of the dates they also carry
+            into = tally.kept.setdefault(uid, _Bucket())
+        else:
+            into = tally.dated.setdefault(uid, [_Bucket() for _ in ordered] + [_Bucket()])[index]
+        into.count += int(count)
+        into.originals += int(originals or 0)
+        into.copies += int(copies or 0)
+    return tally
 
 
-def _indefinite(session: Session, scope: _Scope) -> dict[int, Amount]:
-    size = Recording.size + func.coalesce(ViewingCopy.size, 0)
-    stmt = (
-        select(Recording.unit_id, func.count(), func.sum(size))
-        .join(RetentionState, RetentionState.recording_id == Recording.id)
-        .outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id)
-        .where(scope.of(Recording.unit_id), _not_disposed(), RetentionState.indefinite.is_(True))
-        .group_by(Recording.unit_id)
-    )
-    return {uid: Amount(int(n), int(s or 0)) for uid, n, s in session.execute(stmt)}
-
-
-def _used(session: Session, scope: _Scope) -> dict[int, tuple[int, int, int]]:
+def _used(session: Session, scope: _Scope, tally: _Tally) -> dict[int, tuple[int, int, int]]:
     """Bytes held by unit: originals not disposed of, their viewing copies, documents."""
-    originals = (
-        select(Recording.unit_id, func.sum(Recording.size))
-        .where(scope.of(Recording.unit_id), _not_disposed())
-        .group_by(Recording.unit_id)
-    )
-    copies = (
-        select(Recording.unit_id, func.sum(ViewingCopy.size))
-        .join(Recording, Recording.id == ViewingCopy.recording_id)
-        .where(scope.of(Recording.unit_id), _not_disposed())
-        .group_by(Recording.unit_id)
-    )
+    found: dict[int, list[int]] = {}
+    for uid, buckets in [*tally.dated.items(), *((u, [b]) for u, b in tally.kept.items())]:
+        held = found.setdefault(uid, [0, 0, 0])
+        held[0] += sum(b.originals for b in buckets)
+        held[1] += sum(b.copies for b in buckets)
     documents = (
         select(Document.unit_id, func.sum(Document.size))
         .where(scope.of(Document.unit_id))
         .group_by(Document.unit_id)
     )
-    found: dict[int, list[int]] = {}
-    for index, stmt in enumerate((originals, copies, documents)):
-        for uid, total in session.execute(stmt):
-            found.setdefault(uid, [0, 0, 0])[index] = int(total or 0)
+    for uid, total in session.execute(documents):
+        found.setdefault(uid, [0, 0, 0])[2] = int(total or 0)
     return {uid: (a, b, c) for uid, (a, b, c) in found.items()}
 
 

@@ -131,8 +131,7 @@ def report_page(
 ) -> Response:
     auth.actor.require(Action.RETENTION_REPORT)
     days = settings.retention_report_days
-    found = reports.expiring(session=session, actor=auth.actor, days=days)
-    space = reports.storage(session=session, actor=auth.actor)
+    found, space = reports.overview(session=session, actor=auth.actor, days=days)
     return render(request, "retention_report.html", auth, expiring=found, storage=space,
                   chart=storage_chart(space), size_label=size_label, history=HISTORY_MONTHS,
                   ahead=AHEAD_MONTHS, proposer=auth.actor.can(Action.DISPOSAL_PROPOSE))  # fmt: skip
@@ -142,8 +141,7 @@ def report_page(
 def report_export(auth: AuthDep, session: SessionDep, settings: SettingsDep) -> Response:
     auth.actor.require(Action.RETENTION_REPORT)
     days = settings.retention_report_days
-    found = reports.expiring(session=session, actor=auth.actor, days=days)
-    space = reports.storage(session=session, actor=auth.actor)
+    found, space = reports.overview(session=session, actor=auth.actor, days=days)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "retention.xlsx"
         write_retention_xlsx(path, found, space)
