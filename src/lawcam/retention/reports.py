@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lawcam.authz import Action, Actor, Role
@@ -118,7 +118,7 @@ def expiring(
     """What expires within each of ``days`` (Settings.retention_report_days), by unit."""
     scope = _scope(session, actor, unit_id)
     day = today or today_shanghai()
-    tally = _tally(session, scope, _expiring_cuts(day, days))
+    tally = _tally(session, scope, _expiring_cuts(day, days), day)
     return _expiring(session, tally, day, days)
 
 
@@ -128,7 +128,7 @@ def storage(
     """Storage used now by unit, and projected month by month for AHEAD_MONTHS."""
     scope = _scope(session, actor, unit_id)
     day = today or today_shanghai()
-    return _storage(session, scope, _tally(session, scope, _storage_cuts(day)), day)
+    return _storage(session, scope, _tally(session, scope, _storage_cuts(day), day), day)
 
 
 def overview(
@@ -137,7 +137,7 @@ def overview(
     """Both reports of the retention page from one pass over the recordings."""
     scope = _scope(session, actor, None)
     day = today or today_shanghai()
-    tally = _tally(session, scope, [*_expiring_cuts(day, days), *_storage_cuts(day)])
+    tally = _tally(session, scope, [*_expiring_cuts(day, days), *_storage_cuts(day)], day)
     return _expiring(session, tally, day, days), _storage(session, scope, tally, day)
 
 
@@ -167,8 +167,7 @@ def _expiring(session: Session, tally: _Tally, day: date, days: Sequence[int]) -
 def _storage(session: Session, scope: _Scope, tally: _Tally, day: date) -> Storage:
     ahead = _storage_cuts(day)
     used = _used(session, scope, tally)
-    tomorrow = day + timedelta(days=1)  # the months up to today, today included
-    intake = _intake(session, scope, _add_months(tomorrow, -HISTORY_MONTHS), tomorrow)
+    intake = _intake(session, scope, tally, day)
     gone = {uid: [tally.before(uid, cut) for cut in ahead] for uid in tally.dated}
     names = _names(session, set(used) | set(intake) | set(gone))
     rows = []
@@ -249,11 +248,13 @@ class _Bucket:
 class _Tally:
     """The recordings not disposed of, by unit: those kept to a date bucketed by the cuts
     (bucket i: before cuts[i] and not before the earlier cuts; the last: none of them), and
-    those kept without end."""
+    those kept without end; and the bytes of every original (disposed of since or not)
+    ingested in the HISTORY_MONTHS up to the day."""
 
     cuts: list[date]
     dated: dict[int, list[_Bucket]] = field(default_factory=dict)
     kept: dict[int, _Bucket] = field(default_factory=dict)
+    intake: dict[int, int] = field(default_factory=dict)  # bytes of originals ingested lately
 
     def before(self, unit_id: int, cut: date) -> Amount:
         """The recordings of the unit kept to a date before ``cut`` (one of the cuts)."""
@@ -265,11 +266,13 @@ class _Tally:
         return {uid: Amount(b.count, b.originals + b.copies) for uid, b in self.kept.items()}
 
 
-def _tally(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
+def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> _Tally:
     """One pass over the recordings for every figure of both reports: a GROUP BY on the unit,
-    whether kept without end and the bucket of the effective date (disposed of: an anti-join,
-    not a subquery per recording)."""
+    whether disposed of (an outer join, not a subquery per recording), kept without end,
+    ingested lately, and the bucket of the effective date."""
     ordered = sorted(set(cuts))
+    start, end = (shanghai_day_start(d) for d in _history(day))
+    fresh = and_(Recording.ingested_at >= start, Recording.ingested_at < end)
     effective = case(
         (RetentionState.recording_id.is_(None), Recording.retain_until),
         else_=RetentionState.retain_until,
@@ -278,6 +281,8 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
     rows = (
         select(
             Recording.unit_id.label("unit_id"),
+            case((Disposition.id.is_(None), 0), else_=1).label("gone"),
+            case((fresh, 1), else_=0).label("fresh"),
             func.coalesce(RetentionState.indefinite, False).label("kept"),
             bucket.label("bucket"),
             Recording.size.label("size"),
@@ -286,15 +291,19 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
         .outerjoin(RetentionState, RetentionState.recording_id == Recording.id)
         .outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id)
         .outerjoin(Disposition, Disposition.recording_id == Recording.id)
-        .where(scope.of(Recording.unit_id), Disposition.id.is_(None))
+        .where(scope.of(Recording.unit_id))
         .subquery()
     )
-    stmt = select(
-        rows.c.unit_id, rows.c.kept, rows.c.bucket, func.count(), func.sum(rows.c.size),
-        func.sum(rows.c.copy),
-    ).group_by(rows.c.unit_id, rows.c.kept, rows.c.bucket)  # fmt: skip
+    keys = (rows.c.unit_id, rows.c.gone, rows.c.fresh, rows.c.kept, rows.c.bucket)
+    sums = (func.count(), func.sum(rows.c.size), func.sum(rows.c.copy))
     tally = _Tally(ordered)
-    for uid, kept, index, count, originals, copies in session.execute(stmt):
+    for uid, gone, new, kept, index, count, originals, copies in session.execute(
+        select(*keys, *sums).group_by(*keys)
+    ):
+        if new:
+            tally.intake[uid] = tally.intake.get(uid, 0) + int(originals or 0)
+        if gone:
+            continue
         if kept:  # every bucket of the dates they also carry
             into = tally.kept.setdefault(uid, _Bucket())
         else:
@@ -322,17 +331,16 @@ def _used(session: Session, scope: _Scope, tally: _Tally) -> dict[int, tuple[int
     return {uid: (a, b, c) for uid, (a, b, c) in found.items()}
 
 
-def _intake(session: Session, scope: _Scope, since: date, until: date) -> dict[int, int]:
-    """Bytes that came in between the two days (Beijing time), by unit: every original ingested
-    (disposed of since or not), viewing copy made and document filed."""
-    start, end = shanghai_day_start(since), shanghai_day_start(until)
-    originals = (
-        select(Recording.unit_id, func.sum(Recording.size))
-        .where(
-            scope.of(Recording.unit_id), Recording.ingested_at >= start, Recording.ingested_at < end
-        )
-        .group_by(Recording.unit_id)
-    )
+def _history(day: date) -> tuple[date, date]:
+    """The months up to the day, the day included: the intake averaged."""
+    tomorrow = day + timedelta(days=1)
+    return _add_months(tomorrow, -HISTORY_MONTHS), tomorrow
+
+
+def _intake(session: Session, scope: _Scope, tally: _Tally, day: date) -> dict[int, int]:
+    """Bytes that came in over the _history of the day (Beijing time), by unit: every original
+    ingested (disposed of since or not; counted by _tally), viewing copy made, document filed."""
+    start, end = (shanghai_day_start(d) for d in _history(day))
     copies = (
         select(Recording.unit_id, func.sum(ViewingCopy.size))
         .join(Recording, Recording.id == ViewingCopy.recording_id)
@@ -344,8 +352,8 @@ def _intake(session: Session, scope: _Scope, since: date, until: date) -> dict[i
         .where(scope.of(Document.unit_id), Document.filed_at >= start, Document.filed_at < end)
         .group_by(Document.unit_id)
     )
-    found: dict[int, int] = {}
-    for stmt in (originals, copies, documents):
+    found = dict(tally.intake)
+    for stmt in (copies, documents):
         for uid, total in session.execute(stmt):
             found[uid] = found.get(uid, 0) + int(total or 0)
     return found
