@@ -51,11 +51,13 @@ class Recording(Base):
     # Lists read a unit's, an officer's or a device's recordings newest first from an index
     # (evidence.queries); the ledger finds a period's recordings by the device and the start,
     # or the corrected start when there is one (evidence.queries.recorded_in). Migration 0019.
+    # The disposal dry run reads a unit's recordings past their date (retention.disposal). 0020.
     __table_args__ = (
         Index("ix_recording_unit_start", "unit_id", "start_at", "id"),
         Index("ix_recording_officer_start", "officer_id", "start_at", "id"),
         Index("ix_recording_device_start", "device_id", "start_at", "id"),
         Index("ix_recording_device_corrected", "device_id", "corrected_start_at"),
+        Index("ix_recording_unit_retain", "unit_id", "retain_until", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
