@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lawcam.authz import Action, Actor, Role
@@ -118,8 +118,7 @@ def expiring(
     """What expires within each of ``days`` (Settings.retention_report_days), by unit."""
     scope = _scope(session, actor, unit_id)
     day = today or today_shanghai()
-    tally = _tally(session, scope, _expiring_cuts(day, days), day)
-    return _expiring(session, tally, day, days)
+    return _expiring(session, _due(session, scope, _expiring_cuts(day, days)), day, days)
 
 
 def storage(
@@ -312,6 +311,79 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> 
         into.originals += int(originals or 0)
         into.copies += int(copies or 0)
     return tally
+
+
+def _due(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
+    """The _Tally of the recordings kept to a date before the last cut, read by ranges of that
+    date (recording: (unit_id, retain_until); retention_state: retain_until), and of those kept
+    without end; no intake. A unit with none before the last cut keeps its row (of noughts)
+    when it holds any recording kept to a date."""
+    ordered = sorted(set(cuts))
+    units = sorted(session.scalars(select(Unit.id).where(scope.of(Unit.id))))
+    promised = _due_rows(Recording.retain_until, ordered, Recording.unit_id.in_(units))
+    promised = promised.select_from(Recording).where(~_stated())
+    stated = _due_rows(RetentionState.retain_until, ordered, scope.of(Recording.unit_id))
+    stated = stated.select_from(RetentionState).join(
+        Recording, Recording.id == RetentionState.recording_id
+    )
+    tally = _Tally(ordered)
+    for stmt in (promised, stated):
+        rows = stmt.outerjoin(ViewingCopy, ViewingCopy.recording_id == Recording.id).subquery()
+        keys = (rows.c.unit_id, rows.c.kept, rows.c.bucket)
+        sums = (func.count(), func.sum(rows.c.size), func.sum(rows.c.copy))
+        for uid, kept, index, count, originals, copies in session.execute(
+            select(*keys, *sums).group_by(*keys)
+        ):
+            if kept:
+                into = tally.kept.setdefault(uid, _Bucket())
+            else:
+                into = tally.dated.setdefault(uid, _buckets(ordered))[index]
+            into.count += int(count)
+            into.originals += int(originals or 0)
+            into.copies += int(copies or 0)
+    for uid in session.scalars(select(Unit.id).where(Unit.id.in_(units), _holds_dated())):
+        tally.dated.setdefault(uid, _buckets(ordered))
+    return tally
+
+
+def _buckets(ordered: Sequence[date]) -> list[_Bucket]:
+    return [_Bucket() for _ in ordered] + [_Bucket()]
+
+
+def _stated() -> ColumnElement[bool]:
+    return exists().where(RetentionState.recording_id == Recording.id)
+
+
+def _due_rows(
+    until: InstrumentedAttribute[date], ordered: Sequence[date], scoped: ColumnElement[bool]
+) -> Select[tuple[int, bool, int, int, int | None]]:
+    """Rows (unit, kept without end, bucket, size, copy size) not disposed of: kept to a date
+    before the last cut, or (by a state) kept without end."""
+    window: ColumnElement[bool] = until < ordered[-1]
+    kept: ColumnElement[bool] = false()
+    if until is RetentionState.retain_until:
+        kept = RetentionState.indefinite.is_(True)
+        window = or_(kept, and_(RetentionState.indefinite.is_(False), window))
+    bucket = case(*((until < cut, i) for i, cut in enumerate(ordered)), else_=len(ordered))
+    return select(
+        Recording.unit_id.label("unit_id"),
+        kept.label("kept"),
+        bucket.label("bucket"),
+        Recording.size.label("size"),
+        ViewingCopy.size.label("copy"),
+    ).where(scoped, window, ~exists().where(Disposition.recording_id == Recording.id))
+
+
+def _holds_dated() -> ColumnElement[bool]:
+    """The unit holds a recording not disposed of and not kept without end."""
+    kept = exists().where(
+        RetentionState.recording_id == Recording.id, RetentionState.indefinite.is_(True)
+    )
+    return exists().where(
+        Recording.unit_id == Unit.id,
+        ~kept,
+        ~exists().where(Disposition.recording_id == Recording.id),
+    )
 
 
 def _used(session: Session, scope: _Scope, tally: _Tally) -> dict[int, tuple[int, int, int]]:
