@@ -14,6 +14,7 @@ supervision, the office leader, ICT (who plans the storage) and the console see 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -276,14 +277,13 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> 
         (RetentionState.recording_id.is_(None), Recording.retain_until),
         else_=RetentionState.retain_until,
     )
-    bucket = case(*((effective < cut, i) for i, cut in enumerate(ordered)), else_=len(ordered))
     rows = (
         select(
             Recording.unit_id.label("unit_id"),
             case((Disposition.id.is_(None), 0), else_=1).label("gone"),
             case((fresh, 1), else_=0).label("fresh"),
             func.coalesce(RetentionState.indefinite, False).label("kept"),
-            bucket.label("bucket"),
+            effective.label("until"),  # bucketed here: cheaper than a CASE of every cut a row
             Recording.size.label("size"),
             ViewingCopy.size.label("copy"),
         )
@@ -293,10 +293,10 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> 
         .where(scope.of(Recording.unit_id))
         .subquery()
     )
-    keys = (rows.c.unit_id, rows.c.gone, rows.c.fresh, rows.c.kept, rows.c.bucket)
+    keys = (rows.c.unit_id, rows.c.gone, rows.c.fresh, rows.c.kept, rows.c.until)
     sums = (func.count(), func.sum(rows.c.size), func.sum(rows.c.copy))
     tally = _Tally(ordered)
-    for uid, gone, new, kept, index, count, originals, copies in session.execute(
+    for uid, gone, new, kept, until, count, originals, copies in session.execute(
         select(*keys, *sums).group_by(*keys)
     ):
         if new:
@@ -306,7 +306,7 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> 
         if kept:  # every bucket of the dates they also carry
             into = tally.kept.setdefault(uid, _Bucket())
         else:
-            into = tally.dated.setdefault(uid, [_Bucket() for _ in ordered] + [_Bucket()])[index]
+            into = tally.dated.setdefault(uid, _buckets(ordered))[bisect_right(ordered, until)]
         into.count += int(count)
         into.originals += int(originals or 0)
         into.copies += int(copies or 0)
