@@ -228,7 +228,10 @@ def templates_compiled_once() -> Iterator[None]:
 def settings(database: Database, tmp_path: Path) -> Settings:
     home = tmp_path / "home"
     home.mkdir()
-    return Settings(home=home, database_url=database.url)
+    # One file at a time: the tests name recordings by their card's order. Side by side has
+    # tests of its own (test_parallel_ingest, the crash test's random kills), and the demo and
+    # the command-line tests ingest at the machine's default.
+    return Settings(home=home, database_url=database.url, ingest_workers=1)
 
 
 @pytest.fixture
