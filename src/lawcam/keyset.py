@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, literal, tuple_
+
+from lawcam.db.base import UTCDateTime
 from lawcam.errors import InvalidInput
+
+T = TypeVar("T")
 
 COUNT_CAP = 10_000  # a list counts its rows up to here; beyond, "10000 条以上"
 BAD_CURSOR = "翻页参数（cursor）无效或已过期，请回到第一页重新翻页。"
@@ -54,6 +61,41 @@ def parse_cursor(token: str | None, field: str = "cursor") -> Cursor | None:
     except (ValueError, IndexError, OverflowError, UnicodeDecodeError, binascii.Error) as exc:
         raise InvalidInput(BAD_CURSOR, field=field) from exc
     return Cursor(at, row_id, back=direction == "b")
+
+
+def past(at: Any, row_id: Any, cursor: Cursor, *, descending: bool) -> ColumnElement[bool]:
+    """The rows beyond ``cursor`` in the list's order (``at``, ``row_id``), or before it when
+    the cursor goes back: the condition the list's index range starts from."""
+    key = tuple_(at, row_id)
+    mark = tuple_(literal(cursor.at, UTCDateTime()), literal(cursor.id))
+    return key > mark if descending == cursor.back else key < mark
+
+
+def page(
+    picked: list[T],
+    limit: int,
+    cursor: Cursor | None,
+    key: Callable[[T], tuple[datetime, int]],
+    *,
+    skipped: bool = False,
+) -> tuple[list[T], str | None, str | None]:
+    """A page from ``limit`` + 1 rows read in the list's order (in reverse when going back):
+    the rows in the list's order, the next page's cursor and the previous page's (None: no
+    such page). ``skipped``: rows were skipped by an offset, so there is a page before."""
+    back = cursor is not None and cursor.back
+    more = len(picked) > limit
+    rows = picked[:limit]
+    if back:
+        rows.reverse()
+    if not rows:
+        return rows, None, None
+    onward = True if back else more
+    behind = more if back else (cursor is not None or skipped)
+    return (
+        rows,
+        after(*key(rows[-1])) if onward else None,
+        before(*key(rows[0])) if behind else None,
+    )
 
 
 @dataclass(frozen=True)

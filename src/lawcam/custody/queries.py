@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, false, literal, select, tuple_
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from lawcam import keyset
 from lawcam.authz import Action, Actor, Role
 from lawcam.custody.models import CustodyPeriod, FaultReport, LossCase, Notification, RepairOrder
 from lawcam.custody.types import FaultStatus
-from lawcam.db.base import UTCDateTime
 from lawcam.equipment.models import Device
 from lawcam.equipment.queries import visible_unit_ids
 from lawcam.errors import Conflict, InvalidInput, NotFound
@@ -87,29 +86,17 @@ def ledger_page(
     stmt = ledger_statement(session=session, actor=actor, unit_id=unit_id, since=since, until=until)
     back = cursor is not None and cursor.back
     if cursor is not None:
-        key = tuple_(CustodyPeriod.issued_at, CustodyPeriod.id)
-        mark = tuple_(literal(cursor.at, UTCDateTime()), literal(cursor.id))
-        stmt = stmt.where(key < mark if back else key > mark)
+        stmt = stmt.where(
+            keyset.past(CustodyPeriod.issued_at, CustodyPeriod.id, cursor, descending=False)
+        )
     order = (
         (CustodyPeriod.issued_at.desc(), CustodyPeriod.id.desc())
         if back
         else (CustodyPeriod.issued_at, CustodyPeriod.id)
     )
     picked = list(session.scalars(_loaded(stmt).order_by(*order).limit(limit + 1)).all())
-    more = len(picked) > limit
-    periods = picked[:limit]
-    if back:
-        periods.reverse()
-    if not periods:
-        return LedgerPage(periods, None, None)
-    first, last = periods[0], periods[-1]
-    later = True if back else more
-    earlier = more if back else cursor is not None
-    return LedgerPage(
-        periods,
-        keyset.after(last.issued_at, last.id) if later else None,
-        keyset.before(first.issued_at, first.id) if earlier else None,
-    )
+    periods, later, earlier = keyset.page(picked, limit, cursor, lambda p: (p.issued_at, p.id))
+    return LedgerPage(periods, later, earlier)
 
 
 def _loaded(stmt: Select[CustodyPeriod]) -> Select[CustodyPeriod]:

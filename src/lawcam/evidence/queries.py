@@ -19,7 +19,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    tuple_,
     union,
     union_all,
 )
@@ -50,16 +49,32 @@ def permitted(
 def recording_visible(session: Session, actor: Actor) -> ColumnElement[bool]:
     """The condition on ``Recording`` that ``permitted`` applies, for queries that
     must count a recording the actor may not open (the ledger's 记录内容)."""
-    if not actor.can(Action.RECORDING_VIEW):
-        return false()
-    if actor.console:
+    scope = _scope(session, actor)
+    if scope is None:
         return true()
+    units, officer_id = scope
     allowed: list[ColumnElement[bool]] = []
-    if actor.roles & UNIT_WIDE and actor.unit_id is not None:
-        allowed.append(Recording.unit_id.in_(unit_scope(session, actor.unit_id)))
-    if Role.OFFICER in actor.roles and actor.person_id is not None:
-        allowed.append(Recording.officer_id == actor.person_id)
+    if units:
+        allowed.append(Recording.unit_id.in_(units))
+    if officer_id is not None:
+        allowed.append(Recording.officer_id == officer_id)
     return or_(*allowed) if allowed else false()
+
+
+def _scope(session: Session, actor: Actor) -> tuple[list[int], int | None] | None:
+    """Whose recordings the actor sees: the units' (unit-wide roles) and the officer's own;
+    None for all of them (the console). The one statement of the rule, which
+    ``recording_visible`` and the list's index branches each put in their own shape."""
+    if actor.console and actor.can(Action.RECORDING_VIEW):
+        return None
+    units: list[int] = []
+    officer_id = None
+    if actor.can(Action.RECORDING_VIEW):
+        if actor.roles & UNIT_WIDE and actor.unit_id is not None:
+            units = sorted(unit_scope(session, actor.unit_id))
+        if Role.OFFICER in actor.roles and actor.person_id is not None:
+            officer_id = actor.person_id
+    return units, officer_id
 
 
 @dataclass(frozen=True)
@@ -108,18 +123,15 @@ def _branches(session: Session, actor: Actor, where: RecordingFilter) -> list[Co
     """``recording_visible`` as conditions each read from one index in ``start_at`` order (a
     unit of the actor's scope, the officer's own). One ``unit_id IN (…) OR officer_id = …``
     made SQLite read and sort every visible row (733k) to show 100 (issue 19)."""
-    if not actor.can(Action.RECORDING_VIEW):
-        return []
-    if actor.console:
+    scope = _scope(session, actor)
+    if scope is None:
         return [true()]
-    branches: list[ColumnElement[bool]] = []
-    if actor.roles & UNIT_WIDE and actor.unit_id is not None:
-        units = sorted(unit_scope(session, actor.unit_id))
-        if where.unit_id is not None:  # the other units' branches could only come back empty
-            units = [u for u in units if u == where.unit_id]
-        branches += [Recording.unit_id == u for u in units]
-    if Role.OFFICER in actor.roles and actor.person_id is not None:
-        branches.append(Recording.officer_id == actor.person_id)
+    units, officer_id = scope
+    if where.unit_id is not None:  # the other units' branches could only come back empty
+        units = [u for u in units if u == where.unit_id]
+    branches: list[ColumnElement[bool]] = [Recording.unit_id == u for u in units]
+    if officer_id is not None:
+        branches.append(Recording.officer_id == officer_id)
     return branches
 
 
@@ -137,12 +149,10 @@ def page_recordings(
     offset + limit + 1 rows from its index; their union is sorted once."""
     actor.require(Action.RECORDING_VIEW)
     where = where or RecordingFilter()
-    back = cursor is not None and cursor.back
     picked = _page_keys(session, actor, where, limit + 1, cursor, offset)
-    more = len(picked) > limit
-    keys = picked[:limit]
-    if back:
-        keys.reverse()
+    keys, older, newer = keyset.page(
+        picked, limit, cursor, lambda k: (k[1], k[0]), skipped=offset > 0
+    )
     loaded = session.scalars(
         select(Recording)
         .where(Recording.id.in_([k[0] for k in keys]))
@@ -153,17 +163,7 @@ def page_recordings(
         )
     ).all()
     by_id = {r.id: r for r in loaded}
-    rows = [by_id[k[0]] for k in keys]
-    if not rows:
-        return RecordingsPage(rows, None, None)
-    newest, oldest = rows[0], rows[-1]
-    older = more if not back else True
-    newer = more if back else (cursor is not None or offset > 0)
-    return RecordingsPage(
-        rows,
-        keyset.after(oldest.start_at, oldest.id) if older else None,
-        keyset.before(newest.start_at, newest.id) if newer else None,
-    )
+    return RecordingsPage([by_id[k[0]] for k in keys], older, newer)
 
 
 def _page_keys(
@@ -179,9 +179,9 @@ def _page_keys(
     for branch in _branches(session, actor, where):
         part = _filtered(select(Recording.id, Recording.start_at).where(branch), where)
         if cursor is not None:
-            key = tuple_(Recording.start_at, Recording.id)
-            mark = tuple_(literal(cursor.at, UTCDateTime()), literal(cursor.id))
-            part = part.where(key > mark if back else key < mark)
+            part = part.where(
+                keyset.past(Recording.start_at, Recording.id, cursor, descending=True)
+            )
         parts.append(part)
     if not parts:
         return []

@@ -243,6 +243,11 @@ class _Bucket:
     originals: int = 0  # bytes
     copies: int = 0  # bytes of their viewing copies
 
+    def add(self, count: int, originals: int | None, copies: int | None) -> None:
+        self.count += int(count)
+        self.originals += int(originals or 0)
+        self.copies += int(copies or 0)
+
 
 @dataclass
 class _Tally:
@@ -307,9 +312,7 @@ def _tally(session: Session, scope: _Scope, cuts: Sequence[date], day: date) -> 
             into = tally.kept.setdefault(uid, _Bucket())
         else:
             into = tally.dated.setdefault(uid, _buckets(ordered))[bisect_right(ordered, until)]
-        into.count += int(count)
-        into.originals += int(originals or 0)
-        into.copies += int(copies or 0)
+        into.add(count, originals, copies)
     return tally
 
 
@@ -338,9 +341,7 @@ def _due(session: Session, scope: _Scope, cuts: Sequence[date]) -> _Tally:
                 into = tally.kept.setdefault(uid, _Bucket())
             else:
                 into = tally.dated.setdefault(uid, _buckets(ordered))[index]
-            into.count += int(count)
-            into.originals += int(originals or 0)
-            into.copies += int(copies or 0)
+            into.add(count, originals, copies)
     for uid in session.scalars(select(Unit.id).where(Unit.id.in_(units), _holds_dated())):
         tally.dated.setdefault(uid, _buckets(ordered))
     return tally
